@@ -1,0 +1,3 @@
+from alis_studio.cli import entry
+
+entry()

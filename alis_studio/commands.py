@@ -1,0 +1,115 @@
+"""Headless sub-commands on the engine: `info` and `render`."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from alis_studio.errors import ModelError, UserError
+
+
+def default_model_path() -> Path:
+    from assets import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
+def resolve_model(path: str | None) -> Path:
+    """The model to use: the one given, else the bundled default."""
+    if path:
+        return Path(path)
+    p = default_model_path()
+    if not p.exists():
+        raise ModelError(f"{p}: the bundled default model is missing; pass --model MODEL.alis")
+    return p
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("info", help="print a model's metadata and the ONNX Runtime providers")
+    p.add_argument("model", nargs="?", help="an .alis model bundle (default: the bundled model)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    p.set_defaults(run=run_info)
+
+    p = sub.add_parser("render", help="render a panorama headless to PNG or JPEG")
+    p.add_argument("--model", help="an .alis model bundle (default: the bundled model)")
+    p.add_argument("--seed", type=int, default=0, help="scene seed (default 0)")
+    p.add_argument("--session", help="render the scene of a saved session instead of --seed")
+    p.add_argument("--intervals", type=int, default=4, help="anchor intervals to render (default 4)")
+    p.add_argument("--start", type=int, default=0, help="first anchor interval (default 0)")
+    p.add_argument("--psi", type=float, default=None, help="truncation psi in [0, 2] (default 0.7)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--batch", type=int, default=8, help="patches per generator call (default 8)")
+    p.add_argument("--quality", type=int, default=92, help="JPEG quality (default 92)")
+    p.add_argument("--out", required=True, help="output .png or .jpg")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run_render)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from alis_studio.engine.bundle import available_providers, load_bundle
+
+    b = load_bundle(resolve_model(args.model), device=args.device)
+    if args.json:
+        print(json.dumps({**b.meta, "sha256": b.sha256, "provider": b.provider}, indent=1))
+        return 0
+    m, arch, tr = b.meta, b.meta.get("arch", {}), b.meta.get("training", {}) or {}
+    rows = [
+        ("model", str(b.path)), ("sha256", b.sha256),
+        ("config", str(arch.get("name", "?"))),
+        ("image", f"{b.height} px tall, patches {b.patch_width} px, "
+                  f"{b.patches_per_interval} patches per anchor interval ({b.interval_width} px)"),
+        ("latents", f"z {b.z_dim}, w {b.w_dim}"),
+        ("trained on", f"{tr.get('dataset') or '-'} ({tr.get('kimg', 0)} kimg)"),
+        ("metrics", json.dumps(tr.get("metrics") or {})),
+        ("created", f"{m.get('created', '?')} by {m.get('producer', '?')}"),
+        ("providers", ", ".join(available_providers())),
+        ("using", f"{b.provider} ({b.device_name})"),
+    ]
+    for k, v in rows:
+        print(f"{k:>11}: {v}")
+    return 0
+
+
+def scene_from_args(args: argparse.Namespace):
+    from alis_studio.engine.scene import Scene, load_session
+
+    if getattr(args, "session", None):
+        scene, _ = load_session(args.session)
+        if args.psi is not None:
+            scene.set_psi(args.psi)
+        return scene
+    psi = 0.7 if args.psi is None else args.psi
+    if not 0.0 <= psi <= 2.0:
+        raise UserError(f"--psi must be in [0, 2], got {psi}")
+    return Scene(seed=args.seed, psi=psi)
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.engine.panorama import render_strip
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.progress import ProgressBar
+    from exporters.images import check_small_image_target, write_small_image
+
+    if args.intervals < 1:
+        raise UserError(f"--intervals must be at least 1, got {args.intervals}")
+    out = Path(args.out)
+    bundle = load_bundle(resolve_model(args.model), device=args.device)
+    width = args.intervals * bundle.interval_width
+    check_small_image_target(out, width, bundle.height, overwrite=args.overwrite)
+    scene = scene_from_args(args)
+    renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)
+    bar = None if args.quiet else ProgressBar(f"render {out.name}", "Mpx", bundle.height * bundle.patch_width / 1e6)
+    try:
+        pixels = render_strip(renderer, scene, args.start * bundle.interval_width, width,
+                              use_cache=False, progress=bar)
+    finally:
+        renderer.close()
+    write_small_image(out, pixels, quality=args.quality, overwrite=args.overwrite,
+                      description={"model_sha256": bundle.sha256, "scene": scene.to_dict(),
+                                   "x0": args.start * bundle.interval_width, "width": width})
+    if not args.quiet:
+        print(f"wrote {out} ({width} x {bundle.height} px, {bundle.device_name})")
+    return 0

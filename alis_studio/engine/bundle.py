@@ -1,0 +1,180 @@
+"""Load and validate an `.alis` model bundle (DESIGN.md 3.1) into ONNX Runtime sessions."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from alis_studio.errors import ModelError
+
+FORMAT, VERSION = "alis-studio-model", 1
+MEMBERS = ("model.json", "mapping.onnx", "synthesis.onnx")
+REQUIRED_KEYS = ("z_dim", "w_dim", "height", "patch_width", "patches_per_interval", "w_avg")
+
+
+@dataclasses.dataclass
+class ModelBundle:
+    path: Path
+    meta: dict
+    sha256: str
+    mapping: object  # onnxruntime.InferenceSession
+    synthesis: object  # onnxruntime.InferenceSession
+    provider: str  # "CUDAExecutionProvider" or "CPUExecutionProvider": what the sessions really use
+
+    @property
+    def z_dim(self) -> int:
+        return int(self.meta["z_dim"])
+
+    @property
+    def w_dim(self) -> int:
+        return int(self.meta["w_dim"])
+
+    @property
+    def height(self) -> int:
+        return int(self.meta["height"])
+
+    @property
+    def patch_width(self) -> int:
+        return int(self.meta["patch_width"])
+
+    @property
+    def patches_per_interval(self) -> int:
+        return int(self.meta["patches_per_interval"])
+
+    @property
+    def interval_width(self) -> int:
+        return self.patch_width * self.patches_per_interval
+
+    @property
+    def w_avg(self) -> np.ndarray:
+        return np.asarray(self.meta["w_avg"], dtype=np.float32)
+
+    @property
+    def device_name(self) -> str:
+        return "CUDA" if self.provider.startswith("CUDA") else "CPU"
+
+
+def load_bundle(path: str | os.PathLike, *, device: str = "auto", threads: int = 0) -> ModelBundle:
+    """Open `path`, check every part of the contract, and create the ORT sessions.
+
+    device: "auto" (CUDA when it really works, else CPU), "cpu" or "cuda".
+    Raises ModelError with one line naming the file and the problem.
+    """
+    path = Path(path)
+    data = _read_members(path)
+    meta = _parse_meta(path, data["model.json"])
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    mapping, provider = _session(path, "mapping.onnx", data["mapping.onnx"], device, threads)
+    synthesis, _ = _session(path, "synthesis.onnx", data["synthesis.onnx"], device, threads)
+    _check_io(path, "mapping.onnx", mapping, {"z": ("tensor(float)", ["B", meta["z_dim"]])},
+              {"w": ("tensor(float)", ["B", meta["w_dim"]])})
+    _check_io(path, "synthesis.onnx", synthesis,
+              {"w_pair": ("tensor(float)", ["B", 2, meta["w_dim"]]), "patch": ("tensor(int64)", ["B"])},
+              {"image": ("tensor(float)", ["B", 3, meta["height"], meta["patch_width"]])})
+    bundle = ModelBundle(path, meta, sha, mapping, synthesis, provider)
+    _probe(bundle)
+    return bundle
+
+
+def _read_members(path: Path) -> dict[str, bytes]:
+    if not path.exists():
+        raise ModelError(f"{path}: no such file")
+    if path.is_dir():
+        raise ModelError(f"{path}: is a folder, not an .alis model file")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            missing = [m for m in MEMBERS if m not in names]
+            if missing:
+                raise ModelError(f"{path}: not a complete .alis model bundle (lacks {', '.join(missing)})")
+            return {m: zf.read(m) for m in MEMBERS}
+    except zipfile.BadZipFile:
+        raise ModelError(f"{path}: not an .alis model bundle (not a zip archive)") from None
+    except (OSError, zipfile.LargeZipFile, RuntimeError) as e:
+        raise ModelError(f"{path}: cannot read the model bundle ({e})") from None
+
+
+def _parse_meta(path: Path, raw: bytes) -> dict:
+    try:
+        meta = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{path}: model.json is not valid JSON ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(f"{path}: model.json is not an alis-studio model description")
+    version = meta.get("version")
+    if not isinstance(version, int):
+        raise ModelError(f"{path}: model.json has no valid format version")
+    if version > VERSION:
+        raise ModelError(f"{path}: model format version {version} is newer than this alis-studio reads "
+                         f"(up to {VERSION}); upgrade alis-studio")
+    for key in REQUIRED_KEYS:
+        if key not in meta:
+            raise ModelError(f"{path}: model.json lacks {key!r}")
+    for key in REQUIRED_KEYS[:-1]:
+        if not isinstance(meta[key], int) or meta[key] <= 0:
+            raise ModelError(f"{path}: model.json has an invalid {key!r}: {meta[key]!r}")
+    if not isinstance(meta["w_avg"], list) or len(meta["w_avg"]) != meta["w_dim"]:
+        raise ModelError(f"{path}: model.json's w_avg does not have w_dim = {meta['w_dim']} values")
+    return meta
+
+
+def available_providers() -> list[str]:
+    import onnxruntime as ort
+
+    return ort.get_available_providers()
+
+
+def _session(path: Path, member: str, model: bytes, device: str, threads: int):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3  # keep ORT's warnings (e.g. missing CUDA libraries) from the user
+    if threads:
+        opts.intra_op_num_threads = threads
+    want_cuda = device == "cuda" or (device == "auto" and "CUDAExecutionProvider" in available_providers())
+    providers = (["CUDAExecutionProvider"] if want_cuda else []) + ["CPUExecutionProvider"]
+    try:
+        # onnxruntime-gpu without CUDA libraries logs load errors, then falls back to the CPU:
+        # silence them (the provider actually used is reported instead)
+        ort.set_default_logger_severity(4 if want_cuda else 3)
+        sess = ort.InferenceSession(model, sess_options=opts, providers=providers)
+    except Exception as e:  # ORT raises its own exception types for corrupt or invalid graphs
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ModelError(f"{path}: {member} is not a valid ONNX model ({reason[:200]})") from None
+    provider = sess.get_providers()[0]  # what it really got: onnxruntime-gpu falls back silently
+    if device == "cuda" and provider != "CUDAExecutionProvider":
+        raise ModelError(f"{path}: CUDA was requested but ONNX Runtime could not use it")
+    return sess, provider
+
+
+def _check_io(path: Path, member: str, sess, inputs: dict, outputs: dict):
+    for kind, want, got in (("input", inputs, sess.get_inputs()), ("output", outputs, sess.get_outputs())):
+        found = {a.name: (a.type, a.shape) for a in got}
+        if set(found) != set(want):
+            raise ModelError(f"{path}: {member} has {kind}s {sorted(found)}, expected {sorted(want)}")
+        for name, (dtype, shape) in want.items():
+            gtype, gshape = found[name]
+            ok = gtype == dtype and len(gshape) == len(shape) and all(
+                isinstance(w, str) or g == w or not isinstance(g, int) for g, w in zip(gshape, shape))
+            if not ok:
+                raise ModelError(f"{path}: {member} {kind} {name!r} is {gtype} {gshape}, "
+                                 f"expected {dtype} {shape}")
+
+
+def _probe(bundle: ModelBundle):
+    """One tiny inference, so a graph that loads but computes the wrong shape fails now, not later."""
+    try:
+        w = bundle.mapping.run(["w"], {"z": np.zeros((1, bundle.z_dim), np.float32)})[0]
+        img = bundle.synthesis.run(["image"], {"w_pair": np.stack([w, w], axis=1),
+                                               "patch": np.zeros(1, np.int64)})[0]
+    except Exception as e:
+        raise ModelError(f"{bundle.path}: the model failed a test inference ({str(e).splitlines()[0][:200]})") from None
+    want = (1, 3, bundle.height, bundle.patch_width)
+    if w.shape != (1, bundle.w_dim) or img.shape != want:
+        raise ModelError(f"{bundle.path}: the model produced {img.shape}, expected {want}")

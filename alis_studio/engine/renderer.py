@@ -1,0 +1,325 @@
+"""The renderer (DESIGN.md 3.3): patch keys -> batched ORT calls on worker threads -> byte-bounded LRU.
+
+Asynchronous use (the GUI): `submit(keys, on_patch, tag="view")`; the newest request is served
+first and a new request with the same tag drops the stale one. Callbacks run on worker threads;
+the caller marshals them (the GUI through a Qt signal). Synchronous use (CLI, exporters):
+`render(keys)` or `iter_render(keys)`, batched on the caller's thread, with progress and cancel.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import itertools
+import threading
+import time
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from alis_studio.engine.bundle import ModelBundle
+from alis_studio.engine.scene import AnchorSpec, Scene, z_from_seed
+
+
+class Cancelled(Exception):
+    """Raised by synchronous rendering when its cancel callback returns True."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PatchKey:
+    """Everything that determines one patch's pixels: the interval's two anchors, k, and psi."""
+
+    left: AnchorSpec
+    right: AnchorSpec
+    k: int
+    psi: float
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """(B, 3, H, W) float in about [-1, 1] -> (B, H, W, 3) uint8."""
+    x = np.clip(images * 127.5 + 128.0, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+
+
+def downscale2(img: np.ndarray) -> np.ndarray:
+    """2x2 box filter of an (H, W, 3) uint8 image with even sides."""
+    h, w = img.shape[0] // 2, img.shape[1] // 2
+    s = img.reshape(h, 2, w, 2, 3).astype(np.uint16).sum(axis=(1, 3))
+    return ((s + 2) // 4).astype(np.uint8)
+
+
+class PatchCache:
+    """Thread-safe LRU of rendered patches (with their mip levels), bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.bytes = int(max_bytes), 0
+        self._items: collections.OrderedDict[PatchKey, list[np.ndarray]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: PatchKey, level: int = 0) -> np.ndarray | None:
+        with self._lock:
+            levels = self._items.get(key)
+            if levels is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return levels[min(level, len(levels) - 1)]
+
+    def __contains__(self, key: PatchKey) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def put(self, key: PatchKey, levels: list[np.ndarray]) -> None:
+        size = sum(a.nbytes for a in levels)
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = levels
+            self.bytes += size
+            while self.bytes > self.max_bytes and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self.bytes -= sum(a.nbytes for a in old)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Request:
+    """One submitted set of patches; `cancel()` drops what is not yet rendered."""
+
+    _ids = itertools.count()
+
+    def __init__(self, keys: list[PatchKey], on_patch, on_done, tag):
+        self.id = next(self._ids)
+        self.pending = list(dict.fromkeys(keys))  # ordered, unique
+        self.on_patch, self.on_done, self.tag = on_patch, on_done, tag
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Renderer:
+    """Renders patches of a bundle; owns the cache, the latent cache and the worker threads."""
+
+    def __init__(self, bundle: ModelBundle, *, cache_bytes: int = 512 * 2 ** 20, workers: int = 1,
+                 batch_size: int = 8, mip_levels: int = 3):
+        self.bundle, self.batch_size = bundle, int(batch_size)
+        self.cache = PatchCache(cache_bytes)
+        self.mip_levels = max(0, min(mip_levels, _max_levels(bundle.height, bundle.patch_width)))
+        self._latents: collections.OrderedDict = collections.OrderedDict()
+        self._latent_lock = threading.Lock()
+        self._requests: list[Request] = []
+        self._inflight: set[PatchKey] = set()
+        self._cv = threading.Condition()
+        self._closed = False
+        self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0}
+        self._threads = [threading.Thread(target=self._work, name=f"alis-render-{i}", daemon=True)
+                         for i in range(workers)]
+        for t in self._threads:
+            t.start()
+
+    # ------------------------------------------------------------------ keys and latents
+    def key(self, scene: Scene, p: int) -> PatchKey:
+        """Key of global patch p (column x = p * P) of `scene`."""
+        K = self.bundle.patches_per_interval
+        i, k = divmod(int(p), K)
+        return PatchKey(_unpinned(scene.anchor(i)), _unpinned(scene.anchor(i + 1)), k, scene.psi)
+
+    def keys(self, scene: Scene, p0: int, p1: int) -> list[PatchKey]:
+        return [self.key(scene, p) for p in range(p0, p1)]
+
+    def latent(self, spec: AnchorSpec, psi: float) -> np.ndarray:
+        """Truncated w of an anchor, (w_dim,) float32; memoised (mapping is cheap but not free)."""
+        spec = _unpinned(spec)
+        with self._latent_lock:
+            if (spec, psi) in self._latents:
+                self._latents.move_to_end((spec, psi))
+                return self._latents[(spec, psi)]
+        if spec.w is not None:
+            w = np.asarray(spec.w, np.float32)
+        else:
+            z = z_from_seed(spec.seed, self.bundle.z_dim)[None]
+            w = self.bundle.mapping.run(["w"], {"z": z})[0][0]
+        avg = self.bundle.w_avg
+        w = (avg + np.float32(psi) * (w - avg)).astype(np.float32)
+        with self._latent_lock:
+            self._latents[(spec, psi)] = w
+            while len(self._latents) > 4096:
+                self._latents.popitem(last=False)
+        return w
+
+    def raw_latent(self, spec: AnchorSpec) -> np.ndarray:
+        """Untruncated w of an anchor (for copying a latent)."""
+        return self.latent(spec, 1.0)
+
+    # ------------------------------------------------------------------ synchronous
+    def render_batch(self, keys: list[PatchKey]) -> list[np.ndarray]:
+        """Run the generator on `keys` (no cache lookup); returns (H, P, 3) uint8 patches."""
+        if not keys:
+            return []
+        t0 = time.perf_counter()
+        w_pair = np.stack([np.stack([self.latent(k.left, k.psi), self.latent(k.right, k.psi)]) for k in keys])
+        patch = np.array([k.k for k in keys], np.int64)
+        images = self.bundle.synthesis.run(["image"], {"w_pair": w_pair, "patch": patch})[0]
+        out = list(to_uint8(images))
+        dt = time.perf_counter() - t0
+        with self._cv:
+            self.stats["batches"] += 1
+            self.stats["patches"] += len(keys)
+            self.stats["seconds"] += dt
+            self.stats["last_batch_ms"] = dt * 1000
+        return out
+
+    def iter_render(self, keys: Iterable[PatchKey], *, use_cache: bool = True,
+                    progress: Callable[[int, int], None] | None = None,
+                    cancel: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
+        """Yield the patches of `keys` in order, rendering missing ones in batches on this thread."""
+        keys = list(keys)
+        done = 0
+        for start in range(0, len(keys), self.batch_size):
+            if cancel and cancel():
+                raise Cancelled()
+            chunk = keys[start:start + self.batch_size]
+            cached = [self.cache.get(k) if use_cache else None for k in chunk]
+            missing = list(dict.fromkeys(k for k, c in zip(chunk, cached) if c is None))
+            fresh = dict(zip(missing, self.render_batch(missing)))
+            if use_cache:
+                for k, img in fresh.items():
+                    self.cache.put(k, self._levels(img))
+            for k, c in zip(chunk, cached):
+                yield c if c is not None else fresh[k]
+            done += len(chunk)
+            if progress:
+                progress(done, len(keys))
+
+    def render(self, keys: Iterable[PatchKey], **kw) -> list[np.ndarray]:
+        return list(self.iter_render(keys, **kw))
+
+    # ------------------------------------------------------------------ asynchronous
+    def get(self, key: PatchKey, level: int = 0) -> np.ndarray | None:
+        return self.cache.get(key, level)
+
+    def submit(self, keys: Iterable[PatchKey], on_patch: Callable[[PatchKey], None] | None = None,
+               on_done: Callable[[], None] | None = None, tag: str | None = None) -> Request:
+        """Queue `keys` for the workers; cached ones are reported at once. Newest request first."""
+        req = Request(list(keys), on_patch, on_done, tag)
+        ready = [k for k in req.pending if k in self.cache]
+        req.pending = [k for k in req.pending if k not in set(ready)]
+        with self._cv:
+            if tag is not None:
+                for old in self._requests:
+                    if old.tag == tag:
+                        old.cancel()
+                self._requests = [r for r in self._requests if not r.cancelled]
+            if req.pending:
+                self._requests.append(req)
+                self._cv.notify_all()
+        for k in ready:
+            if on_patch:
+                on_patch(k)
+        if not req.pending and on_done:
+            on_done()
+        return req
+
+    def _next_batch(self) -> tuple[Request, list[PatchKey]] | None:
+        """Under the lock: the newest live request's next keys that nobody is rendering."""
+        for req in reversed(self._requests):
+            if req.cancelled:
+                continue
+            batch = [k for k in req.pending if k not in self._inflight][: self.batch_size]
+            if batch:
+                return req, batch
+        return None
+
+    def _work(self):
+        while True:
+            with self._cv:
+                job = None
+                while not self._closed and (job := self._next_batch()) is None:
+                    self._cv.wait()
+                if self._closed:
+                    return
+                req, batch = job
+                todo = [k for k in batch if k not in self.cache]
+                self._inflight.update(todo)
+            try:
+                for k, img in zip(todo, self.render_batch(todo)):
+                    self.cache.put(k, self._levels(img))
+            except Exception:  # a failing model must not kill the worker; drop the request
+                req.cancel()
+            finally:
+                with self._cv:
+                    self._inflight.difference_update(todo)
+                    finished = self._deliver(set(batch))
+                    self._cv.notify_all()
+            for fn in finished:
+                fn()
+
+    def _deliver(self, keys: set) -> list[Callable[[], None]]:
+        """Under the lock: report `keys` to every request waiting for them; return callbacks to run."""
+        calls = []
+        for req in list(self._requests):
+            hit = [k for k in req.pending if k in keys]
+            if not hit and not req.cancelled:
+                continue
+            req.pending = [k for k in req.pending if k not in keys]
+            if req.on_patch and not req.cancelled:
+                calls.extend(lambda r=req, k=k: r.on_patch(k) for k in hit)
+            if req.cancelled or not req.pending:
+                self._requests.remove(req)
+                if req.on_done and not req.cancelled:
+                    calls.append(req.on_done)
+        return calls
+
+    def busy(self) -> bool:
+        with self._cv:
+            return any(not r.cancelled for r in self._requests) or bool(self._inflight)
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while any(not r.cancelled for r in self._requests) or self._inflight:
+                if not self._cv.wait(max(0.0, deadline - time.monotonic())) and time.monotonic() > deadline:
+                    return False
+        return True
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            for r in self._requests:
+                r.cancel()
+            self._cv.notify_all()
+        for t in self._threads:
+            t.join(timeout=10)
+
+    def _levels(self, img: np.ndarray) -> list[np.ndarray]:
+        levels = [img]
+        for _ in range(self.mip_levels):
+            levels.append(downscale2(levels[-1]))
+        return levels
+
+    def perf(self) -> dict:
+        """Readout for the status bar: ms per batch, patches/s, cache hit rate."""
+        s = self.stats
+        return {"last_batch_ms": s["last_batch_ms"],
+                "patches_per_s": s["patches"] / s["seconds"] if s["seconds"] else 0.0,
+                "cache_hits": self.cache.hits, "cache_misses": self.cache.misses,
+                "cache_mb": self.cache.bytes / 2 ** 20}
+
+
+def _unpinned(spec: AnchorSpec) -> AnchorSpec:
+    return dataclasses.replace(spec, pinned=False) if spec.pinned else spec
+
+
+def _max_levels(h: int, w: int) -> int:
+    n = 0
+    while h % 2 ** (n + 1) == 0 and w % 2 ** (n + 1) == 0:
+        n += 1
+    return n

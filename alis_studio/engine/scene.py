@@ -1,0 +1,291 @@
+"""The scene (DESIGN.md 3.2): which latent sits on each anchor of the infinite panorama.
+
+Anchor i shows, in order of precedence: a user override (a seed or an explicit w, maybe pinned),
+else a default seed derived from the scene seed and i. Insertions and deletions shift everything
+to their right, defaults included, so the panorama right of an edit is a pure shift. A plain
+object with a callback list that fires on real change; the GUI adapts it, it never imports Qt.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from alis_studio.errors import SessionError
+
+SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 1
+SEED_LIMIT = 2 ** 32  # seeds are 32-bit so users can read and type them
+
+
+def z_from_seed(seed: int, z_dim: int) -> np.ndarray:
+    """The contract: the same seed gives the same z in the GUI, the CLI and the tests."""
+    return np.random.Generator(np.random.PCG64(int(seed))).standard_normal(z_dim).astype(np.float32)
+
+
+def default_seed(scene_seed: int, index: int) -> int:
+    """The seed of anchor `index` (any integer) of a scene, when nothing overrides it."""
+    state = np.random.SeedSequence([int(scene_seed) % 2 ** 64, int(index) % 2 ** 64]).generate_state(1, np.uint32)
+    return int(state[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class AnchorSpec:
+    """What one anchor shows: a seed or an explicit (untruncated) w; `pinned` survives resampling."""
+
+    seed: int | None = None
+    w: tuple[float, ...] | None = None
+    pinned: bool = False
+
+    def __post_init__(self):
+        if (self.seed is None) == (self.w is None):
+            raise ValueError("an anchor has either a seed or a w")
+        if self.seed is not None and not 0 <= self.seed < SEED_LIMIT:
+            raise ValueError(f"seed must be in [0, {SEED_LIMIT}), got {self.seed}")
+
+    def to_dict(self) -> dict:
+        d = {"pinned": self.pinned}
+        d.update({"seed": self.seed} if self.seed is not None else {"w": list(self.w)})
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AnchorSpec":
+        w = d.get("w")
+        return cls(seed=d.get("seed"), w=tuple(float(v) for v in w) if w is not None else None,
+                   pinned=bool(d.get("pinned", False)))
+
+
+class Scene:
+    """Anchors, truncation and loop period of one panorama. Mutate only through methods."""
+
+    def __init__(self, seed: int = 0, psi: float = 0.7, loop_period: int | None = None):
+        self._seed, self._psi, self._loop = int(seed) % SEED_LIMIT, float(psi), None
+        self._overrides: dict[int, AnchorSpec] = {}
+        self._edits: list[tuple[str, int]] = []  # ("insert" | "delete", position), in order
+        self.view: dict = {}  # free-form view state saved with the session (e.g. {"x": 0, "zoom": 1})
+        self._callbacks: list[Callable[[Scene], None]] = []
+        self.set_loop_period(loop_period)
+
+    # ---------------------------------------------------------------- observation
+    def subscribe(self, fn: Callable[["Scene"], None]) -> None:
+        self._callbacks.append(fn)
+
+    def unsubscribe(self, fn) -> None:
+        self._callbacks.remove(fn)
+
+    def _changed(self, before: dict) -> bool:
+        if self.to_dict() == before:
+            return False
+        for fn in list(self._callbacks):
+            fn(self)
+        return True
+
+    # ---------------------------------------------------------------- reading
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    @property
+    def psi(self) -> float:
+        return self._psi
+
+    @property
+    def loop_period(self) -> int | None:
+        return self._loop
+
+    def canonical(self, i: int) -> int:
+        """Loop closure: position i shows anchor i mod N."""
+        return i % self._loop if self._loop else i
+
+    def anchor(self, i: int) -> AnchorSpec:
+        i = self.canonical(i)
+        if i in self._overrides:
+            return self._overrides[i]
+        return AnchorSpec(seed=default_seed(self._seed, self._source_index(i)))
+
+    def is_overridden(self, i: int) -> bool:
+        return self.canonical(i) in self._overrides
+
+    def overrides(self) -> dict[int, AnchorSpec]:
+        return dict(self._overrides)
+
+    def _source_index(self, i: int) -> int:
+        """Undo the insert/delete shifts to find which default anchor position i shows."""
+        for kind, p in reversed(self._edits):
+            if kind == "insert" and i > p:
+                i -= 1
+            elif kind == "delete" and i >= p:
+                i += 1
+        return i
+
+    # ---------------------------------------------------------------- edits
+    def _edit(self, fn) -> bool:
+        before = self.to_dict()
+        fn()
+        return self._changed(before)
+
+    def set_seed(self, seed: int) -> bool:
+        return self._edit(lambda: setattr(self, "_seed", int(seed) % SEED_LIMIT))
+
+    def set_psi(self, psi: float) -> bool:
+        if not 0.0 <= psi <= 2.0:
+            raise ValueError(f"psi must be in [0, 2], got {psi}")
+        return self._edit(lambda: setattr(self, "_psi", float(psi)))
+
+    def set_loop_period(self, period: int | None) -> bool:
+        if period is not None and int(period) < 2:
+            raise ValueError(f"the loop period must be at least 2 anchors, got {period}")
+        return self._edit(lambda: setattr(self, "_loop", int(period) if period else None))
+
+    def set_anchor(self, i: int, spec: AnchorSpec | None) -> bool:
+        """Override anchor i (None: back to the scene's default)."""
+        def apply():
+            c = self.canonical(i)
+            if spec is None:
+                self._overrides.pop(c, None)
+            else:
+                self._overrides[c] = spec
+        return self._edit(apply)
+
+    def pin(self, i: int, pinned: bool = True) -> bool:
+        spec = self.anchor(i)
+        return self.set_anchor(i, dataclasses.replace(spec, pinned=pinned))
+
+    def set_anchor_seed(self, i: int, seed: int) -> bool:
+        return self.set_anchor(i, AnchorSpec(seed=int(seed), pinned=self.anchor(i).pinned))
+
+    def resample(self, i: int, rng: np.random.Generator | None = None) -> bool:
+        rng = rng or np.random.default_rng()
+        return self.set_anchor_seed(i, int(rng.integers(SEED_LIMIT)))
+
+    def resample_unpinned(self, rng: np.random.Generator | None = None) -> bool:
+        """The paper's live demo: every anchor not pinned gets a new scene; pinned ones stay."""
+        rng = rng or np.random.default_rng()
+
+        def apply():
+            self._seed = int(rng.integers(SEED_LIMIT))
+            self._overrides = {i: s for i, s in self._overrides.items() if s.pinned}
+        return self._edit(apply)
+
+    def insert(self, p: int, spec: AnchorSpec | None = None, rng: np.random.Generator | None = None) -> bool:
+        """A new anchor at position p; anchors at p and right of it move one to the right."""
+        spec = spec or AnchorSpec(seed=int((rng or np.random.default_rng()).integers(SEED_LIMIT)))
+
+        def apply():
+            p_ = self.canonical(p)
+            self._overrides = {(i + 1 if i >= p_ else i): s for i, s in self._overrides.items()}
+            self._overrides[p_] = spec
+            self._edits.append(("insert", p_))
+            if self._loop:
+                self._loop += 1
+        return self._edit(apply)
+
+    def delete(self, p: int) -> bool:
+        """Remove the anchor at p; anchors right of it move one to the left."""
+        if self._loop and self._loop <= 2:
+            raise ValueError("a loop needs at least 2 anchors")
+
+        def apply():
+            p_ = self.canonical(p)
+            self._overrides = {(i - 1 if i > p_ else i): s for i, s in self._overrides.items() if i != p_}
+            self._edits.append(("delete", p_))
+            if self._loop:
+                self._loop -= 1
+        return self._edit(apply)
+
+    def move(self, src: int, dst: int) -> bool:
+        """Move the anchor at src so that it ends up at position dst."""
+        if self.canonical(src) == self.canonical(dst):
+            return False
+        spec = self.anchor(src)
+        before = self.to_dict()
+        callbacks, self._callbacks = self._callbacks, []  # one notification for the whole move
+        try:
+            self.delete(src)
+            self.insert(dst, spec)
+        finally:
+            self._callbacks = callbacks
+        return self._changed(before)
+
+    # ---------------------------------------------------------------- state
+    def to_dict(self) -> dict:
+        return {
+            "seed": self._seed,
+            "psi": self._psi,
+            "loop_period": self._loop,
+            "anchors": {str(i): s.to_dict() for i, s in sorted(self._overrides.items())},
+            "edits": [list(e) for e in self._edits],
+            "view": copy.deepcopy(self.view),
+        }
+
+    def restore(self, d: dict) -> bool:
+        """Replace the whole state (undo/redo, session load); fires callbacks if anything changed."""
+        before = self.to_dict()
+        self._seed = int(d["seed"]) % SEED_LIMIT
+        self._psi = float(d["psi"])
+        self._loop = int(d["loop_period"]) if d.get("loop_period") else None
+        self._overrides = {int(i): AnchorSpec.from_dict(s) for i, s in d.get("anchors", {}).items()}
+        self._edits = [(str(k), int(p)) for k, p in d.get("edits", [])]
+        if any(k not in ("insert", "delete") for k, _ in self._edits):
+            raise ValueError("unknown edit kind")
+        self.view = copy.deepcopy(d.get("view", {}))
+        return self._changed(before)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Scene":
+        scene = cls()
+        scene.restore(d)
+        return scene
+
+
+# -------------------------------------------------------------------- session files
+
+
+def save_session(path: str | os.PathLike, scene: Scene, model_path: str | None = None,
+                 model_sha256: str | None = None) -> Path:
+    """Write the session JSON atomically (temp file beside it, then rename)."""
+    path = Path(path)
+    doc = {"format": SESSION_FORMAT, "version": SESSION_VERSION,
+           "model": {"path": str(model_path) if model_path else None, "sha256": model_sha256},
+           **scene.to_dict()}
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise SessionError(f"{path}: cannot write the session ({e.strerror or e})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise SessionError(f"{path}: cannot write the session ({e.strerror or e})") from None
+    return path
+
+
+def load_session(path: str | os.PathLike) -> tuple[Scene, dict]:
+    """Read a session file. Returns (scene, model info {"path", "sha256"})."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SessionError(f"{path}: no such file") from None
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise SessionError(f"{path}: not a valid session file ({e})") from None
+    if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
+        raise SessionError(f"{path}: not an alis-studio session file")
+    version = doc.get("version")
+    if not isinstance(version, int) or version > SESSION_VERSION:
+        raise SessionError(f"{path}: session format version {version} is newer than this alis-studio reads "
+                           f"(up to {SESSION_VERSION}); upgrade alis-studio")
+    try:
+        scene = Scene.from_dict(doc)
+    except (KeyError, TypeError, ValueError) as e:
+        raise SessionError(f"{path}: the session is damaged ({type(e).__name__}: {e})") from None
+    model = doc.get("model") or {}
+    return scene, {"path": model.get("path"), "sha256": model.get("sha256")}

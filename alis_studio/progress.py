@@ -1,0 +1,39 @@
+"""A terminal progress bar with rate and ETA (stderr), shared by the CLI's long commands."""
+from __future__ import annotations
+
+import sys
+import time
+
+
+def _fmt_time(s: float) -> str:
+    s = int(max(0, s))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class ProgressBar:
+    """`bar(done, total)` redraws at most 10 times a second; `unit_scale` turns units into e.g. Mpx."""
+
+    def __init__(self, label: str, unit: str = "", unit_scale: float = 1.0, stream=None, width: int = 24):
+        self.label, self.unit, self.scale, self.width = label, unit, unit_scale, width
+        self.stream = stream or sys.stderr
+        self.t0, self._last = time.perf_counter(), 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - self._last < 0.1:
+            return
+        self._last = now
+        el = now - self.t0
+        frac = done / total if total else 1.0
+        fill = int(frac * self.width)
+        rate = done * self.scale / el if el > 0 else 0.0
+        eta = el / frac - el if frac > 0 else 0.0
+        u = f" {self.unit}" if self.unit else ""
+        nd = 0 if total * self.scale >= 100 else 2
+        line = (f"\r{self.label} [{'#' * fill}{'.' * (self.width - fill)}] {frac:4.0%} "
+                f"{done * self.scale:.{nd}f}/{total * self.scale:.{nd}f}{u}  {rate:.2f}{u}/s  "
+                f"{'ETA ' + _fmt_time(eta) if done < total else 'in ' + _fmt_time(el)}")
+        self.stream.write(line)
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()

@@ -1,0 +1,57 @@
+"""Write to a temporary file beside the target and rename at the end: never a partial final file."""
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from alis_studio.errors import ExportError
+
+
+def check_target(path: Path, *, overwrite: bool) -> None:
+    """One-line errors for targets we cannot or must not write, before any work starts."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ExportError(f"{path}: already exists (pass --overwrite to replace it)")
+    if path.is_dir():
+        raise ExportError(f"{path}: is a folder")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ExportError(f"{path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ExportError(f"{path}: the folder {parent} is not writable")
+
+
+def os_error_message(path: Path, e: OSError) -> str:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"{path}: the disk is full or the file is too large ({e.strerror})"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: not writable ({e.strerror})"
+    return f"{path}: cannot write ({e.strerror or e})"
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, *, overwrite: bool):
+    """Yield a temporary path beside `path`; on success rename it over `path`, on any failure delete it."""
+    path = Path(path)
+    check_target(path, overwrite=overwrite)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else ".")
+        os.close(fd)
+    except OSError as e:
+        raise ExportError(os_error_message(path, e)) from None
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        if not overwrite and path.exists():
+            raise ExportError(f"{path}: appeared while exporting; not replaced")
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(os_error_message(path, e)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,40 @@
+"""Shared fixtures: a tiny random-weight model exported once per session (no binary fixtures)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory):
+    """A `tiny` config bundle with random weights (seed 0); also the torch generator in `tiny_generator`."""
+    from trainer.export import export_random
+
+    return export_random("tiny", tmp_path_factory.mktemp("model") / "tiny.alis", seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_generator():
+    """The torch generator behind tiny_model_path (same seed, same weights)."""
+    from trainer.export import random_generator
+
+    return random_generator("tiny", seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tiny_model_path):
+    from alis_studio.engine.bundle import load_bundle
+
+    return load_bundle(tiny_model_path, device="cpu")
+
+
+@pytest.fixture
+def tiny_renderer(tiny_bundle):
+    from alis_studio.engine.renderer import Renderer
+
+    r = Renderer(tiny_bundle, workers=1, batch_size=4, cache_bytes=64 * 2 ** 20)
+    yield r
+    r.close()

@@ -1,0 +1,121 @@
+"""Export a generator to the `.alis` model bundle (DESIGN.md 3.1): two ONNX graphs and model.json."""
+from __future__ import annotations
+
+import copy
+import datetime
+import io
+import json
+import os
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from trainer.model import Generator, ModelConfig, SAModulatedConv
+
+FORMAT, VERSION = "alis-studio-model", 1
+OPSET = 17
+
+
+class _MappingGraph(nn.Module):
+    def __init__(self, G: Generator):
+        super().__init__()
+        self.mapping = G.mapping
+
+    def forward(self, z):  # (B, z_dim) -> (B, w_dim)
+        return self.mapping(z)
+
+
+class _SynthesisGraph(nn.Module):
+    def __init__(self, G: Generator):
+        super().__init__()
+        self.synthesis = G.synthesis
+
+    def forward(self, w_pair, patch):  # (B, 2, w_dim), (B,) -> (B, 3, H, P)
+        return self.synthesis(w_pair, patch)
+
+
+def model_metadata(cfg: ModelConfig, w_avg: torch.Tensor, training: dict | None = None) -> dict:
+    from alis_studio import __version__
+
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "z_dim": cfg.z_dim,
+        "w_dim": cfg.w_dim,
+        "height": cfg.height,
+        "patch_width": cfg.patch_width,
+        "patches_per_interval": cfg.patches_per_interval,
+        "w_avg": [float(v) for v in w_avg.detach().cpu().float()],
+        "arch": cfg.to_dict(),
+        "training": training or {"dataset": None, "kimg": 0, "metrics": {}},
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "producer": f"alis-studio {__version__} (torch {torch.__version__})",
+    }
+
+
+def _to_onnx(module: nn.Module, args: tuple, input_names, output_names, meta_text: str) -> bytes:
+    import onnx
+
+    dyn = {name: {0: "batch"} for name in list(input_names) + list(output_names)}
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(module, args, buf, input_names=list(input_names), output_names=list(output_names),
+                          dynamic_axes=dyn, opset_version=OPSET, dynamo=False)
+    model = onnx.load_from_string(buf.getvalue())
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "alis", meta_text
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def export_bundle(G: Generator, out_path: str | os.PathLike, training: dict | None = None) -> Path:
+    """Write `G` (usually the EMA generator) as a `.alis` bundle, atomically. Returns the path."""
+    cfg, out_path = G.cfg, Path(out_path)
+    meta = model_metadata(cfg, G.w_avg, training)
+    meta_text = json.dumps(meta)
+    G = copy.deepcopy(G).eval().cpu().float()
+    for m in G.modules():
+        if isinstance(m, SAModulatedConv):
+            m.freeze()
+    with torch.no_grad():
+        z = torch.randn(2, cfg.z_dim)
+        mapping = _to_onnx(_MappingGraph(G), (z,), ["z"], ["w"], meta_text)
+        w_pair = torch.randn(2, 2, cfg.w_dim)
+        patch = torch.tensor([0, cfg.patches_per_interval - 1], dtype=torch.int64)
+        synthesis = _to_onnx(_SynthesisGraph(G), (w_pair, patch), ["w_pair", "patch"], ["image"], meta_text)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr("model.json", json.dumps(meta, indent=1))
+            zf.writestr("mapping.onnx", mapping)
+            zf.writestr("synthesis.onnx", synthesis)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def random_generator(config: str | ModelConfig, seed: int = 0) -> Generator:
+    """A seeded random-weight generator; w_avg is estimated from 2,000 samples (tests, benchmarks)."""
+    from trainer.model import get_config
+
+    cfg = get_config(config) if isinstance(config, str) else config
+    torch.manual_seed(seed)
+    G = Generator(cfg)
+    with torch.no_grad():
+        G.w_avg.copy_(G.mapping(torch.randn(2000, cfg.z_dim)).mean(0))
+    return G.eval()
+
+
+def export_random(config: str | ModelConfig, out_path, seed: int = 0) -> Path:
+    """A random-weight bundle of `random_generator(config, seed)`."""
+    G = random_generator(config, seed)
+    return export_bundle(G, out_path, {"dataset": None, "kimg": 0, "metrics": {}, "random_init": True, "seed": seed})
