@@ -5,6 +5,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -145,12 +146,19 @@ def _session(path: Path, member: str, model: bytes, device: str, threads: int):
         ort.set_default_logger_severity(4 if want_cuda else 3)
         sess = ort.InferenceSession(model, sess_options=opts, providers=providers)
     except Exception as e:  # ORT raises its own exception types for corrupt or invalid graphs
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ModelError(f"{path}: {member} is not a valid ONNX model ({reason[:200]})") from None
+        raise ModelError(f"{path}: {member} is not a valid ONNX model ({_ort_reason(e)})") from None
     provider = sess.get_providers()[0]  # what it really got: onnxruntime-gpu falls back silently
     if device == "cuda" and provider != "CUDAExecutionProvider":
         raise ModelError(f"{path}: CUDA was requested but ONNX Runtime could not use it")
     return sess, provider
+
+
+def _ort_reason(e: Exception) -> str:
+    """ORT's message without its error-code prefix and C++ source location, on one line."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    text = re.sub(r"^/\S+:\d+ .*?\) ", "", text)  # "/onnxruntime_src/...cc:256 fn(args...) "
+    return text[:200]
 
 
 def _check_io(path: Path, member: str, sess, inputs: dict, outputs: dict):
@@ -174,7 +182,7 @@ def _probe(bundle: ModelBundle):
         img = bundle.synthesis.run(["image"], {"w_pair": np.stack([w, w], axis=1),
                                                "patch": np.zeros(1, np.int64)})[0]
     except Exception as e:
-        raise ModelError(f"{bundle.path}: the model failed a test inference ({str(e).splitlines()[0][:200]})") from None
+        raise ModelError(f"{bundle.path}: the model failed a test inference ({_ort_reason(e)})") from None
     want = (1, 3, bundle.height, bundle.patch_width)
     if w.shape != (1, bundle.w_dim) or img.shape != want:
         raise ModelError(f"{bundle.path}: the model produced {img.shape}, expected {want}")

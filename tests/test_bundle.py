@@ -1,0 +1,142 @@
+"""Every bad model bundle is a one-line ModelError naming the file; the CLI exits 2 without a traceback."""
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from alis_studio.cli import main
+from alis_studio.engine.bundle import load_bundle
+from alis_studio.errors import ModelError
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _write(path, members):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _foreign_onnx(inputs, outputs_shape):
+    """A valid ONNX graph that is not an ALIS generator (Identity from input to output)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    ins = [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs]
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, outputs_shape)
+    graph = helper.make_graph([helper.make_node("Identity", [inputs[0][0]], ["y"])], "foreign", ins, [out])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def test_loads_valid_bundle(tiny_model_path):
+    b = load_bundle(tiny_model_path, device="cpu")
+    assert (b.height, b.patch_width, b.patches_per_interval) == (32, 16, 4)
+    assert b.provider == "CPUExecutionProvider" and len(b.sha256) == 64
+    assert b.w_avg.shape == (b.w_dim,)
+
+
+def _broken(tmp_path, tiny_model_path, kind):
+    m = _members(tiny_model_path)
+    meta = json.loads(m["model.json"])
+    p = tmp_path / f"{kind}.alis"
+    if kind == "missing":
+        return tmp_path / "nope.alis"
+    if kind == "not_zip":
+        p.write_bytes(b"this is not a zip file at all")
+    elif kind == "lacks_member":
+        del m["synthesis.onnx"]
+        _write(p, m)
+    elif kind == "corrupt_onnx":
+        m["synthesis.onnx"] = m["synthesis.onnx"][: len(m["synthesis.onnx"]) // 3]
+        _write(p, m)
+    elif kind == "foreign_onnx":
+        from onnx import TensorProto
+        m["synthesis.onnx"] = _foreign_onnx([("x", TensorProto.FLOAT, ["B", 3, 32, 16])], ["B", 3, 32, 16])
+        _write(p, m)
+    elif kind == "wrong_shapes":
+        from onnx import TensorProto
+        m["synthesis.onnx"] = _foreign_onnx([("w_pair", TensorProto.FLOAT, ["B", 2, 7]),
+                                             ("patch", TensorProto.INT64, ["B"])], ["B", 2, 7])
+        _write(p, m)
+    elif kind == "newer_ir":
+        import onnx
+        model = onnx.load_from_string(m["synthesis.onnx"])
+        model.ir_version = 99
+        m["synthesis.onnx"] = model.SerializeToString()
+        _write(p, m)
+    elif kind == "newer_version":
+        meta["version"] = 99
+        m["model.json"] = json.dumps(meta)
+        _write(p, m)
+    elif kind == "bad_json":
+        m["model.json"] = b"{not json"
+        _write(p, m)
+    elif kind == "not_alis_json":
+        m["model.json"] = json.dumps({"format": "something-else", "version": 1})
+        _write(p, m)
+    elif kind == "folder":
+        p.mkdir()
+    return p
+
+
+CASES = {
+    "missing": "no such file",
+    "not_zip": "not a zip archive",
+    "lacks_member": "lacks synthesis.onnx",
+    "corrupt_onnx": "synthesis.onnx is not a valid ONNX model",
+    "newer_ir": "synthesis.onnx is not a valid ONNX model (Unsupported model IR version",
+    "foreign_onnx": "synthesis.onnx has inputs ['x']",
+    "wrong_shapes": "synthesis.onnx input 'w_pair'",
+    "newer_version": "version 99 is newer",
+    "bad_json": "model.json is not valid JSON",
+    "not_alis_json": "not an alis-studio model",
+    "folder": "is a folder",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_bad_bundle_is_one_line_model_error(tmp_path, tiny_model_path, kind):
+    path = _broken(tmp_path, tiny_model_path, kind)
+    with pytest.raises(ModelError) as e:
+        load_bundle(path, device="cpu")
+    msg = str(e.value)
+    assert str(path) in msg and CASES[kind] in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("kind", ["not_zip", "newer_version", "corrupt_onnx"])
+def test_cli_reports_bad_model_without_traceback(tmp_path, tiny_model_path, kind, capsys):
+    path = _broken(tmp_path, tiny_model_path, kind)
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("alis-studio: error: ") and str(path) in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_onnx_carries_model_json(tiny_model_path):
+    import onnx
+
+    m = _members(tiny_model_path)
+    meta = json.loads(m["model.json"])
+    for member in ("mapping.onnx", "synthesis.onnx"):
+        model = onnx.load_from_string(m[member])
+        onnx.checker.check_model(model)
+        props = {p.key: p.value for p in model.metadata_props}
+        assert json.loads(props["alis"])["w_avg"] == meta["w_avg"]
+    with zipfile.ZipFile(tiny_model_path) as zf:
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
+
+
+def test_synthesis_has_dynamic_batch(tiny_bundle):
+    for b in (1, 5):
+        out = tiny_bundle.synthesis.run(["image"], {"w_pair": np.zeros((b, 2, tiny_bundle.w_dim), np.float32),
+                                                    "patch": np.zeros(b, np.int64)})[0]
+        assert out.shape[0] == b

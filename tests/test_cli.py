@@ -1,0 +1,74 @@
+"""`alis-studio info / render / export-onnx`, headless, with one-line errors."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from alis_studio.cli import main
+from alis_studio.engine.panorama import render_strip
+from alis_studio.engine.scene import Scene, save_session
+
+
+def test_info_prints_metadata_and_provider(tiny_model_path, capsys):
+    assert main(["info", str(tiny_model_path)]) == 0
+    out = capsys.readouterr().out
+    assert "32 px tall" in out and "CPUExecutionProvider" in out and "tiny" in out
+
+
+def test_render_png_equals_engine_pixels(tiny_model_path, tiny_renderer, tmp_path):
+    out = tmp_path / "pano.png"
+    assert main(["render", "--model", str(tiny_model_path), "--seed", "5", "--intervals", "3",
+                 "--psi", "0.6", "--out", str(out), "--quiet"]) == 0
+    img = Image.open(out)
+    meta = json.loads(img.info["alis-studio"])
+    pixels = np.asarray(img.convert("RGB"))
+    expected = render_strip(tiny_renderer, Scene(seed=5, psi=0.6), 0, 3 * 64)
+    np.testing.assert_array_equal(pixels, expected)
+    assert meta["scene"]["seed"] == 5 and len(meta["model_sha256"]) == 64
+
+
+def test_render_session_and_jpeg(tiny_model_path, tmp_path):
+    scene = Scene(seed=3, psi=0.5)
+    scene.set_anchor_seed(1, 1234)
+    session = save_session(tmp_path / "s.json", scene)
+    out = tmp_path / "pano.jpg"
+    assert main(["render", "--model", str(tiny_model_path), "--session", str(session), "--intervals", "2",
+                 "--out", str(out), "--quiet"]) == 0
+    assert Image.open(out).size == (128, 32)
+
+
+@pytest.mark.parametrize("args,problem", [
+    (["--intervals", "0"], "--intervals must be at least 1"),
+    (["--psi", "5"], "--psi must be in [0, 2]"),
+    (["--session", "/nonexistent/s.json"], "no such file"),
+])
+def test_render_bad_arguments(tiny_model_path, tmp_path, capsys, args, problem):
+    rc = main(["render", "--model", str(tiny_model_path), "--out", str(tmp_path / "x.png"), "--quiet", *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and problem in err and "Traceback" not in err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_render_refuses_to_overwrite(tiny_model_path, tmp_path, capsys):
+    out = tmp_path / "x.png"
+    out.write_bytes(b"keep me")
+    assert main(["render", "--model", str(tiny_model_path), "--out", str(out), "--quiet"]) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == b"keep me"
+
+
+def test_export_onnx_random_init(tmp_path):
+    out = tmp_path / "r.alis"
+    assert main(["export-onnx", "--random-init", "--config", "tiny", str(out)]) == 0
+    from alis_studio.engine.bundle import load_bundle
+    assert load_bundle(out, device="cpu").meta["arch"]["name"] == "tiny"
+
+
+def test_console_entry_exits_2_on_bad_model(tmp_path):
+    bad = tmp_path / "bad.alis"
+    bad.write_text("nope")
+    r = subprocess.run([sys.executable, "-m", "alis_studio", "info", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"alis-studio: error: {bad}: not an .alis model bundle (not a zip archive)"

@@ -1,0 +1,119 @@
+"""The scene contract (DESIGN.md 3.2): seeds, overrides, shifts, loops, sessions."""
+import json
+
+import numpy as np
+import pytest
+
+from alis_studio.engine.scene import (AnchorSpec, Scene, default_seed, load_session, save_session,
+                                      z_from_seed)
+from alis_studio.errors import SessionError
+
+
+def test_z_from_seed_is_the_documented_generator():
+    z = z_from_seed(42, 16)
+    expected = np.random.Generator(np.random.PCG64(42)).standard_normal(16).astype(np.float32)
+    np.testing.assert_array_equal(z, expected)
+    assert z.dtype == np.float32
+
+
+def test_default_seeds_differ_per_anchor_and_scene():
+    seeds = {default_seed(0, i) for i in range(-50, 50)}
+    assert len(seeds) == 100
+    assert default_seed(0, 3) != default_seed(1, 3)
+    assert Scene(seed=9).anchor(-7) == Scene(seed=9).anchor(-7)
+
+
+def test_insert_shifts_everything_right_of_it():
+    s = Scene(seed=3)
+    before = [s.anchor(i) for i in range(-3, 10)]
+    s.pin(6)
+    s.insert(2, AnchorSpec(seed=123))
+    assert s.anchor(2) == AnchorSpec(seed=123)
+    assert [s.anchor(i) for i in range(-3, 2)] == before[:5]  # left of it unchanged
+    assert [s.anchor(i).seed for i in range(3, 11)] == [a.seed for a in before[5:]]  # pure shift
+    assert s.anchor(7).pinned  # the pinned anchor moved with the rest
+
+
+def test_delete_and_move():
+    s = Scene(seed=4)
+    before = [s.anchor(i) for i in range(0, 10)]
+    s.delete(3)
+    assert [s.anchor(i) for i in range(0, 3)] == before[:3]
+    assert [s.anchor(i) for i in range(3, 9)] == before[4:10]
+    s2 = Scene(seed=4)
+    s2.move(1, 5)
+    assert s2.anchor(5) == before[1]
+    assert [s2.anchor(i) for i in (0, 1, 2, 3, 4, 6)] == [before[i] for i in (0, 2, 3, 4, 5, 6)]
+
+
+def test_resample_unpinned_keeps_pinned():
+    s = Scene(seed=1)
+    s.set_anchor_seed(0, 10)
+    s.pin(0)
+    s.set_anchor_seed(4, 44)  # overridden but not pinned
+    free = s.anchor(2)
+    s.resample_unpinned(np.random.default_rng(0))
+    assert s.anchor(0) == AnchorSpec(seed=10, pinned=True)
+    assert s.anchor(4).seed != 44 and s.anchor(2) != free
+
+
+def test_loop_wraps():
+    s = Scene(seed=2, loop_period=5)
+    assert s.anchor(7) == s.anchor(2) and s.anchor(-1) == s.anchor(4)
+    s.set_anchor_seed(6, 99)
+    assert s.anchor(1).seed == 99
+    s.insert(1, AnchorSpec(seed=5))
+    assert s.loop_period == 6
+    with pytest.raises(ValueError):
+        s.set_loop_period(1)
+
+
+def test_callbacks_fire_only_on_real_change():
+    s = Scene(seed=1, psi=0.7)
+    calls = []
+    s.subscribe(lambda sc: calls.append(sc.psi))
+    assert not s.set_psi(0.7)
+    assert s.set_psi(0.5)
+    s.move(2, 6)
+    assert len(calls) == 2  # a move is one notification
+
+
+def test_restore_is_exact_undo():
+    s = Scene(seed=8)
+    state = s.to_dict()
+    s.insert(1)
+    s.pin(3)
+    s.set_psi(1.1)
+    s.restore(state)
+    assert s.to_dict() == state and s.anchor(1) == Scene(seed=8).anchor(1)
+
+
+def test_session_round_trip(tmp_path):
+    s = Scene(seed=77, psi=0.9, loop_period=8)
+    s.set_anchor(2, AnchorSpec(w=tuple(np.linspace(-1, 1, 4).tolist()), pinned=True))
+    s.insert(5, AnchorSpec(seed=4))
+    s.view = {"x": -300, "zoom": 2.0}
+    path = save_session(tmp_path / "a.json", s, "model.alis", "ab" * 32)
+    loaded, model = load_session(path)
+    assert loaded.to_dict() == s.to_dict()
+    assert model == {"path": "model.alis", "sha256": "ab" * 32}
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temp file left
+
+
+@pytest.mark.parametrize("content,problem", [
+    ("{broken", "not a valid session file"),
+    (json.dumps({"format": "alis-studio-session", "version": 7, "seed": 1, "psi": 1}), "newer"),
+    (json.dumps({"format": "other"}), "not an alis-studio session"),
+    (json.dumps({"format": "alis-studio-session", "version": 1, "seed": 1}), "damaged"),
+])
+def test_bad_session_is_one_line_error(tmp_path, content, problem):
+    p = tmp_path / "s.json"
+    p.write_text(content)
+    with pytest.raises(SessionError) as e:
+        load_session(p)
+    assert str(p) in str(e.value) and problem in str(e.value) and "\n" not in str(e.value)
+
+
+def test_unwritable_session_folder(tmp_path):
+    with pytest.raises(SessionError, match="cannot write"):
+        save_session(tmp_path / "missing" / "s.json", Scene())
