@@ -42,9 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv:
             parser.print_help()
             return 2
-        run = _default_gui(parser)
-        if run is None:
+        if "alis_studio.gui.command" not in sys.modules:  # not in this build
+            parser.print_help()
             return 2
+        args = parser.parse_args(["gui"])  # no command: the app, with the gui command's defaults
+        run = args.run
     try:
         return int(run(args) or 0)
     except UserError as e:
@@ -53,16 +55,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nalis-studio: cancelled", file=sys.stderr)
         return 130
-
-
-def _default_gui(parser):
-    """No command: open the app (parsed as the `gui` command with its defaults)."""
-    try:
-        importlib.import_module("alis_studio.gui.command")
-    except ModuleNotFoundError:
-        parser.print_help()
-        return None
-    return parser.parse_args(["gui"]).run
 
 
 def entry() -> None:

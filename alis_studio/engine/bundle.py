@@ -138,7 +138,11 @@ def _session(path: Path, member: str, model: bytes, device: str, threads: int):
     opts.log_severity_level = 3  # keep ORT's warnings (e.g. missing CUDA libraries) from the user
     if threads:
         opts.intra_op_num_threads = threads
-    want_cuda = device == "cuda" or (device == "auto" and "CUDAExecutionProvider" in available_providers())
+    has_cuda = "CUDAExecutionProvider" in available_providers()
+    if device == "cuda" and not has_cuda:
+        raise ModelError(f"{path}: CUDA was requested but this ONNX Runtime has no CUDA provider "
+                         "(install onnxruntime-gpu, or use --device cpu)")
+    want_cuda = device == "cuda" or (device == "auto" and has_cuda)
     providers = (["CUDAExecutionProvider"] if want_cuda else []) + ["CPUExecutionProvider"]
     try:
         # onnxruntime-gpu without CUDA libraries logs load errors, then falls back to the CPU:

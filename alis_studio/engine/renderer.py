@@ -211,7 +211,8 @@ class Renderer:
         """Queue `keys` for the workers; cached ones are reported at once. Newest request first."""
         req = Request(list(keys), on_patch, on_done, tag)
         ready = [k for k in req.pending if k in self.cache]
-        req.pending = [k for k in req.pending if k not in set(ready)]
+        ready_set = set(ready)
+        req.pending = [k for k in req.pending if k not in ready_set]
         with self._cv:
             if tag is not None:
                 for old in self._requests:

@@ -1,0 +1,183 @@
+"""Handlers of the View, Anchor and Scene menus: they act on the selected anchor of the timeline and
+change the scene only through the window's SceneEditor (so every edit is undoable)."""
+from __future__ import annotations
+
+import json
+
+from PySide6.QtWidgets import QApplication
+
+from alis_studio.engine.scene import SEED_LIMIT, AnchorSpec
+from alis_studio.gui import dialogs
+
+CLIPBOARD_KEY = "alis-studio-anchor"
+
+
+def spec_to_text(spec: AnchorSpec) -> str:
+    d = spec.to_dict()
+    d.pop("pinned", None)
+    return json.dumps({CLIPBOARD_KEY: d})
+
+
+def spec_from_text(text: str) -> AnchorSpec | None:
+    """An anchor copied by `spec_to_text` (or a bare seed number), else None."""
+    text = (text or "").strip()
+    if text.isdigit() and int(text) < SEED_LIMIT:
+        return AnchorSpec(seed=int(text))
+    try:
+        d = json.loads(text)[CLIPBOARD_KEY]
+        return AnchorSpec.from_dict({**d, "pinned": False})
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+class AnchorHandlers:
+    """Slots for the actions; `window` provides scene, editor, viewport, timeline and controls."""
+
+    def __init__(self, window):
+        self.w = window
+        self.clipboard: AnchorSpec | None = None  # also on the system clipboard, as JSON
+
+    @property
+    def ready(self) -> bool:
+        return self.w.timeline is not None
+
+    @property
+    def selected(self) -> int:
+        return self.w.timeline.selected
+
+    def _select(self, i: int) -> None:
+        self.w.timeline.select(i)
+
+    # ---------------------------------------------------------------- view
+    def pan_left(self):
+        if self.ready:
+            self.w.viewport.pan_pixels(self.w.viewport.width() / 8)
+
+    def pan_right(self):
+        if self.ready:
+            self.w.viewport.pan_pixels(-self.w.viewport.width() / 8)
+
+    def page_left(self):
+        if self.ready:
+            self.w.viewport.pan_pixels(self.w.viewport.width() * 0.9)
+
+    def page_right(self):
+        if self.ready:
+            self.w.viewport.pan_pixels(-self.w.viewport.width() * 0.9)
+
+    def zoom_in(self):
+        if self.ready:
+            self.w.viewport.zoom_at(2 ** 0.5)
+
+    def zoom_out(self):
+        if self.ready:
+            self.w.viewport.zoom_at(2 ** -0.5)
+
+    def center_selected(self):
+        if self.ready:
+            self.w.viewport.center_on(self.selected * self.w.bundle.interval_width)
+
+    def select_prev(self):
+        if self.ready:
+            self._select(self.selected - 1)
+            self._keep_visible()
+
+    def select_next(self):
+        if self.ready:
+            self._select(self.selected + 1)
+            self._keep_visible()
+
+    def _keep_visible(self):
+        v, x = self.w.viewport, self.selected * self.w.bundle.interval_width
+        if not v.x0 <= x <= v.to_model_x(v.width()):
+            v.center_on(x)
+
+    # ---------------------------------------------------------------- anchor edits
+    def toggle_pin(self):
+        if self.ready:
+            self.w.editor.toggle_pin(self.selected)
+
+    def resample(self):
+        if self.ready:
+            self.w.editor.resample(self.selected)
+
+    def set_seed(self):
+        if not self.ready:
+            return
+        i = self.selected
+        seed = dialogs.ask_seed(self.w, f"Seed of anchor #{i}", self.w.scene.anchor(i).seed)
+        if seed is not None:
+            self.w.editor.set_anchor_seed(i, seed)
+
+    def insert_before(self):
+        if self.ready:
+            self.w.editor.insert(self.selected)
+
+    def insert_after(self):
+        if self.ready and self.w.editor.insert(self.selected, after=True):
+            self._select(self.selected + 1)
+
+    def delete(self):
+        if self.ready:
+            self.w.editor.delete(self.selected)
+
+    def move_left(self):
+        if self.ready and self.w.editor.move(self.selected, self.selected - 1):
+            self._select(self.selected - 1)
+
+    def move_right(self):
+        if self.ready and self.w.editor.move(self.selected, self.selected + 1):
+            self._select(self.selected + 1)
+
+    def copy_latent(self):
+        if self.ready:
+            self.clipboard = self.w.scene.anchor(self.selected)
+            QApplication.clipboard().setText(spec_to_text(self.clipboard))
+            self.w.statusBar().showMessage(f"Copied the latent of anchor #{self.selected}", 3000)
+
+    def paste_latent(self):
+        if not self.ready:
+            return
+        spec = spec_from_text(QApplication.clipboard().text()) or self.clipboard
+        if spec is None:
+            self.w.statusBar().showMessage("Nothing to paste: copy an anchor first (Ctrl+C)", 4000)
+        elif spec.w is not None and len(spec.w) != self.w.bundle.w_dim:
+            self.w.report_error("Paste latent", f"The copied latent has {len(spec.w)} values; "
+                              f"this model's w has {self.w.bundle.w_dim}.")
+        else:
+            self.w.editor.paste(self.selected, spec)
+
+    # ---------------------------------------------------------------- scene edits
+    def resample_unpinned(self):
+        if self.ready:
+            self.w.editor.resample_unpinned()
+
+    def connect_scenes(self):
+        if not self.ready:
+            return
+        i = self.selected
+        got = dialogs.ask_connect(self.w, i, self.w.scene.anchor(i).seed)
+        if got is not None:
+            self.w.editor.connect(i, *got)
+
+    def random_seed(self):
+        if self.ready:
+            self.w.editor.set_seed(int(self.w.editor.rng.integers(SEED_LIMIT)))
+
+    def focus_seed(self):
+        if self.ready:
+            self.w.controls.seed_edit.setFocus()
+            self.w.controls.seed_edit.selectAll()
+
+    def psi_down(self):
+        if self.ready:
+            self.w.controls.step_psi(-0.05)
+
+    def psi_up(self):
+        if self.ready:
+            self.w.controls.step_psi(0.05)
+
+    def toggle_loop(self):
+        if self.ready:
+            period = None if self.w.scene.loop_period else self.w.controls.loop_spin.value()
+            self.w.editor.set_loop(period)

@@ -1,0 +1,139 @@
+"""Scene controls for the toolbar: truncation psi (live), scene seed, loop mode with its period, and
+the model with the provider it runs on. Widgets follow the scene; edits go through the SceneEditor."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QSpinBox, QWidget
+
+from alis_studio.engine.scene import SEED_LIMIT
+
+
+def model_summary(bundle) -> str:
+    name = bundle.meta.get("arch", {}).get("name") or bundle.path.stem
+    return f"{bundle.path.name} · {name} · {bundle.height} px"
+
+
+def model_details(bundle) -> str:
+    """Provenance, one fact a line (tooltips, the About box)."""
+    tr = bundle.meta.get("training") or {}
+    return "\n".join([
+        f"Model: {bundle.path}",
+        f"sha256: {bundle.sha256}",
+        f"Config: {bundle.meta.get('arch', {}).get('name', '?')}, {bundle.height} px tall, patches "
+        f"{bundle.patch_width} px, {bundle.patches_per_interval} per anchor interval ({bundle.interval_width} px)",
+        f"Latents: z {bundle.z_dim}, w {bundle.w_dim}",
+        f"Trained on: {tr.get('dataset') or '-'} ({tr.get('kimg', 0)} kimg)",
+        f"Created: {bundle.meta.get('created', '?')} by {bundle.meta.get('producer', '?')}",
+        f"Running on: {bundle.provider} ({bundle.device_name})",
+    ])
+
+
+class SceneControls(QWidget):
+    """psi slider, scene seed, loop; reads `scene`, writes through `editor`."""
+
+    def __init__(self, scene, editor, bundle, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.scene, self.editor = scene, editor
+        self._gesture, self._last_step = 0, 0.0
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 0, 4, 0)
+        row.setSpacing(6)
+
+        self.psi_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=200, singleStep=1, pageStep=10)
+        self.psi_slider.setFixedWidth(140)
+        self.psi_slider.setToolTip("Truncation ψ: lower is more typical, higher more varied ([ and ])")
+        self.psi_label = QLabel(minimumWidth=34)
+        self.psi_slider.sliderPressed.connect(self._new_gesture)
+        self.psi_slider.valueChanged.connect(self._psi_moved)
+        row.addWidget(QLabel("ψ"))
+        row.addWidget(self.psi_slider)
+        row.addWidget(self.psi_label)
+
+        self.seed_edit = QLineEdit(maximumWidth=110, placeholderText="scene seed")
+        self.seed_edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{1,10}")))
+        self.seed_edit.setToolTip("Scene seed: the default anchors derive from it (Enter to apply)")
+        self.seed_edit.editingFinished.connect(self._seed_entered)
+        row.addSpacing(10)
+        row.addWidget(QLabel("Seed"))
+        row.addWidget(self.seed_edit)
+
+        self.loop_check = QCheckBox("Loop")
+        self.loop_check.setToolTip("Close the panorama into a 360° loop of N anchor intervals")
+        self.loop_spin = QSpinBox(minimum=2, maximum=100000, value=8, prefix="N = ")
+        self.loop_check.toggled.connect(self._loop_changed)
+        self.loop_spin.valueChanged.connect(self._loop_changed)
+        row.addSpacing(10)
+        row.addWidget(self.loop_check)
+        row.addWidget(self.loop_spin)
+
+        self.model_label = QLabel()
+        self.provider_label = QLabel()
+        row.addSpacing(16)
+        row.addWidget(self.model_label)
+        row.addWidget(self.provider_label)
+        row.addStretch(1)
+        self.set_bundle(bundle)
+        scene.subscribe(self._sync)
+        self._sync(scene)
+
+    def close_view(self) -> None:
+        try:
+            self.scene.unsubscribe(self._sync)
+        except ValueError:
+            pass
+
+    def set_bundle(self, bundle) -> None:
+        self.model_label.setText(model_summary(bundle))
+        self.model_label.setToolTip(model_details(bundle))
+        cuda = bundle.device_name == "CUDA"
+        self.provider_label.setText(bundle.device_name)
+        self.provider_label.setToolTip(f"ONNX Runtime provider: {bundle.provider}")
+        self.provider_label.setStyleSheet(
+            f"QLabel {{ padding: 1px 6px; border-radius: 3px; font-weight: bold; color: white; "
+            f"background: {'#2e8b57' if cuda else '#505a66'}; }}")
+
+    # ------------------------------------------------------------------ scene -> widgets
+    def _sync(self, scene) -> None:
+        for w in (self.psi_slider, self.seed_edit, self.loop_check, self.loop_spin):
+            w.blockSignals(True)
+        self.psi_slider.setValue(round(scene.psi * 100))
+        self.psi_label.setText(f"{scene.psi:.2f}")
+        if not self.seed_edit.hasFocus():  # never overwrite what the user is typing
+            self.seed_edit.setText(str(scene.seed))
+        self.loop_check.setChecked(scene.loop_period is not None)
+        if scene.loop_period:
+            self.loop_spin.setValue(scene.loop_period)
+        self.loop_spin.setEnabled(scene.loop_period is not None)
+        for w in (self.psi_slider, self.seed_edit, self.loop_check, self.loop_spin):
+            w.blockSignals(False)
+
+    # ------------------------------------------------------------------ widgets -> editor
+    def _new_gesture(self) -> None:
+        self._gesture += 1
+
+    def _psi_moved(self, value: int) -> None:
+        if not self.psi_slider.isSliderDown():  # keys or clicks: a burst of steps is one gesture
+            now = time.monotonic()
+            if now - self._last_step > 0.8:
+                self._gesture += 1
+            self._last_step = now
+        self.editor.set_psi(value / 100, gesture=("psi-slider", self._gesture))
+        self.psi_label.setText(f"{self.scene.psi:.2f}")
+
+    def step_psi(self, delta: float) -> None:
+        """Keyboard shortcut: nudge psi by `delta` (merged with the previous nudge if quick)."""
+        self.psi_slider.setValue(self.psi_slider.value() + round(delta * 100))
+
+    def _seed_entered(self) -> None:
+        text = self.seed_edit.text()
+        if text and int(text) < SEED_LIMIT:
+            self.editor.set_seed(int(text))
+        self.seed_edit.setText(str(self.scene.seed))
+
+    def _loop_changed(self, *_args) -> None:
+        period = self.loop_spin.value() if self.loop_check.isChecked() else None
+        self.editor.set_loop(period)
+        self._sync(self.scene)

@@ -1,0 +1,181 @@
+"""Handlers of the File menu: models, sessions, the export dialog, and the view as an image."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from alis_studio.engine.scene import load_session, save_session
+from alis_studio.errors import UserError
+from alis_studio.gui import dialogs
+from alis_studio.gui.images import PatchBridge
+
+MODEL_FILTER = "ALIS models (*.alis);;All files (*)"
+SESSION_FILTER = "ALIS Studio sessions (*.json);;All files (*)"
+
+
+class ViewGrabber(QObject):
+    """The pixels of columns [x0, x0 + width) at full resolution, from the renderer (asynchronous:
+    what is missing is rendered on the workers first). `callback(pixels)` runs on the GUI thread."""
+
+    def __init__(self, renderer, scene, x0: int, width: int, callback: Callable[[np.ndarray | None], None],
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.renderer, self.scene, self.x0, self.width, self.callback = renderer, scene, x0, width, callback
+        P = renderer.bundle.patch_width
+        self.p0, self.p1 = x0 // P, -(-(x0 + width) // P)
+        self.keys = [renderer.key(scene, p) for p in range(self.p0, self.p1)]
+        self.bridge = PatchBridge(self)
+        self.bridge.request_done.connect(self._finish)
+
+    def start(self) -> None:
+        todo = [k for k in self.keys if k not in self.renderer.cache]
+        if todo:
+            self.renderer.submit(todo, on_done=self.bridge.on_done, tag="snapshot")
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.bridge.close()
+        P, out = self.renderer.bundle.patch_width, []
+        for key in self.keys:
+            patch = self.renderer.get(key, 0)
+            if patch is None:  # evicted meanwhile (a tiny cache): give up rather than wait
+                self.callback(None)
+                return
+            out.append(patch)
+        strip = np.concatenate(out, axis=1)
+        a = self.x0 - self.p0 * P
+        self.callback(np.ascontiguousarray(strip[:, a:a + self.width]))
+        self.deleteLater()
+
+
+def pixels_to_qimage(pixels: np.ndarray):
+    from PySide6.QtGui import QImage
+
+    h, w, _ = pixels.shape
+    return QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class FileHandlers:
+    def __init__(self, window):
+        self.w = window
+
+    # ---------------------------------------------------------------- models
+    def open_model_dialog(self) -> None:
+        start = self.w.settings.value("last_dir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open model", start, MODEL_FILTER)
+        if path:
+            self.w.settings.setValue("last_dir", str(Path(path).parent))
+            self.w.open_model(path)
+
+    # ---------------------------------------------------------------- sessions
+    def open_session_dialog(self) -> None:
+        start = self.w.settings.value("last_dir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open session", start, SESSION_FILTER)
+        if path:
+            self.w.settings.setValue("last_dir", str(Path(path).parent))
+            self.open_session(path)
+
+    def open_session(self, path: str) -> bool:
+        """Load a session; if it names another model that exists, open that model first."""
+        try:
+            scene, model = load_session(path)
+        except UserError as e:
+            self.w.report_error("Open session", str(e))
+            return False
+        current = self.w.bundle.sha256 if self.w.bundle else None
+        model_path = model.get("path")
+        if model.get("sha256") and model["sha256"] != current and model_path and Path(model_path).is_file():
+            self.w.open_model(model_path, then_session=(scene, path))
+            return True
+        if model.get("sha256") and current and model["sha256"] != current:
+            self.w.statusBar().showMessage(f"This session was made with another model ({model_path}); "
+                                           "showing it with the current one", 8000)
+        self.w.apply_session(scene, path)
+        return True
+
+    def save_session(self) -> bool:
+        if not self.w.session_path:
+            return self.save_session_as()
+        return self._write_session(self.w.session_path)
+
+    def save_session_as(self) -> bool:
+        if self.w.bundle is None:
+            return False
+        start = self.w.session_path or str(Path(self.w.settings.value("last_dir", str(Path.home()))) /
+                                           "panorama.alis-session.json")
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save session", start, SESSION_FILTER)
+        return bool(path) and self._write_session(path)
+
+    def _write_session(self, path: str) -> bool:
+        self.w.scene.view = self.w.viewport.view_state()  # the camera travels with the session
+        try:
+            save_session(path, self.w.scene, model_path=str(self.w.bundle.path), model_sha256=self.w.bundle.sha256)
+        except UserError as e:
+            self.w.report_error("Save session", str(e))
+            return False
+        self.w.session_path = str(path)
+        self.w.stack.setClean()
+        self.w.update_title()
+        self.w.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    # ---------------------------------------------------------------- images
+    def export_panorama(self) -> None:
+        if self.w.bundle is None:
+            return
+        try:
+            from alis_studio.gui import export_dialog
+        except ModuleNotFoundError as e:
+            if e.name != "alis_studio.gui.export_dialog":
+                raise
+            dialogs.info_box(self.w, "Export panorama", "The export dialog is not part of this build yet. "
+                             "Use File → Save View as PNG, or `alis-studio render` on the command line.")
+            return
+        x0, width = self.w.viewport.visible_range()
+        export_dialog.show_export_dialog(self.w, self.w.renderer, self.w.scene, x0, width)
+
+    def grab_view(self, callback: Callable[[np.ndarray | None], None]) -> None:
+        """The visible columns at full resolution (rendered first if needed), then `callback(pixels)`."""
+        x0, width = self.w.viewport.visible_range()
+        self.w.statusBar().showMessage("Rendering the view…")
+        ViewGrabber(self.w.renderer, self.w.scene, x0, width, callback, self.w).start()
+
+    def copy_view(self) -> None:
+        if self.w.bundle is None:
+            return
+
+        def done(pixels):
+            if pixels is None:
+                self.w.statusBar().showMessage("Could not copy the view (the cache is too small)", 5000)
+                return
+            QApplication.clipboard().setImage(pixels_to_qimage(pixels))
+            self.w.statusBar().showMessage(f"Copied the view ({pixels.shape[1]} x {pixels.shape[0]} px)", 4000)
+        self.grab_view(done)
+
+    def save_view_dialog(self) -> None:
+        if self.w.bundle is None:
+            return
+        start = str(Path(self.w.settings.value("last_dir", str(Path.home()))) / "view.png")
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save view as PNG", start, "PNG images (*.png)")
+        if path:
+            self.save_view(path if path.lower().endswith(".png") else path + ".png")
+
+    def save_view(self, path: str) -> None:
+        def done(pixels):
+            if pixels is None:
+                self.w.report_error("Save view", "The view could not be rendered (the cache is too small).")
+                return
+            tmp = Path(path).with_name(f".{Path(path).name}.tmp.png")
+            if not pixels_to_qimage(pixels).save(str(tmp), "PNG"):
+                tmp.unlink(missing_ok=True)
+                self.w.report_error("Save view", f"{path}: cannot write the image")
+                return
+            tmp.replace(path)  # atomic: never a partial file under the final name
+            self.w.statusBar().showMessage(f"Saved {path} ({pixels.shape[1]} x {pixels.shape[0]} px)", 4000)
+            self.w.view_saved.emit(path)
+        self.grab_view(done)

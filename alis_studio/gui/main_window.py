@@ -1,0 +1,279 @@
+"""The main window: one scene, one undo stack, and for the current model a renderer with its
+viewport, ruler and timeline (rebuilt when the model changes). Models load on a thread."""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QUndoView, QVBoxLayout, QWidget
+
+from alis_studio.engine.renderer import Renderer
+from alis_studio.engine.scene import Scene
+from alis_studio.errors import UserError
+from alis_studio.gui import actions as actions_mod
+from alis_studio.gui import dialogs
+from alis_studio.gui.anchors import AnchorHandlers
+from alis_studio.gui.commands import SceneEditor
+from alis_studio.gui.controls import SceneControls
+from alis_studio.gui.files import FileHandlers
+from alis_studio.gui.ruler import Ruler
+from alis_studio.gui.timeline import AnchorTimeline
+from alis_studio.gui.viewport import PanoramaView
+
+MAX_RECENT = 8
+
+
+class ModelLoader(QObject):
+    """Opens a bundle on a thread (ORT session creation and the probe inference take a moment)."""
+
+    loaded = Signal(object, object)  # bundle, then_session
+    failed = Signal(str)
+
+    def load(self, path: str, device: str, then_session=None) -> None:
+        threading.Thread(target=self._run, args=(path, device, then_session), daemon=True,
+                         name="alis-load-model").start()
+
+    def _run(self, path, device, then_session) -> None:
+        from alis_studio.engine.bundle import load_bundle
+
+        try:
+            bundle = load_bundle(path, device=device)
+        except UserError as e:
+            result = (self.failed, str(e))
+        except Exception as e:  # anything else is still a bad file to the user, not a crash
+            result = (self.failed, f"{path}: cannot open the model ({type(e).__name__}: {e})")
+        else:
+            result = (self.loaded, bundle, then_session)
+        try:
+            result[0].emit(*result[1:])
+        except RuntimeError:  # the window was closed meanwhile
+            pass
+
+
+class MainWindow(QMainWindow):
+    model_installed = Signal(object)  # ModelBundle
+    model_failed = Signal(str)
+    view_saved = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None, device: str = "auto", workers: int = 1):
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.device, self.workers = device, workers
+        self.scene = Scene()
+        self.stack = QUndoStack(self)
+        self.interactive = True  # False (smoke test): errors go to stderr instead of a dialog
+        self.editor = SceneEditor(self.scene, self.stack, on_error=lambda m: self.report_error("Edit", m))
+        self.bundle = self.renderer = self.viewport = self.ruler = self.timeline = self.controls = None
+        self.session_path: str | None = None
+        self.loading: str | None = None
+        self.files, self.anchors = FileHandlers(self), AnchorHandlers(self)
+        self._loader = ModelLoader(self)
+        self._loader.loaded.connect(self._on_loaded)
+        self._loader.failed.connect(self._on_failed)
+
+        self.history_dock = QDockWidget("Undo history", self, objectName="history")
+        self.history_dock.setWidget(QUndoView(self.stack))
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
+        self.acts, self.menus = actions_mod.build(self, self.stack)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.toolbar = QToolBar("Scene", self, objectName="scene-toolbar", movable=False)
+        self.toolbar.addAction(self.acts["resample_unpinned"])
+        self.addToolBar(self.toolbar)
+        self._build_status_bar()
+        self._set_empty("Open a model (Ctrl+O) or drop an .alis file here.")
+        self.stack.cleanChanged.connect(self.update_title)
+        self.setAcceptDrops(True)
+        self.resize(1280, 720)
+        geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.update_title()
+
+    # ------------------------------------------------------------------ layout
+    def _build_status_bar(self) -> None:
+        self.pending_label, self.perf_label = QLabel(), QLabel()
+        self.statusBar().addPermanentWidget(self.pending_label)
+        self.statusBar().addPermanentWidget(self.perf_label)
+        self._perf_timer = QTimer(self, interval=500)
+        self._perf_timer.timeout.connect(self.update_perf)
+        self._perf_timer.start()
+
+    def _set_empty(self, text: str) -> None:
+        label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("QLabel { color: #8899aa; font-size: 15px; }")
+        self.setCentralWidget(label)
+        for a in actions_mod.model_actions(self.acts):
+            a.setEnabled(self.bundle is not None)
+
+    def update_title(self, *_args) -> None:
+        parts = ["ALIS Studio"]
+        if self.session_path:
+            parts.append(Path(self.session_path).name + "[*]")
+        if self.bundle is not None:
+            parts.append(self.bundle.path.name + ("" if self.session_path else "[*]"))
+        self.setWindowTitle(" — ".join(parts))
+        self.setWindowModified(not self.stack.isClean())
+
+    def update_perf(self) -> None:
+        if self.renderer is None:
+            self.perf_label.setText("")
+            self.pending_label.setText("")
+            return
+        p, s = self.renderer.perf(), self.viewport.stats
+        hits = s["cached"] / s["requested"] if s["requested"] else 0.0
+        self.perf_label.setText(f"{p['last_batch_ms']:.0f} ms/batch · {p['patches_per_s']:.0f} patches/s · "
+                                f"cache hits {hits:.0%} ({p['cache_mb']:.0f} MB) · {self.bundle.device_name}")
+        n = self.viewport.pending()
+        self.pending_label.setText(f"rendering {n} patch{'es' if n != 1 else ''}…" if n else "")
+
+    def report_error(self, title: str, message: str) -> None:
+        """A one-line reason in a dialog (DESIGN.md 3.5); on stderr when not interactive."""
+        if self.interactive:
+            dialogs.error_box(self, title, message)
+        else:
+            print(f"alis-studio: error: {message}", file=sys.stderr)
+
+    # ------------------------------------------------------------------ models
+    def open_model(self, path: str, then_session=None) -> None:
+        """Load a model on a thread; on success it replaces the current one, on failure a dialog says
+        why and the current model stays."""
+        self.loading = str(path)
+        self.statusBar().showMessage(f"Loading {Path(path).name}…")
+        if self.bundle is None:
+            self._set_empty(f"Loading {Path(path).name}…")
+        self._loader.load(str(path), self.device, then_session)
+
+    def _on_loaded(self, bundle, then_session) -> None:
+        self.loading = None
+        self.install_bundle(bundle)
+        if then_session is not None:
+            self.apply_session(*then_session)
+
+    def _on_failed(self, message: str) -> None:
+        self.loading = None
+        self.statusBar().showMessage("Could not open the model", 5000)
+        if self.bundle is None:
+            self._set_empty("Open a model (Ctrl+O) or drop an .alis file here.")
+        self.model_failed.emit(message)
+        self.report_error("Open model", message)
+
+    def install_bundle(self, bundle) -> None:
+        """Show `bundle` (a loaded ModelBundle): new renderer, viewport, ruler and timeline."""
+        old_renderer = self.renderer
+        anchor_x = self.viewport.x0 / self.bundle.interval_width if self.viewport else 0.0
+        if any(s.w is not None and len(s.w) != bundle.w_dim for s in self.scene.overrides().values()):
+            self.scene.restore(Scene(seed=self.scene.seed, psi=self.scene.psi).to_dict())
+            self.stack.clear()  # explicit latents of another model's size cannot carry over
+        self._close_workspace()
+        self.bundle = bundle
+        cuda = bundle.device_name == "CUDA"
+        self.renderer = Renderer(bundle, workers=self.workers, batch_size=32 if cuda else 8)
+        self._build_workspace()
+        self.viewport.set_view(x0=anchor_x * bundle.interval_width, fit=True)
+        if old_renderer is not None:  # joining its worker may wait for a batch: not on this thread
+            threading.Thread(target=old_renderer.close, daemon=True).start()
+        for a in actions_mod.model_actions(self.acts):
+            a.setEnabled(True)
+        self._remember_model(str(bundle.path))
+        self.update_title()
+        self.statusBar().showMessage(f"Opened {bundle.path.name} ({bundle.device_name})", 4000)
+        self.model_installed.emit(bundle)
+
+    def _build_workspace(self) -> None:
+        self.viewport = PanoramaView(self.scene, self.renderer)
+        self.ruler = Ruler(self.viewport, self.scene)
+        self.timeline = AnchorTimeline(self.scene, self.renderer, self.viewport, self.editor)
+        self.timeline.menu_actions = [self.acts[n] if n else None for n in (
+            "pin", "resample", "set_seed", None, "insert_before", "insert_after", "delete", None,
+            "copy_latent", "paste_latent", None, "connect", "center_selected")]
+        self.timeline.activated.connect(lambda i: self.viewport.center_on(i * self.bundle.interval_width))
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.viewport, 1)
+        box.addWidget(self.ruler)
+        box.addWidget(self.timeline)
+        self.setCentralWidget(page)
+        if self.controls is None:
+            self.controls = SceneControls(self.scene, self.editor, self.bundle)
+            self.toolbar.addWidget(self.controls)
+        else:
+            self.controls.set_bundle(self.bundle)
+        self.viewport.setFocus()
+
+    def _close_workspace(self) -> None:
+        for w in (self.viewport, self.ruler, self.timeline):
+            if w is not None:
+                w.close_view()
+
+    def _remember_model(self, path: str) -> None:
+        recent = [p for p in (self.settings.value("recent_models") or []) if p != path]
+        self.settings.setValue("recent_models", ([path] + recent)[:MAX_RECENT])
+        self.settings.setValue("last_model", path)
+
+    def recent_models(self) -> list[str]:
+        value = self.settings.value("recent_models") or []
+        return [value] if isinstance(value, str) else list(value)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_models():
+            self.recent_menu.addAction(path, lambda p=path: self.open_model(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # ------------------------------------------------------------------ sessions
+    def apply_session(self, scene: Scene, path: str | None) -> None:
+        """Show a loaded session: its scene (a fresh undo history) and its camera."""
+        self.scene.restore(scene.to_dict())
+        self.stack.clear()
+        self.session_path = str(path) if path else None
+        if self.viewport is not None:
+            self.viewport.set_view_state(self.scene.view)
+            self.timeline.select(round(self.viewport.center_x() / self.bundle.interval_width))
+        self.update_title()
+
+    # ------------------------------------------------------------------ help
+    def show_shortcuts(self) -> None:
+        dialogs.ShortcutsDialog(self, self.menus).exec()
+
+    def show_about(self) -> None:
+        dialogs.about_box(self, self.bundle)
+
+    # ------------------------------------------------------------------ drag and drop
+    @staticmethod
+    def _dropped(event) -> list[str]:
+        md = event.mimeData()
+        return [u.toLocalFile() for u in md.urls() if u.isLocalFile()] if md.hasUrls() else []
+
+    def dragEnterEvent(self, event) -> None:
+        if any(p.lower().endswith((".alis", ".json")) for p in self._dropped(event)):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for path in self._dropped(event):
+            if path.lower().endswith(".alis"):
+                self.open_model(path)
+            elif path.lower().endswith(".json"):
+                self.files.open_session(path)
+            else:
+                continue
+            event.acceptProposedAction()
+            return
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self._perf_timer.stop()
+        self._close_workspace()
+        if self.renderer is not None:
+            self.renderer.close()
+        super().closeEvent(event)

@@ -1,0 +1,91 @@
+"""A ruler under the viewport: anchor ticks with their indices, patch ticks when zoomed in, where the
+view is (column, zoom) and, in loop mode, which part of the 360-degree loop is on screen."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from alis_studio.gui.viewport import PanoramaView
+
+BG, TICK, TEXT, ACCENT = QColor(32, 43, 54), QColor(110, 125, 140), QColor(190, 200, 210), QColor(38, 140, 220)
+
+
+def label_step(spacing: float, min_gap: float = 44.0) -> int:
+    """Label every n-th anchor (n in 1, 2, 5, 10, 20, ...) so labels are at least `min_gap` px apart."""
+    n = 1
+    while n * spacing < min_gap:
+        n = n * 5 // 2 if str(n).startswith("2") else n * 2
+    return n
+
+
+class Ruler(QWidget):
+    """Reads the view and the scene; writes nothing."""
+
+    def __init__(self, view: PanoramaView, scene, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.view, self.scene = view, scene
+        self.interval = view.renderer.bundle.interval_width
+        self.setFixedHeight(30)
+        view.view_changed.connect(self.update)
+        scene.subscribe(self._on_scene)
+
+    def _on_scene(self, _scene) -> None:
+        self.update()
+
+    def close_view(self) -> None:
+        try:
+            self.scene.unsubscribe(self._on_scene)
+        except ValueError:
+            pass
+
+    def text(self) -> str:
+        v = self.view
+        x = v.center_x()
+        s = f"x {x:,.0f} px   anchor {x / self.interval:,.2f}   zoom {v.scale:.0%}"
+        if self.scene.loop_period:
+            w = self.scene.loop_period * self.interval
+            s += f"   loop {(x % w) / w * 360:.0f}°"
+        return s
+
+    def paintEvent(self, _event) -> None:
+        qp = QPainter(self)
+        qp.fillRect(self.rect(), BG)
+        v, d, h = self.view, self.interval, self.height()
+        spacing = d * v.scale
+        step = label_step(spacing)
+        i0, i1 = math.floor(v.x0 / d), math.ceil(v.to_model_x(self.width()) / d)
+        P = v.renderer.bundle.patch_width
+        if P * v.scale >= 10:  # patch ticks
+            qp.setPen(QPen(TICK.darker(130)))
+            for p in range(math.floor(v.x0 / P), math.ceil(v.to_model_x(self.width()) / P) + 1):
+                sx = v.to_screen_x(p * P)
+                qp.drawLine(round(sx), 0, round(sx), 4)
+        for i in range(i0, i1 + 1):
+            sx = round(v.to_screen_x(i * d))
+            labelled = i % step == 0
+            qp.setPen(QPen(TICK))
+            qp.drawLine(sx, 0, sx, 9 if labelled else 5)
+            if labelled:
+                qp.setPen(QPen(TEXT))
+                qp.drawText(sx + 3, 14, f"#{self.scene.canonical(i)}")
+        if self.scene.loop_period:
+            self._paint_loop(qp)
+        qp.setPen(QPen(TEXT))
+        qp.drawText(QRectF(0, 0, self.width() - 6, h - 2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+                    self.text())
+        qp.end()
+
+    def _paint_loop(self, qp: QPainter) -> None:
+        """A bar the width of the ruler standing for one loop period, the visible part highlighted."""
+        v, w = self.view, self.scene.loop_period * self.interval
+        y, bar = self.height() - 4, self.width()
+        qp.fillRect(QRectF(0, y, bar, 3), TICK.darker(150))
+        a, span = v.x0 % w, self.width() / v.scale
+        if span >= w:
+            qp.fillRect(QRectF(0, y, bar, 3), ACCENT)
+            return
+        for start in (a, a - w):
+            qp.fillRect(QRectF(start / w * bar, y, span / w * bar, 3), ACCENT)

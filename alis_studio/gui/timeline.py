@@ -1,0 +1,253 @@
+"""The anchor timeline under the viewport: the anchors near the view as thumbnails at their grid
+positions. Click selects, double-click centres the view, drag onto another slot moves the anchor,
+right-click opens the anchor menu. A thumbnail is the two patches either side of the anchor's column,
+so it shows exactly what the view shows there (and shares the renderer's cache with it)."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QMenu, QToolTip, QWidget
+
+from alis_studio.gui.images import ImageCache, PatchBridge, patch_image
+from alis_studio.gui.viewport import PanoramaView
+
+BG, SLOT, TEXT = QColor(32, 43, 54), QColor(48, 58, 70), QColor(190, 200, 210)
+ACCENT, PIN, BAND = QColor(38, 140, 220), QColor(240, 160, 40), QColor(255, 255, 255, 18)
+THUMB_H, GAP, TOP = 56, 14, 8
+MAX_SPACING = 160  # px between anchors at most: zoomed far in, the timeline still shows the neighbours
+
+
+class AnchorTimeline(QWidget):
+    """Anchors of `scene` near `view`; edits go through `editor` (a SceneEditor)."""
+
+    selection_changed = Signal(int)
+    activated = Signal(int)  # double-click on an anchor
+
+    def __init__(self, scene, renderer, view: PanoramaView, editor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.scene, self.renderer, self.view, self.editor = scene, renderer, view, editor
+        b = renderer.bundle
+        self._H, self._P, self._K, self._d = b.height, b.patch_width, b.patches_per_interval, b.interval_width
+        self.thumb_w = max(24, round(2 * self._P * THUMB_H / self._H))
+        self.level = max(0, min(renderer.mip_levels, int(math.floor(math.log2(max(1.0, self._H / THUMB_H))))))
+        self.selected = round(view.center_x() / self._d)
+        self.menu_actions: list = []  # QActions for the context menu (set by the main window)
+        self._keys: dict[int, tuple] = {}
+        self._images = ImageCache(32 * 2 ** 20)
+        self._wanted: set = set()
+        self._requested = None
+        self._press = self._drag_target = None
+        self._bridge = PatchBridge(self)
+        self._bridge.patch_ready.connect(self._on_patch)
+        view.view_changed.connect(self._on_view)
+        scene.subscribe(self._on_scene)
+        self.setFixedHeight(TOP + THUMB_H + 36)
+        self.setMouseTracking(False)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+    def close_view(self) -> None:
+        self._bridge.close()
+        try:
+            self.scene.unsubscribe(self._on_scene)
+        except ValueError:
+            pass
+
+    # ------------------------------------------------------------------ layout
+    def spacing_scale(self) -> float:
+        """Screen pixels per model pixel along the timeline: the view's (so anchors sit under their
+        place in the view) as long as slots neither overlap nor drift further apart than MAX_SPACING."""
+        lo = (self.thumb_w + GAP) / self._d
+        return max(lo, min(self.view.scale, max(lo, MAX_SPACING / self._d)))
+
+    def anchor_x(self, i: int) -> float:
+        return self.width() / 2 + (i * self._d - self.view.center_x()) * self.spacing_scale()
+
+    def anchor_at(self, sx: float) -> int:
+        """The anchor whose slot centre is nearest to screen x `sx`."""
+        return round((self.view.center_x() + (sx - self.width() / 2) / self.spacing_scale()) / self._d)
+
+    def anchor_range(self) -> tuple[int, int]:
+        half = self.width() / 2 / self.spacing_scale()
+        c = self.view.center_x()
+        return math.floor((c - half) / self._d) - 1, math.ceil((c + half) / self._d) + 1
+
+    def slot_rect(self, i: int) -> QRect:
+        return QRect(round(self.anchor_x(i) - self.thumb_w / 2), TOP, self.thumb_w, THUMB_H)
+
+    def slot_at(self, pos: QPoint) -> int | None:
+        i = self.anchor_at(pos.x())
+        return i if self.slot_rect(i).adjusted(-GAP // 2, -TOP, GAP // 2, 30).contains(pos) else None
+
+    # ------------------------------------------------------------------ selection
+    def select(self, i: int) -> None:
+        if i != self.selected:
+            self.selected = i
+            self.update()
+            self.selection_changed.emit(i)
+
+    # ------------------------------------------------------------------ thumbnails
+    def thumb_keys(self, i: int) -> tuple:
+        keys = self._keys.get(i)
+        if keys is None:
+            p = i * self._K
+            keys = self._keys[i] = (self.renderer.key(self.scene, p - 1), self.renderer.key(self.scene, p))
+        return keys
+
+    def _on_scene(self, _scene) -> None:
+        self._keys.clear()
+        self._requested = None
+        self._request()
+        self.update()
+
+    def _on_view(self) -> None:
+        self._request()
+        self.update()
+
+    def _request(self) -> None:
+        i0, i1 = self.anchor_range()
+        if self._requested == (i0, i1):
+            return
+        self._requested = (i0, i1)
+        if len(self._keys) > 4 * (i1 - i0) + 64:
+            self._keys = {i: k for i, k in self._keys.items() if i0 - 8 <= i <= i1 + 8}
+        keys = [k for i in range(i0, i1 + 1) for k in self.thumb_keys(i)]
+        self._wanted = set(keys)
+        self.renderer.submit([k for k in keys if k not in self.renderer.cache], on_patch=self._bridge.on_patch,
+                             tag="timeline")
+
+    def _on_patch(self, key) -> None:
+        if key in self._wanted:
+            self.update()
+
+    def resizeEvent(self, event) -> None:
+        self._request()
+        super().resizeEvent(event)
+
+    # ------------------------------------------------------------------ painting
+    def paintEvent(self, _event) -> None:
+        qp = QPainter(self)
+        qp.fillRect(self.rect(), BG)
+        qp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        v, ts = self.view, self.spacing_scale()
+        if abs(ts / v.scale - 1) > 0.01:  # the part of the timeline that the viewport shows
+            a = self.width() / 2 + (v.x0 - v.center_x()) * ts
+            qp.fillRect(QRectF(a, 0, self.width() / v.scale * ts, self.height()), BAND)
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        qp.setFont(font)
+        i0, i1 = self.anchor_range()
+        for i in range(i0, i1 + 1):
+            self._paint_slot(qp, i)
+        if self._drag_target is not None and self._press is not None:
+            r = self.slot_rect(self._drag_target)
+            qp.setPen(QPen(ACCENT, 2, Qt.PenStyle.DashLine))
+            qp.drawRect(r.adjusted(-3, -3, 3, 3))
+        qp.end()
+
+    def _paint_slot(self, qp: QPainter, i: int) -> None:
+        r = self.slot_rect(i)
+        qp.fillRect(r, SLOT)
+        half = r.width() // 2
+        for j, key in enumerate(self.thumb_keys(i)):
+            img = patch_image(self.renderer, self._images, key, self.level)
+            if img is not None:
+                qp.drawImage(QRect(r.x() + j * half, r.y(), r.width() - half if j else half, r.height()), img)
+        spec = self.scene.anchor(i)
+        custom = self.scene.is_overridden(i)
+        if i == self.selected:
+            qp.setPen(QPen(ACCENT, 3))
+            qp.drawRect(r.adjusted(-2, -2, 2, 2))
+        elif spec.pinned:
+            qp.setPen(QPen(PIN, 1))
+            qp.drawRect(r.adjusted(-1, -1, 1, 1))
+        if spec.pinned:
+            qp.setBrush(QBrush(PIN))
+            qp.setPen(QPen(QColor(0, 0, 0, 160), 1))
+            qp.drawEllipse(QRectF(r.right() - 11, r.y() + 3, 9, 9))
+            qp.setBrush(Qt.BrushStyle.NoBrush)
+        qp.setPen(QPen(ACCENT if i == self.selected else TEXT))
+        qp.drawText(QRect(r.x() - GAP // 2, r.bottom() + 4, r.width() + GAP, 14), Qt.AlignmentFlag.AlignHCenter,
+                    f"#{self.scene.canonical(i)}")
+        qp.setPen(QPen(PIN if custom else TEXT.darker(140)))
+        text = str(spec.seed) if spec.seed is not None else "custom w"
+        text = qp.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, r.width() + GAP - 4)
+        qp.drawText(QRect(r.x() - GAP // 2, r.bottom() + 17, r.width() + GAP, 14), Qt.AlignmentFlag.AlignHCenter,
+                    text)
+
+    # ------------------------------------------------------------------ input
+    def mousePressEvent(self, event) -> None:
+        i = self.slot_at(event.position().toPoint())
+        if i is None:
+            return
+        self.select(i)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = (i, event.position().x())
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._press is None:
+            return
+        src, x = self._press
+        if self._drag_target is not None or abs(event.position().x() - x) > 8:
+            self._drag_target = self.anchor_at(event.position().x())
+            self.setCursor(Qt.CursorShape.DragMoveCursor)
+            self.update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        press, target = self._press, self._drag_target
+        self._press = self._drag_target = None
+        self.unsetCursor()
+        if press is not None and target is not None and target != press[0]:
+            if self.editor.move(press[0], target):
+                self.select(target)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        i = self.slot_at(event.position().toPoint())
+        if i is not None:
+            self.activated.emit(i)
+
+    def contextMenuEvent(self, event) -> None:
+        i = self.slot_at(event.pos())
+        if i is None or not self.menu_actions:
+            return
+        self.select(i)
+        menu = QMenu(self)
+        for a in self.menu_actions:
+            menu.addSeparator() if a is None else menu.addAction(a)
+        menu.exec(event.globalPos())
+
+    def wheelEvent(self, event) -> None:
+        """The wheel scrolls the view by one anchor interval per notch."""
+        delta = event.angleDelta()
+        steps = (delta.y() or delta.x()) / 120
+        self.view.set_view(x0=self.view.x0 - steps * self._d)
+        event.accept()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            i = self.slot_at(event.pos())
+            if i is not None:
+                QToolTip.showText(event.globalPos(), describe(self.scene, i), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def closeEvent(self, event) -> None:
+        self.close_view()
+        super().closeEvent(event)
+
+
+def seed_label(spec) -> str:
+    return f"seed {spec.seed}" if spec.seed is not None else "custom w"
+
+
+def describe(scene, i: int) -> str:
+    spec = scene.anchor(i)
+    origin = "set by you" if scene.is_overridden(i) else "the scene's default"
+    lines = [f"Anchor #{scene.canonical(i)}", f"{seed_label(spec)} ({origin})"]
+    if spec.pinned:
+        lines.append("pinned: kept by Resample unpinned")
+    return "\n".join(lines)

@@ -1,0 +1,360 @@
+"""The panorama viewport: pan forever (drag with inertia, keys), zoom from 1/8 to 4x or more, and
+paint whatever the renderer has ready, with placeholders for the rest. Never waits on the renderer.
+
+View state: `x0` is the panorama column (model pixels, float) at the left edge, `scale` the screen
+pixels per model pixel, `cy` the model row at the vertical centre (only matters when zoomed in past
+the height of the window). With `fit` on, the scale follows the window so the panorama fills its height.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtWidgets import QWidget
+
+from alis_studio.engine.renderer import PatchKey
+from alis_studio.gui.images import PatchBridge, PatchStrip
+
+BACKGROUND = QColor(25, 35, 45)
+PLACEHOLDER = (48, 58, 70)
+HATCH = QColor(70, 84, 100)
+MIN_SCALE, ZOOM_IN_LIMIT = 1 / 8, 4.0
+WHEEL_STEP = 2 ** 0.25  # one notch of the wheel
+
+
+class Inertia:
+    """Keeps a released drag gliding, decelerating exponentially (time constant `tau` seconds)."""
+
+    def __init__(self, view: "PanoramaView", tau: float = 0.35):
+        self.view, self.tau, self.velocity, self._last = view, tau, 0.0, 0.0
+        self.enabled = True
+        self._samples: list[tuple[float, float]] = []
+        self.timer = QTimer(view, interval=15)
+        self.timer.timeout.connect(self._step)
+
+    def track(self, x: float) -> None:
+        now = time.monotonic()
+        self._samples = [(t, v) for t, v in self._samples if now - t < 0.1] + [(now, x)]
+
+    def release(self) -> None:
+        """Start gliding at the speed of the last 100 ms of the drag (if the mouse was still moving)."""
+        now = time.monotonic()
+        recent = [(t, x) for t, x in self._samples if now - t < 0.1]
+        self._samples = []
+        if not self.enabled or len(recent) < 2 or recent[-1][0] - recent[0][0] < 1e-3:
+            return
+        self.velocity = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0])  # px/s
+        if abs(self.velocity) > 150:
+            self._last = now
+            self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.velocity = 0.0
+
+    def _step(self) -> None:
+        now = time.monotonic()
+        dt, self._last = now - self._last, now
+        self.velocity *= math.exp(-dt / self.tau)
+        if abs(self.velocity) < 20:
+            self.stop()
+            return
+        self.view.pan_pixels(self.velocity * dt)
+
+
+class PanoramaView(QWidget):
+    """Shows `scene` as rendered by `renderer`; emits `view_changed` and `view_complete`."""
+
+    view_changed = Signal()
+    view_complete = Signal()  # every visible patch is rendered
+
+    def __init__(self, scene, renderer, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.scene, self.renderer = scene, renderer
+        self._H, self._P = renderer.bundle.height, renderer.bundle.patch_width
+        self._K = renderer.bundle.patches_per_interval
+        self.x0, self.scale, self.cy, self.fit = 0.0, 1.0, self._H / 2, True
+        self._keys: dict[int, object] = {}  # global patch -> PatchKey under the current scene
+        self._strip: PatchStrip | None = None  # what the window shows, and a margin each side
+        self._positions: dict[object, list[int]] = {}  # key -> its patches in the strip
+        self._missing: set = set()  # visible keys not rendered yet
+        self._requested = None
+        self._epoch = 0  # bumped on every scene change
+        self.stats = {"requested": 0, "cached": 0}  # the view's cache hits: patches ready when asked
+        self._drag = None
+        self.inertia = Inertia(self)
+        self._bridge = PatchBridge(self)
+        self._bridge.patch_ready.connect(self._on_patch)
+        scene.subscribe(self._on_scene)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(160, 60)
+
+    def close_view(self) -> None:
+        """Disconnect from the scene and ignore late renderer callbacks (the widget is going away)."""
+        self._bridge.close()
+        self.inertia.stop()
+        try:
+            self.scene.unsubscribe(self._on_scene)
+        except ValueError:
+            pass
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def level(self) -> int:
+        """Mip level to draw at: each level halves the patches, down to the renderer's coarsest."""
+        return max(0, min(self.renderer.mip_levels, int(math.floor(math.log2(1 / self.scale) + 1e-9))))
+
+    def fit_scale(self) -> float:
+        return max(MIN_SCALE, self.height() / self._H)
+
+    def max_scale(self) -> float:
+        return max(ZOOM_IN_LIMIT, self.fit_scale())
+
+    def patch_range(self) -> tuple[int, int]:
+        """Global patches [p0, p1) that intersect the window."""
+        x1 = self.x0 + self.width() / self.scale
+        return math.floor(self.x0 / self._P), math.ceil(x1 / self._P)
+
+    def visible_range(self) -> tuple[int, int]:
+        """(x0, width) in whole model pixels covering what the window shows."""
+        x0 = math.floor(self.x0)
+        return x0, max(1, math.ceil(self.x0 + self.width() / self.scale) - x0)
+
+    def center_x(self) -> float:
+        return self.x0 + self.width() / (2 * self.scale)
+
+    def to_model_x(self, sx: float) -> float:
+        return self.x0 + sx / self.scale
+
+    def to_screen_x(self, x: float) -> float:
+        return (x - self.x0) * self.scale
+
+    def top(self) -> float:
+        """Screen y of the panorama's top row."""
+        return self.height() / 2 - self.cy * self.scale
+
+    # ------------------------------------------------------------------ navigation
+    def set_view(self, x0: float | None = None, scale: float | None = None, cy: float | None = None,
+                 fit: bool | None = None) -> None:
+        if fit is not None:
+            self.fit = fit
+        if scale is not None:
+            self.scale = min(self.max_scale(), max(MIN_SCALE, float(scale)))
+        if self.fit:
+            self.scale = self.fit_scale()
+        if x0 is not None:
+            self.x0 = float(x0)
+        half = self.height() / (2 * self.scale)
+        cy = self.cy if cy is None else cy
+        self.cy = self._H / 2 if 2 * half >= self._H else min(self._H - half, max(half, cy))
+        self._request()
+        self.update()
+        self.view_changed.emit()
+
+    def pan_pixels(self, dx: float, dy: float = 0.0) -> None:
+        """Move the content by (dx, dy) screen pixels (positive dx: the content moves right)."""
+        self.set_view(x0=self.x0 - dx / self.scale, cy=self.cy - dy / self.scale)
+
+    def zoom_at(self, factor: float, sx: float | None = None) -> None:
+        """Zoom by `factor` keeping the column under screen x `sx` (default: the centre) in place."""
+        sx = self.width() / 2 if sx is None else sx
+        x = self.to_model_x(sx)
+        self.fit = False
+        scale = min(self.max_scale(), max(MIN_SCALE, self.scale * factor))
+        self.set_view(x0=x - sx / scale, scale=scale)
+
+    def center_on(self, x: float) -> None:
+        self.set_view(x0=x - self.width() / (2 * self.scale))
+
+    def go_to_origin(self) -> None:
+        """Column 0 (anchor 0) at the left edge."""
+        self.inertia.stop()
+        self.set_view(x0=0.0)
+
+    def fit_height(self) -> None:
+        c = self.center_x()
+        self.set_view(fit=True)
+        self.center_on(c)
+
+    def actual_size(self) -> None:
+        self.fit = False
+        self.zoom_at(1.0 / self.scale)
+
+    def view_state(self) -> dict:
+        return {"x0": round(self.x0, 3), "scale": round(self.scale, 6), "cy": round(self.cy, 3), "fit": self.fit}
+
+    def set_view_state(self, state: dict) -> None:
+        try:
+            self.set_view(x0=float(state.get("x0", 0.0)), scale=float(state.get("scale", self.scale)),
+                          cy=float(state.get("cy", self.cy)), fit=bool(state.get("fit", True)))
+        except (TypeError, ValueError):
+            self.set_view(x0=0.0, fit=True)
+
+    # ------------------------------------------------------------------ rendering requests
+    def _key(self, p: int):
+        """The renderer's key of patch p, memoised until the scene changes. Keys of one interval differ
+        only in k (DESIGN.md 3.2), so the renderer is asked once per interval."""
+        key = self._keys.get(p)
+        if key is None:
+            K = self._K
+            first = self._keys.get(p - p % K)
+            if first is None:
+                first = self._keys[p - p % K] = self.renderer.key(self.scene, p - p % K)
+            key = self._keys[p] = PatchKey(first.left, first.right, p % K, first.psi) if p % K else first
+        return key
+
+    def _on_scene(self, _scene) -> None:
+        self._keys.clear()
+        self._epoch += 1
+        self._requested = None
+        self._request()
+        self.update()
+
+    def _request(self) -> None:
+        """Ask for the visible patches (centre out), then a margin each side; newest request wins."""
+        p0, p1 = self.patch_range()
+        if self._requested == (p0, p1) or self.width() <= 0:
+            return
+        self._requested = (p0, p1)
+        if len(self._keys) > 8 * (p1 - p0) + 256:
+            self._keys = {p: k for p, k in self._keys.items() if p0 - (p1 - p0) <= p < p1 + (p1 - p0)}
+        mid = (p0 + p1) // 2
+        order = sorted(range(p0, p1), key=lambda p: abs(p - mid))
+        margin = max(2, (p1 - p0) // 4)
+        order += [p for j in range(margin) for p in (p1 + j, p0 - 1 - j)]
+        keys = [self._key(p) for p in order]
+        cache = self.renderer.cache
+        todo = [k for k in keys if k not in cache]  # only what is missing (the strip reads the rest)
+        visible = set(keys[:p1 - p0])
+        self._missing = visible.intersection(todo)
+        self.stats["requested"] += len(visible)
+        self.stats["cached"] += len(visible) - len(self._missing)
+        self.renderer.submit(todo, on_patch=self._bridge.on_patch, tag="view")
+        if not self._missing:
+            QTimer.singleShot(0, self._check_complete)
+
+    def _on_patch(self, key) -> None:
+        """A patch arrived (GUI thread): write it into the strip, repaint if it is on screen."""
+        completes = key in self._missing and len(self._missing) == 1
+        self._missing.discard(key)
+        strip = self._strip
+        if strip is not None and strip.epoch == self._epoch and key in self._positions:
+            rgb = self.renderer.get(key, strip.level)
+            if rgb is not None:
+                for p in self._positions[key]:
+                    strip.put(p, rgb)
+                self.update()
+        if completes:
+            self._check_complete()
+
+    def _check_complete(self) -> None:
+        if not self._missing and self._bridge.alive:
+            self.view_complete.emit()
+
+    def invalidate(self) -> None:
+        """Rebuild the picture from the renderer's cache at the next paint (benchmarks, debugging)."""
+        self._strip = None
+        self.update()
+
+    def is_complete(self) -> bool:
+        p0, p1 = self.patch_range()
+        return all(self._key(p) in self.renderer.cache for p in range(p0, p1))
+
+    def pending(self) -> int:
+        return len(self._missing)
+
+    # ------------------------------------------------------------------ painting
+    def _ensure_strip(self) -> PatchStrip:
+        """The strip for the current range, level and scene: reused while panning inside it, else
+        rebuilt with a margin each side from the renderer's cache (and the old strip's pixels)."""
+        level, (p0, p1) = self.level, self.patch_range()
+        old = self._strip
+        if old is not None and old.covers(p0, p1, level, self._epoch):
+            return old
+        m = max(2, (p1 - p0) // 4)
+        strip = PatchStrip(p0 - m, p1 + m, level, self._P, self._H, self._epoch, PLACEHOLDER)
+        if old is not None:
+            strip.inherit(old)
+        self._positions = {}
+        for p in range(strip.p0, strip.p1):
+            key = self._key(p)
+            self._positions.setdefault(key, []).append(p)
+            if not strip.fresh[p - strip.p0]:
+                rgb = self.renderer.get(key, level)
+                if rgb is not None:
+                    strip.put(p, rgb)
+        self._strip = strip
+        return strip
+
+    def paintEvent(self, _event) -> None:
+        qp = QPainter(self)
+        qp.fillRect(self.rect(), BACKGROUND)
+        strip, (p0, p1) = self._ensure_strip(), self.patch_range()
+        sub = 2 ** strip.level  # model pixels per strip pixel
+        source = QRectF((self.x0 - strip.p0 * self._P) / sub, 0, self.width() / self.scale / sub, strip.ph)
+        target = QRectF(0, self.top(), self.width(), self._H * self.scale)
+        qp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, abs(self.scale * sub - 1) > 1e-6)
+        qp.drawImage(target, strip.image, source)
+        blank = strip.blank(p0, p1)
+        if blank:
+            brush = QBrush(HATCH, Qt.BrushStyle.BDiagPattern)
+            for p in blank:
+                qp.fillRect(QRectF(self.to_screen_x(p * self._P), target.y(), self._P * self.scale,
+                                   target.height()), brush)
+        qp.end()
+
+    # ------------------------------------------------------------------ input
+    def resizeEvent(self, event) -> None:
+        c = self.center_x() if event.oldSize().width() > 0 else None
+        self.set_view()
+        if c is not None and self.fit:
+            self.center_on(c)
+        super().resizeEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.inertia.stop()
+            self._drag = event.position()
+            self.inertia.track(event.position().x())
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag is not None:
+            pos: QPointF = event.position()
+            d = pos - self._drag
+            self._drag = pos
+            self.inertia.track(pos.x())
+            self.pan_pixels(d.x(), d.y())
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._drag = None
+            self.unsetCursor()
+            self.inertia.release()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.inertia.stop()
+        self.center_on(self.to_model_x(event.position().x()))
+
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta()
+        if abs(delta.x()) > abs(delta.y()):  # a sideways trackpad swipe pans
+            px = event.pixelDelta().x()
+            self.pan_pixels(px if px else delta.x() / 2)
+        elif delta.y():
+            self.zoom_at(WHEEL_STEP ** (delta.y() / 120), event.position().x())
+        event.accept()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.NativeGesture and \
+                event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:  # trackpad pinch
+            self.zoom_at(1.0 + event.value(), event.position().x())
+            return True
+        return super().event(event)
+
+    def closeEvent(self, event) -> None:
+        self.close_view()
+        super().closeEvent(event)

@@ -1,0 +1,79 @@
+"""Helpers shared by the GUI tests (pytest-qt, offscreen). No tests here."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings in a temp file, so tests never touch the user's."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, tiny_bundle, settings):
+    """The main window on the tiny model, its first view rendered."""
+    return make_window(qtbot, tiny_bundle, settings)
+
+
+def make_window(qtbot, bundle, settings, size=(640, 360)):
+    from alis_studio.gui.main_window import MainWindow
+
+    w = MainWindow(settings, device="cpu")
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    w.install_bundle(bundle)
+    wait_complete(qtbot, w.viewport)
+    return w
+
+
+def wait_complete(qtbot, view, timeout=20000):
+    """Until every visible patch is rendered and the view has been repainted with it."""
+    qtbot.waitUntil(view.is_complete, timeout=timeout)
+    qtbot.waitUntil(lambda: view.pending() == 0, timeout=timeout)
+    view.repaint()
+
+
+def grab(widget) -> np.ndarray:
+    from alis_studio.gui.images import to_numpy
+
+    return to_numpy(widget.grab().toImage())
+
+
+def state(scene) -> dict:
+    """The scene without the camera (what undo must restore exactly)."""
+    d = scene.to_dict()
+    d.pop("view")
+    return d
+
+
+class SlowSession:
+    """A test double for the synthesis session: sleeps inside each call (on the renderer's worker)
+    and records which thread called it."""
+
+    def __init__(self, inner, delay: float):
+        self.inner, self.delay = inner, delay
+        self.threads: list[str] = []
+
+    def run(self, names, feeds):
+        self.threads.append(threading.current_thread().name)
+        time.sleep(self.delay)
+        return self.inner.run(names, feeds)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def slow_bundle(bundle, delay: float):
+    return dataclasses.replace(bundle, synthesis=SlowSession(bundle.synthesis, delay))

@@ -1,0 +1,164 @@
+"""The anchor timeline, the scene controls and undo/redo, driven through the real widgets and actions."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from test_gui_support import settings, state, wait_complete, window  # noqa: E402,F401
+
+from alis_studio.engine.scene import AnchorSpec  # noqa: E402
+from alis_studio.gui import dialogs  # noqa: E402
+
+
+def select(window, i: int):
+    window.timeline.select(i)
+    assert window.timeline.selected == i
+
+
+def check_undo(window, before: dict):
+    """The action changed the scene; undo restores it exactly; redo brings the edit back."""
+    after = state(window.scene)
+    assert after != before
+    window.stack.undo()
+    assert state(window.scene) == before
+    window.stack.redo()
+    assert state(window.scene) == after
+
+
+ANCHOR_ACTIONS = ["pin", "resample", "set_seed", "insert_before", "insert_after", "delete", "move_left",
+                  "move_right", "paste_latent", "resample_unpinned", "connect", "random_seed", "loop", "psi_up"]
+
+
+@pytest.mark.parametrize("name", ANCHOR_ACTIONS)
+def test_each_action_edits_the_scene_and_undo_restores_it_exactly(window, monkeypatch, name):
+    monkeypatch.setattr(dialogs, "ask_seed", lambda *a: 12345)
+    monkeypatch.setattr(dialogs, "ask_connect", lambda *a: (11, 22, 3))
+    select(window, 1)
+    if name == "paste_latent":
+        window.acts["copy_latent"].trigger()
+        select(window, 2)
+    before = state(window.scene)
+    spec = window.scene.anchor(1)
+    window.acts[name].trigger()
+    check_undo(window, before)
+    assert window.acts["undo"].text().startswith("Undo ")  # the Edit menu names the action
+    s = window.scene
+    expect = {
+        "pin": lambda: s.anchor(1).pinned,
+        "set_seed": lambda: s.anchor(1).seed == 12345,
+        "insert_before": lambda: s.anchor(2) == spec and window.timeline.selected == 1,
+        "insert_after": lambda: s.anchor(1) == spec and window.timeline.selected == 2,
+        "delete": lambda: s.anchor(1) != spec,
+        "move_left": lambda: s.anchor(0) == spec and window.timeline.selected == 0,
+        "move_right": lambda: s.anchor(2) == spec and window.timeline.selected == 2,
+        "paste_latent": lambda: s.anchor(2).seed == spec.seed,
+        "connect": lambda: s.anchor(1) == AnchorSpec(seed=11, pinned=True) and s.anchor(4).seed == 22,
+        "loop": lambda: s.loop_period == 8,
+        "psi_up": lambda: s.psi == pytest.approx(0.75),
+    }.get(name)
+    assert expect is None or expect()
+
+
+def test_a_pinned_anchor_keeps_its_scene_when_the_rest_is_resampled(window):
+    select(window, 2)
+    window.acts["pin"].trigger()
+    keep, others = window.scene.anchor(2), [window.scene.anchor(i) for i in (0, 1, 3)]
+    window.acts["resample_unpinned"].trigger()
+    assert window.scene.anchor(2) == keep
+    assert all(window.scene.anchor(i) != o for i, o in zip((0, 1, 3), others))
+
+
+def test_drag_a_thumbnail_onto_another_slot_moves_the_anchor(qtbot, window):
+    tl = window.timeline
+    window.viewport.set_view(scale=1.0, fit=False)
+    window.viewport.center_on(2 * 64)
+    src, dst = 1, 3
+    spec, before = window.scene.anchor(src), state(window.scene)
+    a, b = tl.slot_rect(src).center(), tl.slot_rect(dst).center()
+    assert tl.rect().contains(a) and tl.rect().contains(b)
+    qtbot.mousePress(tl, Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(tl, a + QPoint(20, 0))
+    qtbot.mouseMove(tl, b)
+    qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=b)
+    assert window.scene.anchor(dst) == spec and tl.selected == dst
+    assert window.stack.undoText() == f"Move anchor {src} to {dst}"
+    check_undo(window, before)
+
+
+def test_click_selects_and_thumbnails_show_rendered_patches(qtbot, window):
+    tl = window.timeline
+    window.viewport.set_view(scale=1.0, fit=False)
+    qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=tl.slot_rect(2).center())
+    assert tl.selected == 2
+    qtbot.waitUntil(lambda: all(k in window.renderer.cache for k in tl.thumb_keys(2)), timeout=10000)
+    left, right = tl.thumb_keys(2)
+    assert right == window.renderer.key(window.scene, 2 * 4)  # the view's own patch at the anchor
+
+
+def test_psi_slider_drag_is_one_undo_step(window):
+    slider = window.controls.psi_slider
+    slider.setSliderDown(True)
+    slider.sliderPressed.emit()
+    for v in (75, 80, 90, 100):
+        slider.setValue(v)
+    slider.setSliderDown(False)
+    assert window.scene.psi == 1.0
+    assert window.stack.count() == 1
+    assert window.stack.undoText() == "Truncation ψ 0.70 → 1.00"
+    window.stack.undo()
+    assert window.scene.psi == 0.7 and slider.value() == 70
+    window.stack.redo()
+    slider.setSliderDown(True)
+    slider.sliderPressed.emit()
+    slider.setValue(50)  # a second drag is a second step
+    assert window.stack.count() == 2
+
+
+def test_seed_field_and_loop_controls_are_undoable(qtbot, window):
+    c = window.controls
+    c.seed_edit.setText("4242")
+    c.seed_edit.editingFinished.emit()
+    assert window.scene.seed == 4242
+    c.loop_check.setChecked(True)
+    assert window.scene.loop_period == 8
+    c.loop_spin.setValue(5)
+    assert window.scene.loop_period == 5
+    window.stack.undo()
+    window.stack.undo()
+    window.stack.undo()
+    assert window.scene.seed == 0 and window.scene.loop_period is None
+    assert c.seed_edit.text() == "0" and not c.loop_check.isChecked()
+
+
+def test_ctrl_z_and_ctrl_shift_z(qtbot, window):
+    window.activateWindow()
+    window.viewport.setFocus()
+    before = state(window.scene)
+    qtbot.keyClick(window.viewport, Qt.Key.Key_P)  # pin the selected anchor
+    edited = state(window.scene)
+    assert edited != before
+    qtbot.keyClick(window.viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert state(window.scene) == before
+    qtbot.keyClick(window.viewport, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert state(window.scene) == edited
+
+
+def test_invalid_edit_reports_and_changes_nothing(window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(dialogs, "error_box", lambda parent, title, msg: shown.append(msg))
+    window.editor.set_loop(2)
+    before, count = state(window.scene), window.stack.count()
+    window.acts["delete"].trigger()  # a loop needs at least 2 anchors
+    assert shown and "at least 2" in shown[0]
+    assert state(window.scene) == before and window.stack.count() == count
+
+
+def test_undo_does_not_move_the_camera(qtbot, window):
+    window.acts["resample"].trigger()
+    window.viewport.set_view(x0=500.0)
+    window.stack.undo()
+    assert window.viewport.x0 == 500.0
+    wait_complete(qtbot, window.viewport)

@@ -1,0 +1,183 @@
+"""The panorama viewport, driven by simulated input on the real widget."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QWheelEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from test_gui_support import grab, make_window, settings, slow_bundle, wait_complete, window  # noqa: E402,F401
+
+from alis_studio.engine.panorama import render_strip  # noqa: E402
+from alis_studio.engine.scene import Scene  # noqa: E402
+
+
+@pytest.fixture
+def view(qtbot, tiny_renderer):
+    from alis_studio.gui.viewport import PanoramaView
+
+    v = PanoramaView(Scene(seed=3), tiny_renderer)
+    qtbot.addWidget(v)
+    v.resize(320, 120)
+    v.show()
+    qtbot.waitExposed(v)
+    v.inertia.enabled = False
+    v.set_view(x0=0, scale=1.0, fit=False)
+    wait_complete(qtbot, v)
+    return v
+
+
+def drag(qtbot, widget, start: QPoint, dx: int, steps: int = 4):
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, steps + 1):
+        qtbot.mouseMove(widget, start + QPoint(round(dx * k / steps), 0))
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=start + QPoint(dx, 0))
+
+
+def wheel(widget, x: int, notches: float):
+    pos = QPointF(x, widget.height() / 2)
+    ev = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(0, 0), QPoint(0, round(120 * notches)),
+                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, ev)
+
+
+@pytest.mark.parametrize("x0, loop", [(0, None), (-1000, None), (-1000, 3)])
+def test_view_shows_the_engines_pixels(qtbot, view, tiny_renderer, x0, loop):
+    """At 1:1 the panorama rows on screen are exactly the engine's strip (left of the origin and in
+    loop mode too)."""
+    view.scene.set_loop_period(loop)
+    view.set_view(x0=x0)
+    wait_complete(qtbot, view)
+    top = round(view.top())
+    want = render_strip(tiny_renderer, view.scene, x0, view.width())
+    assert np.array_equal(grab(view)[top:top + 32], want)
+    if loop:  # a closed loop: one period further shows the same pixels
+        view.set_view(x0=x0 + loop * 64)
+        wait_complete(qtbot, view)
+        assert np.array_equal(grab(view)[top:top + 32], want)
+
+
+def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, view):
+    from alis_studio.gui.images import PatchStrip
+
+    before = grab(view)
+    strip = PatchStrip(0, 4, 0, 16, 32, epoch=1, placeholder=(1, 2, 3))
+    old = PatchStrip(-2, 2, 0, 16, 32, epoch=0, placeholder=(1, 2, 3))
+    old.put(-1, np.full((32, 16, 3), 9, np.uint8))
+    old.put(1, np.full((32, 16, 3), 7, np.uint8))
+    strip.inherit(old)
+    assert list(strip.stale) == [False, True, False, False] and not strip.fresh.any()
+    assert strip.blank(0, 4) == [0, 2, 3]
+    view.scene.set_psi(1.3)  # every key changes: the view re-renders, showing the old pixels meanwhile
+    assert view.pending() > 0
+    view.repaint()
+    assert np.array_equal(grab(view), before)
+    wait_complete(qtbot, view)
+    assert not np.array_equal(grab(view), before)
+
+
+def test_drag_pans_by_that_many_pixels(qtbot, view):
+    before = grab(view)
+    drag(qtbot, view, QPoint(200, 60), -37)
+    assert view.x0 == 37.0
+    wait_complete(qtbot, view)
+    after = grab(view)
+    assert np.array_equal(after[:, :-37], before[:, 37:])
+    drag(qtbot, view, QPoint(100, 60), 50)  # and back the other way, past the origin
+    assert view.x0 == -13.0
+
+
+def test_pan_goes_on_forever_and_home_returns(qtbot, view):
+    view.set_view(x0=-10 ** 7)
+    wait_complete(qtbot, view)
+    assert grab(view)[round(view.top()) + 5].std() > 0  # real pixels far left of the origin
+    view.go_to_origin()
+    assert view.x0 == 0.0
+
+
+def test_inertia_glides_on_after_a_fast_drag(qtbot, view):
+    view.inertia.enabled = True
+    start = QPoint(250, 60)
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, 6):
+        qtbot.wait(10)
+        qtbot.mouseMove(view, start - QPoint(30 * k, 0))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start - QPoint(150, 0))
+    released = view.x0
+    assert released == pytest.approx(150.0)
+    qtbot.waitUntil(lambda: view.x0 > released + 5, timeout=2000)  # keeps moving the same way
+    qtbot.waitUntil(lambda: not view.inertia.timer.isActive(), timeout=5000)  # and comes to rest
+    rest = view.x0
+    qtbot.wait(50)
+    assert view.x0 == rest
+
+
+def test_wheel_zooms_about_the_cursor_down_to_the_mip_levels(qtbot, view, tiny_renderer):
+    x_under = view.to_model_x(100)
+    wheel(view, 100, -1)
+    assert view.scale < 1.0
+    assert view.to_model_x(100) == pytest.approx(x_under)
+    for _ in range(20):
+        wheel(view, 100, -2)
+    assert view.scale == pytest.approx(1 / 8)
+    assert view.level == tiny_renderer.mip_levels == 3
+    p0, p1 = view.patch_range()
+    assert p1 - p0 >= 320 * 8 // 16  # an overview of many anchor intervals
+    wait_complete(qtbot, view)
+    band = grab(view)[round(view.top()) + 1:round(view.top() + 32 / 8) - 1]
+    assert band.std() > 0
+    for _ in range(40):
+        wheel(view, 100, 2)
+    assert view.scale == pytest.approx(view.max_scale())
+    assert view.max_scale() >= 4.0
+
+
+def test_default_view_fills_the_height_and_double_click_centres(qtbot, view):
+    view.fit_height()
+    assert view.scale == pytest.approx(view.height() / 32)
+    assert round(view.top()) == 0
+    x = view.to_model_x(40)
+    qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=QPoint(40, 60))
+    assert view.center_x() == pytest.approx(x)
+
+
+def test_arrow_keys_pan_and_home_goes_to_origin(qtbot, window):
+    v = window.viewport
+    window.activateWindow()
+    v.setFocus()
+    x = v.x0
+    qtbot.keyClick(v, Qt.Key.Key_Right)
+    assert v.x0 == pytest.approx(x + v.width() / 8 / v.scale)
+    qtbot.keyClick(v, Qt.Key.Key_Left)
+    qtbot.keyClick(v, Qt.Key.Key_Left)
+    assert v.x0 < x
+    qtbot.keyClick(v, Qt.Key.Key_Home)
+    assert v.x0 == 0.0
+
+
+def test_gui_thread_keeps_ticking_while_a_slow_model_renders(qtbot, tiny_bundle, settings):
+    """The generator sleeps 80 ms per call on the worker; a 20 ms timer must keep firing on time
+    while patches arrive and the view repaints."""
+    bundle = slow_bundle(tiny_bundle, 0.08)
+    w = make_window(qtbot, bundle, settings, size=(1200, 320))
+    v = w.viewport
+    v.set_view(x0=10 ** 5, scale=0.5, fit=False)  # unseen territory: ~150 patches, ~3 s of rendering
+    first = v.pending()
+    ticks = []
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    qtbot.wait(1000)
+    timer.stop()
+    assert 0 < v.pending() < first  # patches arrived, more to come: rendering went on all along
+    gaps = np.diff(ticks)
+    assert len(ticks) >= 30 and gaps.max() < 0.15, (len(ticks), gaps.max())
+    main = threading.main_thread().name
+    threads = set(bundle.synthesis.threads)
+    assert threads and main not in threads  # the generator ran only on the renderer's workers
