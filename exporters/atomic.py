@@ -1,4 +1,8 @@
-"""Write to a temporary file beside the target and rename at the end: never a partial final file."""
+"""Write to a temporary file beside the target and rename at the end: never a partial final file.
+
+On success the temporary file is renamed over the target (same folder, so the rename is atomic);
+on an error, a cancel or Ctrl-C it is deleted and the target is untouched.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -9,24 +13,38 @@ from pathlib import Path
 
 from alis_studio.errors import ExportError
 
+TEMP_SUFFIX = ".part"
+
+
+class Cancelled(Exception):
+    """A write stopped because its cancel callback returned True (nothing is left behind)."""
+
 
 def check_target(path: Path, *, overwrite: bool) -> None:
     """One-line errors for targets we cannot or must not write, before any work starts."""
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise ExportError(f"{path}: already exists (pass --overwrite to replace it)")
     if path.is_dir():
         raise ExportError(f"{path}: is a folder")
+    if path.exists() and not overwrite:
+        raise ExportError(f"{path}: already exists (pass --overwrite to replace it)")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ExportError(f"{path}: the folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise ExportError(f"{path}: the folder {parent} is not writable")
+    try:  # os.access says yes to root and on some network disks: try it for real
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise ExportError(os_error_message(path, e)) from None
 
 
 def os_error_message(path: Path, e: OSError) -> str:
-    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return f"{path}: the disk is full or the file is too large ({e.strerror})"
+    """One line for an OSError met while writing `path`."""
+    short_write = e.errno is None and "written" in str(e)  # a buffered write cut short: the disk filled up
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or short_write:
+        return f"{path}: the disk is full or the file is too large ({e.strerror or 'short write'})"
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{path}: not writable ({e.strerror})"
     return f"{path}: cannot write ({e.strerror or e})"
@@ -38,7 +56,7 @@ def atomic_path(path: Path, *, overwrite: bool):
     path = Path(path)
     check_target(path, overwrite=overwrite)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else ".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent if str(path.parent) else ".")
         os.close(fd)
     except OSError as e:
         raise ExportError(os_error_message(path, e)) from None

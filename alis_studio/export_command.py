@@ -1,0 +1,128 @@
+"""`alis-studio export`: stream a panorama of any width to a tiled BigTIFF (or PNG/JPEG), headless."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from alis_studio.errors import ExportError, UserError
+
+EPILOG = """\
+range: --width PX (output pixels), --intervals N (anchor intervals), or --loop N (close the scene
+into a loop of N anchors and export exactly one period, which wraps around seamlessly). A session
+with a loop period exports one period when no range is given.
+
+--height-scale S resamples the panorama by S in both directions (Lanczos-3), so a 128 px model at
+--height-scale 2 gives a 256 px tall image with the same aspect ratio; --width then counts output
+pixels. S in [0.125, 8]; 1 (the default) writes the model's pixels untouched.
+
+TIFF: tiled BigTIFF, RGB, with reduced-resolution levels for fast zoom-out; memory stays flat
+whatever the width. deflate opens everywhere; zstd is faster but some readers (the libvips
+wheels, Photoshop, macOS Preview) cannot decode it. PNG and JPEG hold the image in memory
+(JPEG: at most 65,535 px wide). The image description records the model's sha256 and the scene.
+
+example: alis-studio export --model M.alis --seed 7 --width 1000000 --out pano.tif
+"""
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("export", help="export a panorama of any width to TIFF (or PNG/JPEG), headless",
+                       description="Render a panorama and stream it to a file, atomically; Ctrl-C "
+                                   "cancels cleanly and leaves nothing behind.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", help="an .alis model bundle (default: the bundled model)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--session", help="export the scene of a saved session (.json)")
+    src.add_argument("--seed", type=int, default=None, help="scene seed (default 0)")
+    rng = p.add_mutually_exclusive_group()
+    rng.add_argument("--width", type=int, help="output width in pixels")
+    rng.add_argument("--intervals", type=int, help="anchor intervals to export")
+    rng.add_argument("--loop", type=int, metavar="N", help="close the scene into a loop of N anchors, "
+                     "export one period")
+    p.add_argument("--start", type=int, default=0, help="first anchor interval (default 0)")
+    p.add_argument("--height-scale", type=float, default=1.0, metavar="S",
+                   help="resample by S in both directions, Lanczos (default 1: the model's pixels)")
+    p.add_argument("--psi", type=float, default=None, help="truncation psi in [0, 2] (default 0.7)")
+    p.add_argument("--format", choices=["tiff", "png", "jpeg"], help="default: from --out's extension")
+    p.add_argument("--compression", choices=["none", "deflate", "zstd", "jpeg"], default="deflate",
+                   help="TIFF compression (default deflate)")
+    p.add_argument("--quality", type=int, default=90, help="JPEG quality 1..100 (default 90)")
+    p.add_argument("--levels", type=int, default=None,
+                   help="TIFF reduced-resolution levels (default: halve while >= 8 px tall; 0: none)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--batch", type=int, default=8, help="patches per generator call (default 8)")
+    p.add_argument("--out", required=True, help="output file: .tif, .png or .jpg")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file without asking")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from alis_studio.commands import resolve_model, scene_from_args
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.export_job import ExportJob
+    from alis_studio.progress import ProgressBar
+    from exporters.plan import format_for, human_bytes
+
+    out = Path(args.out)
+    fmt = format_for(out, args.format)
+    if args.batch < 1:
+        raise UserError(f"--batch must be at least 1, got {args.batch}")
+    args.seed = 0 if args.seed is None else args.seed
+    scene = scene_from_args(args)
+    if args.loop is not None:
+        try:
+            scene.set_loop_period(args.loop)
+        except ValueError as e:
+            raise UserError(f"--loop: {e}") from None
+    args.overwrite = args.overwrite or _confirm_overwrite(out)
+    bundle = load_bundle(resolve_model(args.model), device=args.device)
+    renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)
+    job = ExportJob(renderer, scene, out, x0=args.start * bundle.interval_width, fmt=fmt,
+                    height_scale=args.height_scale, compression=args.compression, quality=args.quality,
+                    levels=args.levels, overwrite=args.overwrite, **_range(args, scene, bundle))
+    plan, needed, free = job.check()
+    if not args.quiet:
+        free_text = f", {human_bytes(free)} free" if free >= 0 else ""
+        print(f"exporting {plan.width} x {plan.height} px ({plan.megapixels:.1f} Mpx) to {out} "
+              f"[{fmt}{'/' + plan.compression if fmt == 'tiff' else ''}]: about {human_bytes(plan.estimate_bytes())}"
+              f", needs up to {human_bytes(needed)}{free_text}; on {bundle.device_name}", file=sys.stderr)
+    bar = None if args.quiet else ProgressBar(f"export {out.name}", "Mpx", plan.height / 1e6)
+    try:
+        stats = job.run(progress=bar)
+    finally:
+        renderer.close()
+    if not args.quiet:
+        print(f"wrote {out} ({plan.width} x {plan.height} px, {len(stats.levels)} level(s), "
+              f"{human_bytes(stats.bytes)}, {stats.seconds:.1f} s, writer {stats.writer_share:.0%} of it)",
+              file=sys.stderr)
+    return 0
+
+
+def _range(args, scene, bundle) -> dict:
+    """ExportJob's range keywords from --width / --intervals / --loop (or a looping session)."""
+    if args.width is not None:
+        if args.width < 1:
+            raise UserError(f"--width must be at least 1, got {args.width}")
+        return {"width": args.width}
+    if args.intervals is not None:
+        if args.intervals < 1:
+            raise UserError(f"--intervals must be at least 1, got {args.intervals}")
+        scaled = round(bundle.height * args.height_scale) / bundle.height
+        return {"width": max(1, round(args.intervals * bundle.interval_width * scaled))}
+    if scene.loop_period:
+        return {"period": scene.loop_period * bundle.interval_width}
+    raise UserError("give the range: --width PX, --intervals N or --loop N")
+
+
+def _confirm_overwrite(out: Path) -> bool:
+    """An existing target without --overwrite: ask on a terminal; elsewhere the target check refuses."""
+    if not out.exists() or out.is_dir() or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    sys.stderr.write(f"{out} exists. Replace it? [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    if answer not in ("y", "yes"):
+        raise ExportError(f"{out}: already exists; not replaced")
+    return True

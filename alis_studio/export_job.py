@@ -1,0 +1,152 @@
+"""Glue between the engine and the writers, shared by `alis-studio export` and the export dialog.
+
+An `ExportJob` is a range of the panorama (first column, width, an optional loop period), an
+output scale and a target. It streams the renderer's patches through an optional Lanczos
+resampler into the TIFF or PNG/JPEG writer; nothing here imports Qt.
+
+Height scale: the panorama is resampled by `height_scale` in both directions (Lanczos), so a
+128 px model exported at 2 gives a 256 px tall image with the same aspect ratio. Output widths
+count output pixels. A loop exports exactly one period, resampled to a whole number of columns.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from alis_studio.engine.panorama import iter_strip
+from alis_studio.engine.renderer import Renderer
+from alis_studio.engine.scene import Scene
+from alis_studio.errors import ExportError
+from exporters.atomic import Cancelled, check_target
+from exporters.plan import ExportPlan, check_free_space
+from exporters.stream import WriteStats
+
+__all__ = ["Cancelled", "ExportJob", "probe_speed"]
+
+MAX_HEIGHT_SCALE = 8.0
+MIN_HEIGHT_SCALE = 0.125
+
+
+@dataclasses.dataclass
+class ExportJob:
+    """One export. `x0` is the first panorama column (model pixels); `width` counts output pixels.
+
+    period: a loop's width in model pixels; when given, the export is exactly that period
+    (`width` is then derived) so the image wraps around seamlessly.
+    """
+
+    renderer: Renderer
+    scene: Scene
+    out: Path
+    x0: int = 0
+    width: int = 0
+    height_scale: float = 1.0
+    period: int | None = None
+    fmt: str = "tiff"
+    compression: str = "deflate"
+    quality: int = 90
+    levels: int | None = None
+    overwrite: bool = False
+
+    def __post_init__(self):
+        self.out = Path(self.out)
+        self.scene = Scene.from_dict(self.scene.to_dict())  # a snapshot: the GUI may edit on
+        s = float(self.height_scale)
+        if not MIN_HEIGHT_SCALE <= s <= MAX_HEIGHT_SCALE or not math.isfinite(s):
+            raise ExportError(f"the height scale must be in [{MIN_HEIGHT_SCALE}, {MAX_HEIGHT_SCALE}], got {s}")
+        if self.period is not None:
+            self.width = max(1, round(self.period * self.out_height / self.model_height))
+        if self.width < 1:
+            raise ExportError(f"the export width must be at least 1 px, got {self.width}")
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def model_height(self) -> int:
+        return self.renderer.bundle.height
+
+    @property
+    def out_height(self) -> int:
+        return max(1, round(self.model_height * float(self.height_scale)))
+
+    @property
+    def resampled(self) -> bool:
+        return self.out_height != self.model_height or (
+            self.period is not None and self.width != self.period)
+
+    @property
+    def scale_x(self) -> float:
+        """Output columns per model column (a loop: exactly width / period, so it wraps)."""
+        if self.period is not None:
+            return self.width / self.period
+        return self.out_height / self.model_height
+
+    @property
+    def source_width(self) -> float:
+        """Model columns the output covers."""
+        return self.width / self.scale_x
+
+    def plan(self) -> ExportPlan:
+        return ExportPlan(self.width, self.out_height, self.fmt, self.compression, self.quality, self.levels)
+
+    def description(self) -> dict:
+        """What the image description records, so the export can be reproduced."""
+        from alis_studio import __version__
+
+        b = self.renderer.bundle
+        return {"alis_studio": __version__, "model": b.path.name, "model_sha256": b.sha256,
+                "scene": self.scene.to_dict(), "x0": self.x0,
+                "source_width": self.source_width if self.resampled else self.width,
+                "width": self.width, "height": self.out_height, "height_scale": float(self.height_scale),
+                "loop_period_px": self.period, "resample": "lanczos3" if self.resampled else None}
+
+    # ------------------------------------------------------------------ before
+    def check(self, ratio: float | None = None) -> tuple[ExportPlan, int, int]:
+        """Check the target, the format limits and the free space. Returns (plan, needed, free bytes)."""
+        plan = self.plan()
+        check_target(self.out, overwrite=self.overwrite)
+        needed = plan.required_bytes(ratio)
+        return plan, needed, check_free_space(self.out, needed)
+
+    # ------------------------------------------------------------------ during
+    def pieces(self) -> Iterator[np.ndarray]:
+        """Output pieces (out_height, w, 3) uint8, left to right, `width` columns in all."""
+        if not self.resampled:
+            return (piece for _, piece in iter_strip(self.renderer, self.scene, self.x0, self.width, use_cache=False))
+        from exporters.resample import margin_for, resample_pieces
+
+        m = margin_for(self.scale_x)
+        n = math.ceil(self.source_width)
+        src = (piece for _, piece in iter_strip(self.renderer, self.scene, self.x0 - m, n + 2 * m, use_cache=False))
+        return resample_pieces(src, height=self.model_height, out_height=self.out_height, out_width=self.width,
+                               scale_x=self.scale_x, margin=m)
+
+    def run(self, *, progress: Callable[[int, int], None] | None = None,
+            cancel: Callable[[], bool] | None = None) -> WriteStats:
+        """Render and write. progress(done_columns, width); cancel() -> True raises `Cancelled`."""
+        plan = self.plan()
+        kw = dict(width=plan.width, height=plan.height, quality=plan.quality, overwrite=self.overwrite,
+                  description=self.description(), progress=progress, cancel=cancel)
+        if plan.fmt == "tiff":
+            from exporters.tiff import write_tiff
+
+            return write_tiff(self.out, self.pieces(), compression=plan.compression, levels=plan.levels, **kw)
+        from exporters.images import write_image
+
+        return write_image(self.out, self.pieces(), fmt=plan.fmt, **kw)
+
+
+def probe_speed(renderer: Renderer, scene: Scene, x0: int = 0, patches: int | None = None) -> tuple[float, np.ndarray]:
+    """Render one batch of patches at x0; returns (model Mpx/s, the (H, w, 3) pixels as a sample)."""
+    n = patches or renderer.batch_size
+    P = renderer.bundle.patch_width
+    p0 = x0 // P
+    t = time.perf_counter()
+    imgs = renderer.render(renderer.keys(scene, p0, p0 + n), use_cache=False)
+    dt = time.perf_counter() - t
+    sample = np.concatenate(imgs, axis=1)
+    return sample.shape[0] * sample.shape[1] / 1e6 / max(dt, 1e-9), sample

@@ -1,0 +1,356 @@
+"""File > Export panorama…: range, size, format and compression, estimates, then a cancellable export.
+
+The export runs on a QThread with a private synchronous Renderer (workers=0), so the GUI stays
+responsive; progress arrives through Qt signals, at most 20 times a second. The scene is
+snapshotted when the export starts, so editing on while it runs changes nothing in the file.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QComboBox, QDialog, QDialogButtonBox,
+                               QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QProgressDialog, QPushButton, QRadioButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from alis_studio.engine.renderer import Renderer
+from alis_studio.engine.scene import Scene
+from alis_studio.errors import UserError
+from alis_studio.export_job import Cancelled, ExportJob, probe_speed
+from exporters.plan import human_bytes
+
+FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg")}
+COMPRESSIONS = {"deflate (opens everywhere)": "deflate", "zstd (faster; some viewers lack it)": "zstd",
+                "JPEG (lossy, smallest)": "jpeg", "none": "none"}
+_RUNNING: set = set()  # exports in flight, kept alive until they end (the dialog is gone by then)
+
+
+def show_export_dialog(parent: QWidget | None, renderer: Renderer, scene: Scene, view_x0: int,
+                       view_width: int) -> None:
+    """Ask for the export settings; on Export, start it with a progress dialog and return."""
+    dlg = ExportDialog(parent, renderer, scene, view_x0, view_width)
+    dlg.exec()
+
+
+def _fmt_time(s: float) -> str:
+    s = int(max(0, s))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class _Probe(QThread):
+    """One batch rendered off the GUI thread: the speed and a pixel sample for the estimates."""
+
+    measured = Signal(float, object)  # model Mpx/s, (H, w, 3) uint8 sample
+
+    def __init__(self, renderer: Renderer, scene: Scene, x0: int):
+        super().__init__()
+        self._renderer = Renderer(renderer.bundle, workers=0, batch_size=renderer.batch_size, cache_bytes=0)
+        self._scene, self._x0 = Scene.from_dict(scene.to_dict()), x0
+
+    def run(self) -> None:
+        try:
+            rate, sample = probe_speed(self._renderer, self._scene, self._x0)
+        except Exception:  # an estimate is a nicety: without one the dialog says "unknown"
+            return
+        self.measured.emit(rate, sample)
+
+
+class ExportDialog(QDialog):
+    """The settings dialog. `start()` (Export) checks, asks about an existing file, starts an ExportRun."""
+
+    def __init__(self, parent, renderer: Renderer, scene: Scene, view_x0: int, view_width: int):
+        super().__init__(parent, windowTitle="Export panorama")
+        self.renderer, self.scene = renderer, scene
+        self.view_x0, self.view_width = int(view_x0), max(1, int(view_width))
+        self.rate, self.ratios, self.sample, self.run_ = None, {}, None, None
+        self._build()
+        self._update()
+        self._probe = _Probe(renderer, scene, self.view_x0)
+        self._probe.measured.connect(self._on_measured)
+        self._probe.start()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        b = self.renderer.bundle
+        self.range_group = QButtonGroup(self)
+        self.r_view = QRadioButton(f"The current view ({self.view_width} px)")
+        self.r_intervals = QRadioButton("Anchor intervals around the view:")
+        self.r_loop = QRadioButton(f"One loop period ({self.scene.loop_period} anchors, wraps around)"
+                                   if self.scene.loop_period else "One loop period (the scene has no loop)")
+        self.r_loop.setEnabled(bool(self.scene.loop_period))
+        for i, r in enumerate((self.r_view, self.r_intervals, self.r_loop)):
+            self.range_group.addButton(r, i)
+        (self.r_loop if self.scene.loop_period else self.r_view).setChecked(True)
+        self.intervals = QSpinBox(minimum=1, maximum=10_000_000, value=16, suffix=f" × {b.interval_width} px")
+        self.scale = QDoubleSpinBox(minimum=0.125, maximum=8.0, value=1.0, singleStep=0.5, decimals=3)
+        self.scale.setToolTip("Resample the panorama by this factor in both directions (Lanczos)")
+        self.size = QLabel()
+        self.format = QComboBox()
+        self.format.addItems(list(FORMATS))
+        self.compression = QComboBox()
+        self.compression.addItems(list(COMPRESSIONS))
+        self.quality = QSpinBox(minimum=1, maximum=100, value=90)
+        self.path = QLineEdit(str(Path.home() / "panorama.tif"))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.estimate, self.problem = QLabel(), QLabel()
+        self.problem.setStyleSheet("color: #d9534f")
+        self.problem.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        self._lay_out(browse)
+        for sig in (self.range_group.idToggled, self.intervals.valueChanged, self.scale.valueChanged,
+                    self.format.currentIndexChanged, self.compression.currentIndexChanged,
+                    self.quality.valueChanged, self.path.textChanged):
+            sig.connect(self._update)
+        self.format.currentIndexChanged.connect(self._fix_extension)
+
+    def _lay_out(self, browse: QPushButton) -> None:
+        form = QFormLayout()
+        intervals_row = QHBoxLayout()
+        intervals_row.addWidget(self.r_intervals)
+        intervals_row.addWidget(self.intervals)
+        ranges = QVBoxLayout()
+        ranges.addWidget(self.r_view)
+        ranges.addLayout(intervals_row)
+        ranges.addWidget(self.r_loop)
+        form.addRow("Range", ranges)
+        form.addRow("Height scale", self.scale)
+        form.addRow("Size", self.size)
+        form.addRow("Format", self.format)
+        form.addRow("Compression", self.compression)
+        form.addRow("JPEG quality", self.quality)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path)
+        path_row.addWidget(browse)
+        form.addRow("File", path_row)
+        form.addRow("Estimate", self.estimate)
+        outer = QVBoxLayout(self)
+        outer.addLayout(form)
+        outer.addWidget(self.problem)
+        outer.addWidget(self.buttons)
+
+    # ------------------------------------------------------------------ state
+    def job(self, renderer: Renderer | None = None, overwrite: bool = False) -> ExportJob:
+        """The export the dialog describes (raises UserError for impossible settings)."""
+        b = self.renderer.bundle
+        fmt = FORMATS[self.format.currentText()][0]
+        kw = dict(fmt=fmt, height_scale=self.scale.value(), quality=self.quality.value(), overwrite=overwrite,
+                  compression=COMPRESSIONS[self.compression.currentText()] if fmt == "tiff" else "none")
+        out_h = max(1, round(b.height * self.scale.value()))
+        r = renderer or self.renderer
+        if self.r_loop.isChecked() and self.scene.loop_period:
+            x0 = self.view_x0 // b.interval_width * b.interval_width  # any whole period wraps
+            return ExportJob(r, self.scene, Path(self.path.text()), x0=x0, period=self.scene.loop_period
+                             * b.interval_width, **kw)
+        if self.r_intervals.isChecked():
+            n = self.intervals.value()
+            centre = (self.view_x0 + self.view_width // 2) // b.interval_width
+            x0, width = (centre - n // 2) * b.interval_width, n * b.interval_width
+        else:
+            x0, width = self.view_x0, self.view_width
+        return ExportJob(r, self.scene, Path(self.path.text()), x0=x0,
+                         width=max(1, round(width * out_h / b.height)), **kw)
+
+    def _update(self, *_) -> None:
+        fmt = FORMATS[self.format.currentText()][0]
+        self.compression.setEnabled(fmt == "tiff")
+        self.quality.setEnabled(fmt == "jpeg" or (fmt == "tiff" and COMPRESSIONS[self.compression.currentText()] == "jpeg"))
+        try:
+            job = self.job()
+            plan = job.plan()
+        except UserError as e:
+            self.size.setText("—")
+            self.estimate.setText("—")
+            self.problem.setText(str(e))
+            self.export_button.setEnabled(False)
+            return
+        self.problem.setText("")
+        self.export_button.setEnabled(bool(self.path.text().strip()))
+        self.size.setText(f"{plan.width:,} × {plan.height:,} px, {plan.megapixels:,.1f} Mpx"
+                          + (f", {len(plan.geometry()) - 1} reduced levels" if fmt == "tiff" else ""))
+        ratio = self._ratio(plan.codec, plan.quality)
+        text = f"file about {human_bytes(plan.estimate_bytes(ratio))}"
+        if self.rate:
+            seconds = job.source_width * job.model_height / 1e6 / self.rate
+            text += f", about {_fmt_time(seconds)} at {self.rate:.2f} Mpx/s"
+        else:
+            text += ", time: measuring the generator…"
+        self.estimate.setText(text)
+
+    def _ratio(self, codec: str, quality: int) -> float | None:
+        if self.sample is None:
+            return None
+        key = (codec, quality if codec == "jpeg" else 0)
+        if key not in self.ratios:
+            from exporters.plan import measure_ratio
+
+            self.ratios[key] = measure_ratio(self.sample, codec, quality)
+        return self.ratios[key]
+
+    @Slot(float, object)
+    def _on_measured(self, rate: float, sample) -> None:
+        self.rate, self.sample = rate, sample
+        self._update()
+
+    def _fix_extension(self, *_) -> None:
+        ext = FORMATS[self.format.currentText()][1]
+        p = Path(self.path.text())
+        if p.suffix.lower() != ext and p.name:
+            self.path.setText(str(p.with_suffix(ext)))
+
+    def _browse(self) -> None:
+        name = self.format.currentText()
+        ext = FORMATS[name][1]
+        path, _ = QFileDialog.getSaveFileName(self, "Export panorama", self.path.text(), f"{name} (*{ext})",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.path.setText(path if Path(path).suffix else path + ext)
+
+    # ------------------------------------------------------------------ go
+    def start(self) -> "ExportRun | None":
+        """Check the settings and the target; ask before replacing a file; start the export."""
+        overwrite = False
+        target = Path(self.path.text())
+        if target.is_file():
+            answer = QMessageBox.question(self, "Export panorama", f"{target} already exists. Replace it?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+            overwrite = True
+        renderer = Renderer(self.renderer.bundle, workers=0, batch_size=self.renderer.batch_size, cache_bytes=0)
+        try:
+            job = self.job(renderer, overwrite=overwrite)
+            job.check(self._ratio(job.plan().codec, job.quality))
+        except UserError as e:
+            QMessageBox.warning(self, "Export panorama", str(e))
+            return None
+        self.run_ = ExportRun(job, self.parentWidget())
+        self.run_.start()
+        self.accept()
+        return self.run_
+
+    def done(self, result: int) -> None:
+        self._probe.wait()  # at most one batch; never leave a running QThread behind
+        super().done(result)
+
+
+class _Worker(QThread):
+    progress = Signal(object, object)  # done columns, width (may exceed 2**31)
+    succeeded = Signal(object)  # WriteStats
+    failed = Signal(str)
+    was_cancelled = Signal()
+
+    def __init__(self, job: ExportJob):
+        super().__init__()
+        self.job, self.cancel_event = job, threading.Event()
+        self._last = 0.0
+
+    def _progress(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - self._last >= 0.05:  # at most 20 updates a second
+            self._last = now
+            self.progress.emit(done, total)
+
+    def run(self) -> None:
+        try:
+            stats = self.job.run(progress=self._progress, cancel=self.cancel_event.is_set)
+        except Cancelled:
+            self.was_cancelled.emit()
+        except UserError as e:
+            self.failed.emit(str(e))
+        except Exception as e:  # a bug must reach the user as a message, not kill the thread silently
+            self.failed.emit(f"{type(e).__name__}: {e}")
+        else:
+            self.succeeded.emit(stats)
+        finally:
+            self.job.renderer.close()
+
+
+class ExportRun(QObject):
+    """A running export: the worker thread and its progress dialog. Signals `finished(str)` with
+    "done", "cancelled" or "failed" once the thread has ended and the file is in place (or gone)."""
+
+    finished = Signal(str)
+
+    def __init__(self, job: ExportJob, parent: QWidget | None):
+        super().__init__()
+        self.job, self.parent_widget, self.outcome, self.message = job, parent, None, ""
+        self.worker = _Worker(job)
+        self.dialog = QProgressDialog(f"Exporting {job.out.name}…", "Cancel", 0, 1000, parent)
+        self.dialog.setWindowTitle("Export panorama")
+        self.dialog.setMinimumDuration(0)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.canceled.connect(self.cancel)
+        # bound methods of this QObject (not lambdas), so Qt queues them to the GUI thread
+        self.worker.progress.connect(self._on_progress)
+        self.worker.succeeded.connect(self._on_succeeded)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.was_cancelled.connect(self._on_cancelled)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.cancel_and_wait)
+        self._t0 = time.monotonic()
+
+    def start(self) -> None:
+        _RUNNING.add(self)
+        self.dialog.show()
+        self.worker.start()
+
+    def cancel(self) -> None:
+        self.worker.cancel_event.set()
+        self.dialog.setLabelText("Cancelling…")
+
+    def cancel_and_wait(self) -> None:
+        self.worker.cancel_event.set()
+        self.worker.wait()
+
+    @Slot(object, object)
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.outcome is not None:
+            return
+        self.dialog.setValue(int(1000 * done / max(1, total)))
+        h = self.job.out_height
+        el = time.monotonic() - self._t0
+        rate = done * h / 1e6 / el if el > 0 else 0.0
+        eta = el * (total - done) / done if done else 0.0
+        finishing = ""
+        if done >= total:
+            finishing = " (writing the reduced levels)" if self.job.fmt == "tiff" else f" (encoding {self.job.fmt.upper()})"
+        if not self.worker.cancel_event.is_set():
+            self.dialog.setLabelText(f"Exporting {self.job.out.name}{finishing}\n{done * h / 1e6:,.1f} of "
+                                     f"{total * h / 1e6:,.1f} Mpx, {rate:.2f} Mpx/s, ETA {_fmt_time(eta)}")
+
+    @Slot(object)
+    def _on_succeeded(self, stats) -> None:
+        self._end("done", f"Wrote {self.job.out} ({stats.width:,} × {stats.height:,} px, "
+                          f"{human_bytes(stats.bytes)}) in {_fmt_time(stats.seconds)}.")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._end("failed", message)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self._end("cancelled", "Export cancelled; nothing was written.")
+
+    def _end(self, outcome: str, message: str) -> None:
+        self.worker.wait()
+        self.outcome, self.message = outcome, message
+        self.dialog.close()
+        self.dialog.deleteLater()
+        if outcome == "failed":
+            box = QMessageBox(QMessageBox.Icon.Warning, "Export panorama", message, parent=self.parent_widget)
+            box.open()
+        elif self.parent_widget is not None and hasattr(self.parent_widget, "statusBar"):
+            self.parent_widget.statusBar().showMessage(message, 8000)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.disconnect(self.cancel_and_wait)
+        _RUNNING.discard(self)
+        self.finished.emit(outcome)

@@ -1,0 +1,134 @@
+"""Export throughput, peak memory and the writer's share of wall time.
+
+Each case runs in a fresh process, so its peak RSS (ru_maxrss) is its own:
+- null: the TIFF writer fed prepared patches (rendered once by the model, then cycled), so the
+  generator costs nothing and what is measured is the writer alone (tiling, pyramid, codec, disk);
+- model: a real export through the engine (ExportJob) with the given model on this machine.
+
+    python benchmarks/bench_export.py --model small.alis            # null 0.1 + 1 Gpx, model 20 Mpx
+    python benchmarks/bench_export.py --model small.alis --real-mpx 100 --compression deflate jpeg
+
+A real export of 1 Gpx with the `small` model takes about an hour on a 2-core CPU; by default the
+model case renders a measured fraction (--real-mpx) and the table extrapolates its rate to 0.1 and
+1 Gpx (marked "extrapolated"). Memory does not grow with the width (see the null rows), so the
+fraction's peak RSS stands for the whole. Make a model with
+`alis-studio export-onnx --random-init --config small small.alis`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def child_null(args) -> dict:
+    """Write `--mpx` Mpx of prepared patches; the source is a cycle over 32 rendered patches."""
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.engine.scene import Scene
+    from exporters.tiff import write_tiff
+
+    bundle = load_bundle(args.model, device="cpu")
+    renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)
+    patches = renderer.render(renderer.keys(Scene(seed=1), 0, 32), use_cache=False)
+    H, P = bundle.height, bundle.patch_width
+    width = int(args.mpx * 1e6 / H)
+
+    def source():
+        x = 0
+        while x < width:
+            w = min(P, width - x)
+            yield patches[x // P % len(patches)][:, :w]
+            x += w
+
+    stats = write_tiff(args.out, source(), width=width, height=H, compression=args.compression)
+    return _result(stats, width * H)
+
+
+def child_model(args) -> dict:
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.engine.scene import Scene
+    from alis_studio.export_job import ExportJob
+
+    bundle = load_bundle(args.model, device="cpu")
+    renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)
+    width = int(args.mpx * 1e6 / bundle.height)
+    job = ExportJob(renderer, Scene(seed=1), Path(args.out), width=width, compression=args.compression)
+    stats = job.run()
+    return _result(stats, width * bundle.height)
+
+
+def _result(stats, pixels: int) -> dict:
+    return {"pixels": pixels, "seconds": stats.seconds, "source_seconds": stats.source_seconds,
+            "writer_share": stats.writer_share, "bytes": stats.bytes, "levels": len(stats.levels),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_case(kind: str, mpx: float, model: str, compression: str, folder: Path) -> dict:
+    out = folder / f"{kind}-{mpx:g}-{compression}.tif"
+    cmd = [sys.executable, __file__, "--child", kind, "--mpx", str(mpx), "--model", model,
+           "--compression", compression, "--out", str(out)]
+    t = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode:
+        raise SystemExit(f"{kind} {mpx} Mpx failed:\n{res.stderr}")
+    out.unlink(missing_ok=True)
+    r = json.loads(res.stdout.strip().splitlines()[-1])
+    r.update(kind=kind, mpx=mpx, compression=compression, process_seconds=time.perf_counter() - t)
+    return r
+
+
+def row(r: dict, note: str = "") -> str:
+    rate = r["pixels"] / r["seconds"] / 1e6
+    writer_rate = r["pixels"] / max(r["seconds"] - r["source_seconds"], 1e-9) / 1e6
+    return (f"{r['kind']:6s} {r['compression']:8s} {r['pixels'] / 1e9:7.3f} Gpx  {r['seconds']:8.1f} s  "
+            f"{rate:8.2f} Mpx/s  writer {writer_rate:7.1f} Mpx/s  share {r['writer_share']:6.1%}  "
+            f"RSS {r['peak_rss_mb']:6.0f} MB  file {r['bytes'] / 1e6:8.1f} MB {note}")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="an .alis model (the `small` config for the real figures)")
+    p.add_argument("--gpx", type=float, nargs="+", default=[0.1, 1.0], help="null-generator sizes (Gpx)")
+    p.add_argument("--real-mpx", type=float, default=20.0, help="real-model export size measured (Mpx; 0: skip)")
+    p.add_argument("--compression", nargs="+", default=["deflate"], help="TIFF compressions to measure")
+    p.add_argument("--dir", help="folder for the (deleted) outputs; default: a temporary folder")
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--child", choices=["null", "model"], help=argparse.SUPPRESS)
+    p.add_argument("--mpx", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        args.compression = args.compression[0]
+        print(json.dumps((child_null if args.child == "null" else child_model)(args)))
+        return 0
+    results = []
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        for comp in args.compression:
+            for gpx in args.gpx:
+                results.append(run_case("null", gpx * 1000, args.model, comp, Path(tmp)))
+                print(row(results[-1]), flush=True)
+            if args.real_mpx <= 0:
+                continue
+            r = run_case("model", args.real_mpx, args.model, comp, Path(tmp))
+            results.append(r)
+            print(row(r, "(measured)"), flush=True)
+            rate = r["pixels"] / r["seconds"]
+            for gpx in args.gpx:
+                if gpx * 1e9 > r["pixels"] * 1.01:
+                    print(f"{'model':6s} {comp:8s} {gpx:7.3f} Gpx  {gpx * 1e9 / rate:8.0f} s  {rate / 1e6:8.2f} Mpx/s"
+                          f"  (extrapolated from the {r['pixels'] / 1e6:.0f} Mpx measured: "
+                          f"{gpx * 1e9 / rate / 3600:.1f} h)", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

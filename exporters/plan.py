@@ -1,0 +1,163 @@
+"""Sizes before writing: format limits, estimated file size and time, the free-space check.
+
+Estimates are compressed bytes per raw byte. Without a sample we use conservative ratios measured
+on random-weight models (noisy images compress worse than trained ones); with a sample of the
+panorama we compress it with the codec the writer will use.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from alis_studio.errors import ExportError
+from exporters.images import check_limits
+from exporters.pyramid import Level, plan_levels
+from exporters.tiff import COMPRESSIONS, DEFAULT_TILE_WIDTH
+
+FORMATS = ("tiff", "png", "jpeg")
+EXTENSIONS = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+TIFF_MAX_WIDTH = 2 ** 32 - 1  # BigTIFF through tifffile
+TIFF_MAX_HEIGHT = 65_535  # one tile row: a tile this tall is already ~100 MB
+# compressed / raw bytes, conservative (random-weight models, which look like coloured noise)
+DEFAULT_RATIOS = {"none": 1.0, "deflate": 0.8, "zstd": 0.8, "jpeg": 0.2, "png": 0.8}
+SPACE_MARGIN = 1.25  # ask for this much more than the estimate (and 16 MiB more)
+
+
+def format_for(path: str | Path, fmt: str | None = None) -> str:
+    """The output format: the one given, else from the file name's extension."""
+    if fmt:
+        fmt = {"tif": "tiff", "jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
+        if fmt not in FORMATS:
+            raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return fmt
+    ext = Path(path).suffix.lower()
+    if ext not in EXTENSIONS:
+        raise ExportError(f"{path}: unknown image type {ext or '(none)'}; use .tif, .png or .jpg, or pass --format")
+    return EXTENSIONS[ext]
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportPlan:
+    """An image to write: size, format, codec. Checks limits on creation (ExportError)."""
+
+    width: int
+    height: int
+    fmt: str = "tiff"
+    compression: str = "deflate"  # TIFF only
+    quality: int = 90  # JPEG, and TIFF with jpeg compression
+    levels: int | None = None  # TIFF reduced levels (None: automatic)
+    tile_width: int = DEFAULT_TILE_WIDTH
+
+    def __post_init__(self):
+        w, h = self.width, self.height
+        if w < 1 or h < 1:
+            raise ExportError(f"the image size must be positive, got {w} x {h} px")
+        if self.fmt not in FORMATS:
+            raise ExportError(f"unknown format {self.fmt!r}; choose one of {', '.join(FORMATS)}")
+        if self.fmt in ("png", "jpeg"):
+            check_limits(None, self.fmt.upper(), w, h)
+        if self.fmt == "tiff":
+            if w > TIFF_MAX_WIDTH or h > TIFF_MAX_HEIGHT:
+                raise ExportError(f"{w} x {h} px exceeds the TIFF export's limits "
+                                  f"({TIFF_MAX_WIDTH} x {TIFF_MAX_HEIGHT} px)")
+            if self.compression not in COMPRESSIONS:
+                raise ExportError(f"unknown TIFF compression {self.compression!r}; "
+                                  f"choose one of {', '.join(COMPRESSIONS)}")
+            try:
+                self.geometry()
+            except ValueError as e:
+                raise ExportError(str(e)) from None
+        if not 1 <= self.quality <= 100:
+            raise ExportError(f"JPEG quality must be in [1, 100], got {self.quality}")
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    @property
+    def megapixels(self) -> float:
+        return self.pixels / 1e6
+
+    def geometry(self) -> list[Level]:
+        """TIFF pages, base first (PNG and JPEG: the image alone)."""
+        if self.fmt != "tiff":
+            return [Level(self.height, self.width, self.height, self.width)]
+        return plan_levels(self.height, self.width, levels=self.levels, tile_width=self.tile_width)
+
+    @property
+    def codec(self) -> str:
+        return {"tiff": self.compression, "png": "png", "jpeg": "jpeg"}[self.fmt]
+
+    def raw_bytes(self) -> int:
+        """Uncompressed pixel bytes of all pages (TIFF: including tile padding)."""
+        return sum(lv.tiles * lv.tile_height * lv.tile_width * 3 for lv in self.geometry())
+
+    def temp_bytes(self) -> int:
+        """Temporary disk beside the output besides the file itself (the TIFF's spilled levels)."""
+        return sum(lv.tiles * lv.tile_height * lv.tile_width * 3 for lv in self.geometry()[1:])
+
+    def estimate_bytes(self, ratio: float | None = None) -> int:
+        """Expected file size; `ratio` (compressed / raw) from `measure_ratio`, else a default."""
+        ratio = DEFAULT_RATIOS[self.codec] if ratio is None else ratio
+        return int(self.raw_bytes() * ratio) + 4096 + 16 * sum(lv.tiles for lv in self.geometry())
+
+    def required_bytes(self, ratio: float | None = None) -> int:
+        """Free disk the export needs, with a margin: the file, its temporary levels, 16 MiB."""
+        est = self.estimate_bytes(ratio)
+        est = est if self.codec == "none" else int(est * SPACE_MARGIN)
+        return est + self.temp_bytes() + 16 * 2 ** 20
+
+    def measure_ratio(self, sample: np.ndarray) -> float:
+        """Compress an (h, w, 3) uint8 sample of the panorama as the writer would; compressed / raw."""
+        return measure_ratio(sample, self.codec, self.quality)
+
+
+def measure_ratio(sample: np.ndarray, codec: str, quality: int = 90) -> float:
+    """Compressed / raw bytes of `sample` with one of the writers' codecs (tiled as the writer does)."""
+    import imagecodecs
+
+    sample = np.ascontiguousarray(sample)
+    if codec == "none" or sample.size == 0:
+        return 1.0
+    if codec == "jpeg":
+        encode = lambda a: imagecodecs.jpeg8_encode(a, level=quality, subsampling=(2, 2))  # noqa: E731
+    elif codec == "png":
+        encode = lambda a: imagecodecs.zlib_encode(imagecodecs.delta_encode(a, axis=-2), level=6)  # noqa: E731
+    elif codec == "deflate":
+        encode = lambda a: imagecodecs.deflate_encode(imagecodecs.delta_encode(a, axis=-2))  # noqa: E731
+    elif codec == "zstd":
+        encode = lambda a: imagecodecs.zstd_encode(imagecodecs.delta_encode(a, axis=-2))  # noqa: E731
+    else:
+        raise ValueError(f"unknown codec {codec!r}")
+    tw = DEFAULT_TILE_WIDTH
+    size = sum(len(encode(np.ascontiguousarray(sample[:, x:x + tw]))) for x in range(0, sample.shape[1], tw))
+    return size / sample.nbytes
+
+
+def free_bytes(path: str | Path) -> int:
+    """Free bytes on the disk that holds `path`'s folder."""
+    folder = Path(path).parent if str(Path(path).parent) else Path(".")
+    return shutil.disk_usage(folder).free
+
+
+def check_free_space(path: str | Path, needed: int) -> int:
+    """Raise ExportError when `path`'s disk has less than `needed` bytes free; returns the free bytes."""
+    try:
+        free = free_bytes(path)
+    except OSError:
+        return -1  # the target check reports a missing folder; an unknown free space is no reason to refuse
+    if free < needed:
+        raise ExportError(f"{path}: the export needs about {human_bytes(needed)} of free disk space, "
+                          f"only {human_bytes(free)} is free there")
+    return free

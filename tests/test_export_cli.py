@@ -1,0 +1,197 @@
+"""`alis-studio export`: headless export with one-line errors, atomic under failure, full disk and Ctrl-C."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+from alis_studio.cli import main
+from alis_studio.engine.panorama import render_strip
+from alis_studio.engine.scene import Scene, save_session
+
+
+def export(model, *args) -> int:
+    return main(["export", "--model", str(model), *map(str, args)])
+
+
+def test_export_tiff_with_progress_and_summary(tiny_model_path, tiny_renderer, tmp_path, capsys):
+    out = tmp_path / "pano.tif"
+    assert export(tiny_model_path, "--seed", 5, "--intervals", 20, "--start", -3, "--psi", 0.6,
+                  "--compression", "zstd", "--out", out) == 0
+    err = capsys.readouterr().err
+    assert "1280 x 32 px" in err and "Mpx/s" in err and "wrote" in err and "free" in err
+    expected = render_strip(tiny_renderer, Scene(seed=5, psi=0.6), -3 * 64, 20 * 64)
+    with tifffile.TiffFile(out) as tf:
+        np.testing.assert_array_equal(tf.series[0].levels[0].asarray(), expected)
+        assert tf.pages[0].compression.name == "ZSTD"
+        assert json.loads(tf.pages[0].description)["scene"]["psi"] == 0.6
+
+
+def test_export_session_loop_one_period(tiny_model_path, tiny_renderer, tmp_path):
+    scene = Scene(seed=3, loop_period=4)
+    scene.set_anchor_seed(1, 99)
+    session = save_session(tmp_path / "s.json", scene)
+    out = tmp_path / "loop.tif"
+    assert export(tiny_model_path, "--session", session, "--out", out, "--quiet") == 0
+    img = tifffile.imread(out)
+    assert img.shape == (32, 4 * 64, 3)
+    across = render_strip(tiny_renderer, scene, 4 * 64 - 4, 8)
+    np.testing.assert_array_equal(np.concatenate([img[:, -4:], img[:, :4]], axis=1), across)
+
+
+def test_export_loop_flag_and_height_scale(tiny_model_path, tmp_path):
+    out = tmp_path / "loop2.tif"
+    assert export(tiny_model_path, "--seed", 1, "--loop", 3, "--height-scale", 2, "--out", out, "--quiet") == 0
+    assert tifffile.imread(out).shape == (64, 3 * 64 * 2, 3)
+
+
+def test_export_png_width(tiny_model_path, tmp_path):
+    out = tmp_path / "p.png"
+    assert export(tiny_model_path, "--width", 300, "--out", out, "--quiet") == 0
+    from PIL import Image
+
+    assert Image.open(out).size == (300, 32)
+
+
+def test_help_documents_height_scale_and_range(capsys):
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    out = capsys.readouterr().out
+    assert "--height-scale" in out and "Lanczos" in out and "one period" in out and "zstd" in out
+
+
+def _one_line_error(capsys, needle: str) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("alis-studio: error: ") and needle in err and "\n" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--width", 70_000, "--out", "{tmp}/wide.jpg"], "export as TIFF"),
+    (["--out", "{tmp}/x.tif"], "give the range"),
+    (["--width", 10, "--out", "{tmp}/x.bmp"], "unknown image type"),
+    (["--width", 10, "--out", "{tmp}/nofolder/x.tif"], "does not exist"),
+    (["--width", 10, "--height-scale", 100, "--out", "{tmp}/x.tif"], "height scale"),
+    (["--loop", 1, "--out", "{tmp}/x.tif"], "at least 2"),
+    (["--width", 10, "--levels", 40, "--out", "{tmp}/x.tif"], "levels"),
+])
+def test_bad_input_is_one_line(tiny_model_path, tmp_path, capsys, args, needle):
+    args = [a.format(tmp=tmp_path) if isinstance(a, str) else a for a in args]
+    assert export(tiny_model_path, *args) == 2
+    _one_line_error(capsys, needle)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_existing_file_needs_overwrite(tiny_model_path, tmp_path, capsys):
+    out = tmp_path / "p.tif"
+    out.write_bytes(b"keep")
+    assert export(tiny_model_path, "--width", 64, "--out", out) == 2
+    _one_line_error(capsys, "--overwrite")
+    assert out.read_bytes() == b"keep"
+    assert export(tiny_model_path, "--width", 64, "--out", out, "--overwrite", "--quiet") == 0
+    assert tifffile.imread(out).shape == (32, 64, 3)
+
+
+def test_not_enough_free_space(tiny_model_path, tmp_path, capsys, monkeypatch):
+    import exporters.plan
+
+    monkeypatch.setattr(exporters.plan, "free_bytes", lambda path: 10 ** 6)
+    assert export(tiny_model_path, "--width", 100_000, "--out", tmp_path / "p.tif") == 2
+    _one_line_error(capsys, "needs about")
+    assert not list(tmp_path.iterdir())
+
+
+def test_unwritable_folder(tiny_model_path, tmp_path, capsys, monkeypatch):
+    import exporters.plan
+
+    monkeypatch.setattr(exporters.plan, "free_bytes", lambda path: 10 ** 12)  # sysfs says 0 B free
+    if os.geteuid() == 0:  # root writes anywhere it has permissions for; sysfs refuses new files
+        folder = Path("/sys")
+        try:
+            tempfile.mkstemp(dir=folder)
+            pytest.skip("cannot find an unwritable folder as root here")
+        except OSError:
+            pass
+    else:
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o555)
+    assert export(tiny_model_path, "--width", 64, "--out", folder / "p.tif") == 2
+    _one_line_error(capsys, "not writable")  # before any work: no summary line
+
+
+def _run_cli(args, *, preexec=None, **kw):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.Popen([sys.executable, "-m", "alis_studio.cli", *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec, **kw)
+
+
+def _limit_file_size():
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG instead of killing us
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+
+def test_full_disk_is_one_line_and_leaves_nothing(tiny_model_path, tmp_path):
+    """A full disk simulated with RLIMIT_FSIZE: files cannot grow past 200 kB."""
+    out = tmp_path / "p.tif"
+    p = _run_cli(["export", "--model", tiny_model_path, "--width", 20_000, "--compression", "none",
+                  "--out", out, "--quiet"], preexec=_limit_file_size)
+    stdout, stderr = p.communicate(timeout=120)
+    assert p.returncode == 2, stderr
+    assert stderr.strip().count("\n") == 0 and "disk is full or the file is too large" in stderr, stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_ctrl_c_cancels_cleanly(tiny_model_path, tmp_path):
+    out = tmp_path / "p.tif"
+    p = _run_cli(["export", "--model", tiny_model_path, "--width", 3_000_000, "--out", out])
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".p.tif.*.part")) and time.monotonic() < deadline:  # the export is under way
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert p.poll() is None, p.communicate()
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=60)
+    assert p.returncode == 130, stderr
+    assert stderr.rstrip().endswith("alis-studio: cancelled") and "Traceback" not in stderr
+    assert not list(tmp_path.iterdir())
+
+
+class _Tty:
+    def __init__(self, answer: str = ""):
+        self.answer, self.text = answer, ""
+
+    def isatty(self):
+        return True
+
+    def readline(self):
+        return self.answer
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("answer,rc", [("y\n", 0), ("\n", 2)])
+def test_existing_file_asks_on_a_terminal(tiny_model_path, tmp_path, monkeypatch, answer, rc):
+    out = tmp_path / "p.tif"
+    out.write_bytes(b"keep")
+    monkeypatch.setattr(sys, "stdin", _Tty(answer))
+    tty = _Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert export(tiny_model_path, "--width", 64, "--out", out, "--quiet") == rc
+    assert "Replace it? [y/N]" in tty.text
+    assert (out.read_bytes() == b"keep") == (rc == 2)

@@ -1,0 +1,139 @@
+"""The "Export panorama…" dialog (pytest-qt): sizes and limits, a worker-thread export that keeps the
+GUI responsive, cancel, overwrite questions, loop periods."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import tifffile
+
+pytest.importorskip("PySide6")
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QMessageBox, QPushButton  # noqa: E402
+
+from alis_studio.engine.panorama import render_strip  # noqa: E402
+from alis_studio.engine.scene import Scene  # noqa: E402
+from alis_studio.gui import export_dialog  # noqa: E402
+from alis_studio.gui.export_dialog import ExportDialog  # noqa: E402
+
+
+@pytest.fixture
+def dialog(qtbot, tiny_renderer, tmp_path):
+    def make(scene=None, x0=100, width=1500):
+        dlg = ExportDialog(None, tiny_renderer, scene or Scene(seed=2), x0, width)
+        qtbot.addWidget(dlg)
+        dlg.path.setText(str(tmp_path / "pano.tif"))
+        qtbot.waitUntil(lambda: dlg.rate is not None, timeout=20_000)  # the speed probe came back
+        return dlg
+    yield make
+    for run in list(export_dialog._RUNNING):  # a failed test must not leave a thread running
+        run.cancel_and_wait()
+
+
+def finish(qtbot, run, timeout=60_000) -> str:
+    if run.outcome is None:
+        with qtbot.waitSignal(run.finished, timeout=timeout):
+            pass
+    return run.outcome
+
+
+def test_sizes_estimates_and_limits(dialog):
+    dlg = dialog()
+    assert "1,500 × 32 px" in dlg.size.text() and "2 reduced levels" in dlg.size.text()
+    assert "Mpx/s" in dlg.estimate.text() and "file about" in dlg.estimate.text()
+    assert not dlg.r_loop.isEnabled() and dlg.r_view.isChecked()
+    dlg.scale.setValue(2.0)
+    assert "3,000 × 64 px" in dlg.size.text()
+    dlg.scale.setValue(1.0)
+    dlg.r_intervals.setChecked(True)
+    dlg.intervals.setValue(2000)
+    assert "128,000 × 32 px" in dlg.size.text()
+    dlg.format.setCurrentIndex(2)  # JPEG
+    assert dlg.path.text().endswith("pano.jpg")
+    assert "65535" in dlg.problem.text() and "TIFF" in dlg.problem.text()
+    assert not dlg.export_button.isEnabled() and not dlg.compression.isEnabled()
+    dlg.format.setCurrentIndex(0)
+    assert dlg.export_button.isEnabled() and dlg.problem.text() == ""
+    dlg.reject()
+
+
+def test_export_on_a_worker_thread_keeps_the_gui_responsive(qtbot, dialog, tiny_renderer, tmp_path):
+    scene = Scene(seed=4)
+    dlg = dialog(scene)
+    dlg.r_intervals.setChecked(True)
+    dlg.intervals.setValue(100)  # 6,400 px around the view's centre
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    run = dlg.start()
+    assert run is not None and not dlg.isVisible()
+    scene.set_seed(99)  # editing on while it runs changes nothing in the file
+    assert finish(qtbot, run) == "done", run.message
+    timer.stop()
+    centre = (100 + 750) // 64
+    x0 = (centre - 50) * 64
+    expected = render_strip(tiny_renderer, Scene(seed=4), x0, 100 * 64, use_cache=False)
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "pano.tif"), expected)
+    gaps = np.diff(ticks)
+    print(f"timer: {len(ticks)} ticks, median gap {np.median(gaps) * 1000:.0f} ms, max {gaps.max() * 1000:.0f} ms")
+    assert len(ticks) >= 10 and np.median(gaps) < 0.05  # the event loop kept running during the export
+
+
+def test_cancel_leaves_nothing(qtbot, dialog, tmp_path):
+    dlg = dialog()
+    dlg.r_intervals.setChecked(True)
+    dlg.intervals.setValue(200_000)  # 409 Mpx: minutes; we cancel at the first progress report
+    run = dlg.start()
+    with qtbot.waitSignal(run.worker.progress, timeout=20_000):
+        pass
+    run.dialog.findChild(QPushButton).click()  # the Cancel button
+    assert finish(qtbot, run) == "cancelled"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_file_asks_before_replacing(qtbot, dialog, tmp_path, monkeypatch):
+    target = tmp_path / "pano.tif"
+    target.write_bytes(b"keep")
+    dlg = dialog()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    assert dlg.start() is None and target.read_bytes() == b"keep"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    run = dlg.start()
+    assert finish(qtbot, run) == "done"
+    assert tifffile.imread(target).shape == (32, 1500, 3)
+
+
+def test_loop_period_is_the_default_range(qtbot, dialog, tmp_path):
+    dlg = dialog(Scene(seed=1, loop_period=3))
+    assert dlg.r_loop.isEnabled() and dlg.r_loop.isChecked()
+    assert "192 × 32 px" in dlg.size.text()
+    run = dlg.start()
+    assert finish(qtbot, run) == "done"
+    assert tifffile.imread(tmp_path / "pano.tif").shape == (32, 192, 3)
+
+
+def test_errors_reach_the_user_as_a_message(qtbot, dialog, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    dlg = dialog()
+    dlg.path.setText(str(tmp_path / "missing" / "pano.tif"))
+    assert dlg.start() is None
+    assert len(warnings) == 1 and "does not exist" in warnings[0]
+    dlg.reject()
+
+
+def test_show_export_dialog_is_the_menu_entry(qtbot, tiny_renderer, tmp_path, monkeypatch):
+    runs = []
+
+    def fake_exec(self):
+        qtbot.waitUntil(lambda: self.rate is not None, timeout=20_000)
+        self.path.setText(str(tmp_path / "menu.tif"))
+        runs.append(self.start())
+        return 1
+
+    monkeypatch.setattr(ExportDialog, "exec", fake_exec)
+    export_dialog.show_export_dialog(None, tiny_renderer, Scene(seed=3), 0, 640)
+    assert finish(qtbot, runs[0]) == "done"
+    assert tifffile.imread(tmp_path / "menu.tif").shape == (32, 640, 3)
