@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import signal
+import sys
+from pathlib import Path
 
 from alis_studio.errors import UserError
 
@@ -18,6 +22,9 @@ def require_torch() -> None:
 
 
 def add_parser(sub) -> None:
+    _add_train(sub)
+    _add_eval(sub)
+    _add_dataset(sub)
     p = sub.add_parser("export-onnx", help="export a checkpoint (or a random-weight model) as an .alis bundle")
     p.add_argument("checkpoint", nargs="?", help="a training checkpoint (.pt)")
     p.add_argument("out", help="the .alis file to write")
@@ -48,3 +55,232 @@ def run_export_onnx(args: argparse.Namespace) -> int:
         path = export_checkpoint(args.checkpoint, args.out)
     print(f"wrote {path}")
     return 0
+
+
+# --------------------------------------------------------------------------- train
+
+TRAIN_HELP = """Train an ALIS generator on a folder or zip of landscape photos. The run directory gets
+options.json, log.txt, log.jsonl, samples/*.png, checkpoint.pt and model.alis (the app opens it).
+Ctrl-C or SIGTERM stops after the current step and writes a checkpoint; --resume continues.
+Several GPUs: torchrun --nproc_per_node N -m alis_studio train ... (each process its own data
+shard and GPU, gradients averaged, rank 0 alone writes; --batch is the global batch)."""
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a model on your images", description=TRAIN_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dataset", required=True, metavar="PATH",
+                   help="a folder (searched recursively) or a zip of images")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="the run directory")
+    p.add_argument("--config", metavar="NAME",
+                   help="model size: tiny, small64, small, paper256, paper1024 (default small)")
+    p.add_argument("--resolution", type=int, metavar="R", help="image height in px (default: the config's)")
+    p.add_argument("--batch", type=int, metavar="B", help="global batch size (default 32 on CUDA, 8 on CPU)")
+    p.add_argument("--kimg", type=float, metavar="K",
+                   help="training length in thousands of images shown (default 1000)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
+    p.add_argument("--augment", metavar="POLICY",
+                   help="none, diffaug (for small datasets) or a DiffAugment policy (default none)")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], help="CUDA autocast (default auto: bf16)")
+    p.add_argument("--snap", type=float, metavar="KIMG", dest="snap_kimg",
+                   help="kimg between snapshots (default 10 CPU, 50 CUDA)")
+    p.add_argument("--lr", type=float, metavar="LR", help="Adam learning rate (default 0.002)")
+    p.add_argument("--gamma", type=float, metavar="GAMMA", dest="r1_gamma", help="R1 weight (default 10 * (H/256)^2)")
+    p.add_argument("--mixing", type=float, metavar="P", dest="mixing_prob",
+                   help="style mixing probability (default 0.9)")
+    p.add_argument("--shift-ramp", type=float, metavar="KIMG", dest="shift_ramp_kimg",
+                   help="kimg to ramp the frame shift (default min(100, kimg/10))")
+    p.add_argument("--metric-images", type=int, metavar="N",
+                   help="images for the SWD at each snapshot, 0 = off (default 256)")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="where to keep the prepared dataset cache (default: the run directory)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes that decode images for the cache (default: CPUs, max 8)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="CPU threads for torch (default: torch's; 1 is much faster on a CPU that other jobs share)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run_train)
+
+
+def train_options(args: argparse.Namespace):
+    """TrainOptions from the command line; with --resume, options not given come from the run's options.json."""
+    import dataclasses
+
+    from trainer.options import TrainOptions
+
+    names = [f.name for f in dataclasses.fields(TrainOptions)]
+    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    given["resume"] = bool(args.resume)
+    saved = Path(args.out) / "options.json"
+    if args.resume and saved.exists():
+        try:
+            old = json.loads(saved.read_text())
+        except (OSError, ValueError) as e:
+            raise UserError(f"{saved}: unreadable ({e})") from None
+        keep = ("config", "resolution", "batch", "kimg", "seed", "augment", "lr", "r1_gamma", "r1_interval",
+                "ema_kimg", "ema_rampup", "mixing_prob", "shift_ramp_kimg", "snap_kimg", "metric_images")
+        if "config" in given and "resolution" not in given:  # a new config: not the old resolution
+            keep = tuple(k for k in keep if k != "resolution")
+        given = {**{k: old[k] for k in keep if k in old}, **given}
+    return TrainOptions(**given)
+
+
+class TrainProgress:
+    """One status line on stderr: bar, kimg, steps/s, ETA and the losses."""
+
+    def __init__(self, stream=None):
+        self.stream, self.last = stream or sys.stderr, 0.0
+
+    def __call__(self, info: dict) -> None:
+        import time
+
+        from alis_studio.progress import _fmt_time
+
+        now = time.perf_counter()
+        if now - self.last < 0.25 and info["step"] < info["total_steps"]:
+            return
+        self.last = now
+        frac = min(1.0, info["step"] / max(1, info["total_steps"]))
+        bar = "#" * int(frac * 20) + "." * (20 - int(frac * 20))
+        losses = " ".join(f"{k} {v:.3f}" for k, v in info["losses"].items())
+        self.stream.write(f"\rtrain [{bar}] {info['kimg']:.3f}/{info['total_kimg']:g} kimg  "
+                          f"{info['steps_per_s']:.2f} steps/s  ETA {_fmt_time(info['eta_s'])}  {losses}   ")
+        self.stream.flush()
+
+    def message(self, line: str) -> None:
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        self.stream.write(("\r\033[K" if tty else "") + line + "\n")
+        self.stream.flush()
+
+
+def _install_stop_handlers(progress) -> tuple[dict, callable]:
+    """SIGINT / SIGTERM ask the loop to stop after the current step; a second Ctrl-C quits at once."""
+    state = {"stop": False}
+
+    def handler(signum, frame):
+        if state["stop"] and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        state["stop"] = True
+        progress.message("stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)")
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    return old, lambda: state["stop"]
+
+
+def run_train(args: argparse.Namespace) -> int:
+    require_torch()
+    from trainer.loop import Trainer
+
+    opts = train_options(args)
+    progress = TrainProgress()
+    old, abort = _install_stop_handlers(progress)
+    try:
+        trainer = Trainer(opts, progress_fn=None if args.quiet else progress, abort_fn=abort,
+                          log_fn=progress.message)
+        result = trainer.run()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    if trainer.rank == 0:
+        progress.message(f"{result['status']}: {result['kimg']:.3f} kimg, model {result['model']}")
+    return 0 if result["status"] == "done" else 130
+
+
+# --------------------------------------------------------------------------- dataset
+
+
+def _add_dataset(sub) -> None:
+    p = sub.add_parser("dataset", help="make training datasets")
+    dsub = p.add_subparsers(metavar="KIND")
+    p.set_defaults(run=lambda a: p.print_help() or 2)
+    q = dsub.add_parser("procedural", help="write procedural landscape pictures (PNG) for tests, demos, or no data")
+    q.add_argument("--out", required=True, help="folder to write into")
+    q.add_argument("--count", type=int, default=1000, help="number of pictures (default 1000)")
+    q.add_argument("--resolution", type=int, default=128, help="square size in px (default 128)")
+    q.add_argument("--seed", type=int, default=0, help="seed; the same seed writes the same pictures (default 0)")
+    q.add_argument("--quiet", action="store_true", help="no progress bar")
+    q.set_defaults(run=run_dataset_procedural)
+
+
+def run_dataset_procedural(args: argparse.Namespace) -> int:
+    from alis_studio.progress import ProgressBar
+    from trainer.procedural import write_dataset
+
+    if args.count < 1:
+        raise UserError(f"--count must be at least 1, got {args.count}")
+    if not 16 <= args.resolution <= 4096:
+        raise UserError(f"--resolution must be in [16, 4096], got {args.resolution}")
+    bar = None if args.quiet else ProgressBar("procedural", "img")
+    out = write_dataset(args.out, args.count, args.resolution, args.seed, progress=bar)
+    print(f"wrote {args.count} pictures to {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------- eval
+
+METRIC_ROWS = (
+    ("swd_frames", "SWD x1e3, single frames (mean over levels)"),
+    ("swd_infinite", "SWD x1e3, frames of long panoramas (infinite)"),
+    ("swd_ratio", "infinite / single-frame SWD"),
+    ("seam_patch", "seam score, patch borders / inside"),
+    ("seam_anchor", "seam score, anchors / inside"),
+    ("fid_frames", "FID, single frames"),
+    ("fid_infinite", "FID, frames of long panoramas"),
+)
+
+
+def _add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="measure a model against real images (SWD, infinite SWD, seams, FID)",
+                       description="Runs the .alis model through the app's engine (no torch needed). FID only "
+                       "with --inception: a local ONNX Inception-v3 feature extractor (float32 (N, 3, 299, 299) "
+                       "in [0, 255] -> (N, 2048)).")
+    p.add_argument("--model", required=True, help="an .alis model bundle")
+    p.add_argument("--dataset", required=True, help="a folder or zip of real images")
+    p.add_argument("--images", type=int, default=1000, help="images per set (default 1000)")
+    p.add_argument("--inception", help="a local ONNX Inception feature extractor, for FID")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampled images (default 0)")
+    p.add_argument("--cache-dir", help="where to keep the prepared real crops (default: a temp folder)")
+    p.add_argument("--json", action="store_true", help="print only the JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.progress import ProgressBar
+    from trainer.data import prepare
+    from trainer.metrics import evaluate_bundle
+
+    if args.images < 2:
+        raise UserError(f"--images must be at least 2, got {args.images}")
+    if args.inception and not Path(args.inception).is_file():
+        raise UserError(f"{args.inception}: no such Inception model file")
+    b = load_bundle(args.model, device="cpu")
+    cache = Path(args.cache_dir or Path(tempfile.gettempdir()) / "alis-studio-eval-cache")
+    reals = prepare(args.dataset, b.height, 2 * b.patch_width, cache).images
+    del b
+    bar = None if args.quiet or args.json else ProgressBar("eval", "img")
+    res = evaluate_bundle(args.model, reals, args.images, device=args.device, inception=args.inception,
+                          seed=args.seed, progress=bar)
+    if not args.json:
+        print(format_table(res))
+    print(json.dumps(res))
+    return 0
+
+
+def format_table(res: dict) -> str:
+    lines = [f"{res['model']} vs {res['images']} real crops ({res.get('provider', '?')})"]
+    for key, label in METRIC_ROWS:
+        if key in res:
+            lines.append(f"  {label:<48} {res[key]:10.4f}")
+    levels = sorted((int(k.split("_")[1]) for k in res if k.startswith("swd_") and k.endswith("_frames")
+                     and k.split("_")[1].isdigit()), reverse=True)
+    for lv in levels:
+        lines.append(f"  {f'SWD x1e3 at {lv} px (frames / infinite)':<48} {res[f'swd_{lv}_frames']:10.4f} "
+                     f"/ {res[f'swd_{lv}_infinite']:.4f}")
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""`alis-studio train` options: defaults, --resume reading options.json, --resolution, no torch."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import torch
+
+from alis_studio.cli import build_parser, main
+from alis_studio.errors import UserError
+from trainer.cli import train_options
+from trainer.model import Discriminator, Generator
+from trainer.options import TrainOptions, resolve_config, resolve_options
+
+
+def _args(*argv):
+    return build_parser().parse_args(["train", *argv])
+
+
+def test_defaults_are_resolved_per_device():
+    o = resolve_options(TrainOptions(dataset="d", out="o"), cuda=False)
+    assert (o.config, o.resolution, o.batch, o.kimg) == ("small", 128, 8, 1000.0)
+    assert o.r1_gamma == pytest.approx(2.5) and o.ema_kimg == pytest.approx(2.5) and o.snap_kimg == 10.0
+    g = resolve_options(TrainOptions(dataset="d", out="o", config="paper256"), cuda=True)
+    assert g.batch == 32 and g.r1_gamma == pytest.approx(10.0) and g.snap_kimg == 50.0
+    assert resolve_options(TrainOptions(dataset="d", out="o", augment="diffaug"), False).augment == \
+        "color,translation,cutout"
+    with pytest.raises(UserError, match="--augment"):
+        resolve_options(TrainOptions(dataset="d", out="o", augment="zoom"), False)
+    with pytest.raises(UserError, match="multiple of the number of processes"):
+        resolve_options(TrainOptions(dataset="d", out="o", batch=5), False, world=2)
+    with pytest.raises(UserError, match="unknown config"):
+        resolve_options(TrainOptions(dataset="d", out="o", config="huge"), False)
+
+
+@pytest.mark.parametrize("name,res", [("tiny", 64), ("small", 64), ("tiny", 16)])
+def test_resolution_rescales_a_config(name, res):
+    cfg = resolve_config(name, res)
+    assert cfg.height == res and cfg.patch_width * 2 == res and cfg.name == f"{name}-{res}"
+    G, D = Generator(cfg), Discriminator(cfg)
+    with torch.no_grad():
+        w = torch.randn(2, 3, cfg.w_dim)
+        frame = G.synthesis.frame(w[:, 0], w[:, 1], w[:, 2], torch.tensor([0, 2 * cfg.patches_per_interval - 2]))
+        assert frame.shape == (2, 3, res, res) and D(frame).shape == (2,)
+    with pytest.raises(UserError, match="power of two"):
+        resolve_config("tiny", 48)
+
+
+def test_resume_takes_unspecified_options_from_the_run(tmp_path):
+    (tmp_path / "options.json").write_text(json.dumps({"config": "tiny", "resolution": 32, "batch": 4,
+                                                       "kimg": 7.0, "augment": "diffaug", "dataset": "x"}))
+    o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--kimg", "9"))
+    assert (o.config, o.resolution, o.batch, o.kimg, o.augment, o.resume) == ("tiny", 32, 4, 9.0, "diffaug", True)
+    o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--config", "small"))
+    assert o.config == "small" and o.resolution is None  # a new config does not inherit the old size
+    o = train_options(_args("--dataset", "d", "--out", str(tmp_path)))  # not resuming: the defaults
+    assert o.config == "small" and o.batch is None and not o.resume
+
+
+def test_without_torch_train_says_how_to_install(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert main(["train", "--dataset", str(tmp_path), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "pip install 'alis-studio[train]'" in err
+
+
+def test_dataset_command_alone_prints_help(capsys):
+    assert main(["dataset"]) == 2
+    assert "procedural" in capsys.readouterr().out
+
+
+def test_train_help_documents_torchrun(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "torchrun --nproc_per_node" in capsys.readouterr().out

@@ -1,0 +1,167 @@
+"""The training loop, checkpoints and resume on the tiny config (CPU, a few steps each)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+import torch
+
+from alis_studio.errors import DatasetError, UserError
+from trainer.checkpoint import export_checkpoint, load_checkpoint
+from trainer.loop import Trainer
+from trainer.options import TrainOptions
+
+
+@pytest.fixture(scope="module")
+def landscapes(tmp_path_factory):
+    from trainer.procedural import write_dataset
+
+    return write_dataset(tmp_path_factory.mktemp("data") / "procedural", 24, 32, seed=0, workers=1)
+
+
+def _opts(data, out, kimg_steps, **kw):
+    base = dict(dataset=str(data), out=str(out), config="tiny", batch=4, kimg=kimg_steps * 4 / 1000,
+                device="cpu", metric_images=0, snap_kimg=1.0, sample_intervals=2, log_every=0.0)
+    return TrainOptions(**{**base, **kw})
+
+
+def _same_state(a: dict, b: dict, key: str) -> None:
+    for name, t in a[key].items():
+        assert torch.equal(t, b[key][name]), f"{key}.{name} differs"
+
+
+def test_four_plus_four_resumed_equals_eight_straight(landscapes, tmp_path):
+    Trainer(_opts(landscapes, tmp_path / "straight", 8, augment="diffaug")).run()
+    Trainer(_opts(landscapes, tmp_path / "split", 4, augment="diffaug")).run()
+    assert load_checkpoint(tmp_path / "split" / "checkpoint.pt")["step"] == 4
+    Trainer(_opts(landscapes, tmp_path / "split", 8, augment="diffaug", resume=True)).run()
+    a = load_checkpoint(tmp_path / "straight" / "checkpoint.pt")
+    b = load_checkpoint(tmp_path / "split" / "checkpoint.pt")
+    assert a["step"] == b["step"] == 8 and a["nimg"] == b["nimg"] == 32
+    for key in ("G", "D", "G_ema"):
+        _same_state(a, b, key)
+    for key in ("opt_G", "opt_D"):
+        for i, st in a[key]["state"].items():
+            assert torch.equal(st["exp_avg"], b[key]["state"][i]["exp_avg"])
+
+
+def test_run_directory_contents(landscapes, tmp_path):
+    from alis_studio.engine.bundle import load_bundle
+
+    out = tmp_path / "run"
+    res = Trainer(_opts(landscapes, out, 3, metric_images=8, snap_kimg=0.008)).run()
+    assert res["status"] == "done" and res["step"] == 3
+    opts = json.loads((out / "options.json").read_text())
+    assert opts["config"] == "tiny" and opts["r1_gamma"] > 0 and opts["model"]["height"] == 32
+    records = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert any("G" in r and "D" in r and "steps_per_s" in r for r in records)
+    assert len(list((out / "samples").glob("fakes-*.png"))) == 2  # snapshot at step 2 and the final one
+    bundle = load_bundle(out / "model.alis", device="cpu")
+    tr = bundle.meta["training"]
+    assert tr["kimg"] == 0.012 and tr["config"] == "tiny" and tr["metrics"]["swd_frames"] > 0
+    assert {"swd_infinite", "swd_ratio", "seam_patch", "seam_anchor"} <= set(tr["metrics"])
+    assert "cached" in (out / "log.txt").read_text()
+
+
+def test_abort_writes_a_checkpoint(landscapes, tmp_path):
+    calls = []
+    res = Trainer(_opts(landscapes, tmp_path / "r", 50), abort_fn=lambda: len(calls) >= 2,
+                  progress_fn=calls.append).run()
+    assert res["status"] == "aborted" and res["step"] == 2
+    assert load_checkpoint(tmp_path / "r" / "checkpoint.pt")["step"] == 2
+    info = calls[-1]
+    assert {"kimg", "steps_per_s", "eta_s", "losses"} <= set(info) and "G" in info["losses"]
+
+
+def test_resume_rules(landscapes, tmp_path):
+    out = tmp_path / "r"
+    Trainer(_opts(landscapes, out, 1)).run()
+    with pytest.raises(UserError, match="already holds a run"):
+        Trainer(_opts(landscapes, out, 2))
+    with pytest.raises(UserError, match="config 'tiny'.*asks for 'small64'"):
+        Trainer(_opts(landscapes, out, 2, config="small64", resume=True))
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(UserError, match="not a readable checkpoint"):
+        load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_dataset_smaller_than_a_batch(landscapes, tmp_path):
+    with pytest.raises(DatasetError, match="fewer than a batch of 32"):
+        Trainer(_opts(landscapes, tmp_path / "r", 1, batch=32))
+
+
+def test_skipped_files_are_listed_in_the_run_log(landscapes, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(landscapes, data)
+    (data / "broken.png").write_bytes(b"\x89PNG broken")
+    Trainer(_opts(data, tmp_path / "r", 1)).run()
+    log = (tmp_path / "r" / "log.txt").read_text()
+    assert "skipped 1 unreadable files" in log and "broken.png" in log
+
+
+def test_export_checkpoint(landscapes, tmp_path):
+    Trainer(_opts(landscapes, tmp_path / "r", 1)).run()
+    path = export_checkpoint(tmp_path / "r" / "checkpoint.pt", tmp_path / "m.alis")
+    with zipfile.ZipFile(path) as zf:
+        meta = json.loads(zf.read("model.json"))
+    assert meta["arch"]["name"] == "tiny" and meta["training"]["kimg"] == 0.004
+    from alis_studio.cli import main
+
+    assert main(["export-onnx", str(tmp_path / "r" / "checkpoint.pt"), str(tmp_path / "cli.alis")]) == 0
+    assert main(["export-onnx", str(tmp_path / "nothing.pt"), str(tmp_path / "x.alis")]) == 2
+
+
+def _cli(*args, **kw):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "alis_studio", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def _wait_for_checkpoint(path, proc, timeout=60.0):
+    t0 = time.time()
+    while not path.exists():
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.time() - t0 < timeout
+        time.sleep(0.1)
+
+
+def test_sigkill_then_resume_then_sigterm(landscapes, tmp_path):
+    """A run killed with SIGKILL resumes from its last checkpoint; SIGTERM stops a run cleanly."""
+    out = tmp_path / "run"
+    args = ["train", "--dataset", str(landscapes), "--out", str(out), "--config", "tiny", "--batch", "4",
+            "--kimg", "10", "--snap", "0.008", "--metric-images", "0", "--device", "cpu", "--quiet"]
+    proc = _cli(*args)
+    _wait_for_checkpoint(out / "checkpoint.pt", proc)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    step = load_checkpoint(out / "checkpoint.pt")["step"]
+    assert step >= 2 and step % 2 == 0  # a snapshot every 2 steps; never a torn file
+    proc = _cli(*args, "--resume")
+    t0 = time.time()
+    while load_checkpoint(out / "checkpoint.pt")["step"] == step:  # atomic: always readable
+        assert proc.poll() is None and time.time() - t0 < 60, proc.stdout.read()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    text, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, text
+    assert f"resumed {out / 'checkpoint.pt'} at step {step}" in text
+    assert "stopped at step" in text and "Traceback" not in text
+    assert load_checkpoint(out / "checkpoint.pt")["step"] > step and (out / "model.alis").exists()
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """The CPUs are shared: one intra-op thread makes these small runs faster, not slower."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -1,0 +1,97 @@
+"""Metrics: SWD on Laplacian pyramids, seam scores, FID with a local ONNX feature extractor, and
+`alis-studio eval` on a bundle through the torch-free engine."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from alis_studio.cli import main
+from trainer.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
+                             seam_scores, swd)
+from trainer.procedural import landscape
+
+
+@pytest.fixture(scope="module")
+def landscapes32():
+    return np.stack([landscape(s, 32) for s in range(64)])
+
+
+def test_laplacian_pyramid_reconstructs():
+    from trainer.metrics import _up
+
+    x = np.random.default_rng(0).random((2, 3, 32, 32)).astype(np.float32)
+    levels = laplacian_pyramid(x)
+    assert [lv.shape[2] for lv in levels] == [32, 16]
+    np.testing.assert_allclose(levels[0] + _up(levels[1]), x, atol=1e-5)
+
+
+def test_swd_orders_distributions(landscapes32):
+    same = swd(landscapes32[:32], landscapes32[32:])
+    noise = np.random.default_rng(0).integers(0, 256, landscapes32.shape, dtype=np.uint8)
+    far = swd(landscapes32[:32], noise[:32])
+    blurred = np.repeat(np.repeat(landscapes32[:, ::2, ::2], 2, 1), 2, 2)
+    near = swd(landscapes32[:32], blurred[32:])
+    assert {"swd", "swd_32", "swd_16"} <= set(same)
+    assert same["swd"] < near["swd"] < far["swd"]
+    assert near["swd_32"] > 1.25 * same["swd_32"]  # lost detail shows at the finest level
+    assert swd(landscapes32[:32], landscapes32[32:], seed=1)["swd"] == pytest.approx(same["swd"], rel=0.3)
+
+
+def test_seam_scores():
+    rng = np.random.default_rng(0)
+    smooth = np.cumsum(rng.normal(0, 2, (8, 256, 3)), axis=1) + 128
+    assert seam_scores([smooth], 16, 64)["seam_patch"] == pytest.approx(1.0, abs=0.3)
+    steps = smooth.copy()
+    for x in range(16, 256, 16):
+        steps[:, x:] += 20.0  # a jump at every patch border
+    s = seam_scores([steps], 16, 64)
+    assert s["seam_patch"] > 3 and s["seam_anchor"] > 3
+    assert cut_frames(np.zeros((8, 100, 3)), 32).shape == (3, 8, 32, 3)
+
+
+def _feature_onnx(path):
+    import torch
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
+                              torch.nn.Flatten())
+    torch.manual_seed(0)
+    torch.onnx.export(net, (torch.rand(2, 3, 32, 32),), str(path), input_names=["x"], output_names=["f"],
+                      dynamic_axes={"x": {0: "b"}, "f": {0: "b"}}, dynamo=False)
+    return path
+
+
+def test_fid_with_a_local_feature_model(tmp_path, landscapes32):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = _feature_onnx(tmp_path / "feat.onnx")
+    f = inception_features(model, landscapes32)
+    assert f.shape == (64, 8)
+    assert frechet_distance(f, f) == pytest.approx(0.0, abs=1e-6)
+    noise = np.random.default_rng(0).integers(0, 256, landscapes32.shape, dtype=np.uint8)
+    assert frechet_distance(f[:32], inception_features(model, noise[:32])) > 10 * frechet_distance(f[:32], f[32:])
+
+
+def test_eval_cli_prints_table_and_json(tiny_model_path, tmp_path, capsys, monkeypatch):
+    """eval needs no torch: it runs the bundle through the engine (torch is hidden here)."""
+    import sys
+
+    from trainer.procedural import write_dataset
+
+    data = write_dataset(tmp_path / "data", 20, 32, workers=1)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert main(["eval", "--model", str(tiny_model_path), "--dataset", str(data), "--images", "16",
+                 "--device", "cpu", "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any("SWD x1e3, single frames" in line for line in out)
+    assert any("seam score, anchors / inside" in line for line in out)
+    res = json.loads(out[-1])
+    assert res["images"] == 16 and res["swd_frames"] > 0 and res["swd_infinite"] > 0
+    assert res["swd_ratio"] == pytest.approx(res["swd_infinite"] / res["swd_frames"])
+    assert "fid_frames" not in res
+    assert main(["eval", "--model", str(tiny_model_path), "--dataset", str(data), "--inception",
+                 str(tmp_path / "missing.onnx")]) == 2
+    assert "no such Inception model" in capsys.readouterr().err

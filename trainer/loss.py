@@ -1,0 +1,150 @@
+"""The ALIS loss (DESIGN.md section 1): one training step split into explicit G and D phases.
+
+A step samples three anchors (w_l, w_c, w_r at -d, 0, +d) per frame, with optional style mixing,
+renders a frame of 2 patches at a random offset whose range ramps from 0 to the whole span
+over `shift_ramp_kimg`, and trains with the non-saturating logistic loss plus a lazy R1 penalty on
+reals. The same fake frames serve the D phase (detached) and then the G phase, so a step costs
+one generator forward.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+
+import torch
+import torch.nn.functional as F
+
+from trainer.model import Discriminator, Generator
+
+
+@dataclasses.dataclass
+class LossOptions:
+    r1_gamma: float = 1.0
+    r1_interval: int = 16  # lazy regularisation: R1 every this many steps, scaled up by it
+    mixing_prob: float = 0.9  # style mixing
+    shift_ramp_kimg: float = 100.0  # frame offset range: 0 -> the whole span over this many kimg
+    augment: str = ""  # DiffAugment policy: comma list of color, translation, cutout ("" = off)
+
+
+# --------------------------------------------------------------------------- DiffAugment
+
+
+def diff_augment(x: torch.Tensor, policy: str) -> torch.Tensor:
+    """Differentiable augmentation (Zhao et al. 2020) of (B, 3, H, W) images in [-1, 1]."""
+    for p in filter(None, (s.strip() for s in policy.split(","))):
+        x = AUGMENTS[p](x)
+    return x
+
+
+def _color(x):
+    b = x.shape[0]
+    x = x + (torch.rand(b, 1, 1, 1, device=x.device) - 0.5)  # brightness
+    m = x.mean(dim=1, keepdim=True)
+    x = (x - m) * (torch.rand(b, 1, 1, 1, device=x.device) * 2) + m  # saturation
+    m = x.mean(dim=(1, 2, 3), keepdim=True)
+    return (x - m) * (torch.rand(b, 1, 1, 1, device=x.device) + 0.5) + m  # contrast
+
+
+def _translation(x, ratio: float = 0.125):
+    b, _, h, w = x.shape
+    sy, sx = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    ty = torch.randint(-sy, sy + 1, (b, 1, 1), device=x.device)
+    tx = torch.randint(-sx, sx + 1, (b, 1, 1), device=x.device)
+    gy = (torch.arange(h, device=x.device)[None, :, None] + ty).clamp(-1, h)  # (B, H, 1)
+    gx = (torch.arange(w, device=x.device)[None, None, :] + tx).clamp(-1, w)  # (B, 1, W)
+    pad = F.pad(x, [1, 1, 1, 1])  # zeros outside
+    bi = torch.arange(b, device=x.device)[:, None, None]
+    return pad.permute(0, 2, 3, 1)[bi, gy + 1, gx + 1].permute(0, 3, 1, 2)
+
+
+def _cutout(x, ratio: float = 0.5):
+    b, _, h, w = x.shape
+    ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    oy = torch.randint(0, h + (1 - ch % 2), (b, 1, 1), device=x.device) - ch // 2
+    ox = torch.randint(0, w + (1 - cw % 2), (b, 1, 1), device=x.device) - cw // 2
+    ys, xs = torch.arange(h, device=x.device)[None, :, None], torch.arange(w, device=x.device)[None, None, :]
+    inside = ((ys - oy).abs() <= ch // 2) & ((xs - ox).abs() <= cw // 2)  # (B, H, W)
+    return x * (~inside)[:, None].to(x.dtype)
+
+
+AUGMENTS = {"color": _color, "translation": _translation, "cutout": _cutout}
+
+
+# --------------------------------------------------------------------------- the loss
+
+
+class ALISLoss:
+    """Owns the phases of one step; the loop owns optimisers, EMA and the schedule.
+
+    `autocast` is a context factory (mixed precision on CUDA, a no-op elsewhere).
+    """
+
+    def __init__(self, G: Generator, D: Discriminator, opts: LossOptions, autocast=contextlib.nullcontext):
+        self.G, self.D, self.opts, self.autocast = G, D, opts, autocast
+        self.cfg = G.cfg
+
+    def max_shift(self, nimg: int) -> int:
+        """How many patches the frame may move away from the centred position at this point."""
+        K = self.cfg.patches_per_interval
+        ramp = 1.0 if self.opts.shift_ramp_kimg <= 0 else min(1.0, nimg / (self.opts.shift_ramp_kimg * 1000))
+        return int(round(ramp * (K - 1)))
+
+    def sample_offsets(self, batch: int, nimg: int, device) -> torch.Tensor:
+        """(B,) int64 in [K-1-s, K-1+s] ⊆ [0, 2K-2]: the frame's first patch inside the span."""
+        K, s = self.cfg.patches_per_interval, self.max_shift(nimg)
+        return torch.randint(-s, s + 1, (batch,), device=device) + (K - 1)
+
+    def sample_ws(self, batch: int, device, update_w_avg: bool = True) -> list[torch.Tensor]:
+        """Three anchors per frame, each (B, num_ws, w_dim), style-mixed with `mixing_prob`."""
+        cfg, L = self.cfg, self.G.synthesis.num_ws
+        z = torch.randn(3 * batch, cfg.z_dim, device=device)
+        w = self.G.map(z, update_w_avg=update_w_avg)[:, None].repeat(1, L, 1)  # (3B, L, w_dim)
+        if self.opts.mixing_prob > 0:
+            w2 = self.G.map(torch.randn_like(z))[:, None]  # (3B, 1, w_dim)
+            cut = torch.randint(1, L, (batch,), device=device)
+            cut = torch.where(torch.rand(batch, device=device) < self.opts.mixing_prob, cut, L).repeat(3)
+            mix = torch.arange(L, device=device)[None, :] >= cut[:, None]  # (3B, L)
+            w = torch.where(mix[:, :, None], w2, w)
+        return list(w.reshape(3, batch, L, cfg.w_dim).unbind(0))
+
+    def generate(self, batch: int, nimg: int, device) -> torch.Tensor:
+        """Fake frames (B, 3, H, 2P) at random offsets, with grad through G."""
+        ws_l, ws_c, ws_r = self.sample_ws(batch, device)
+        offset = self.sample_offsets(batch, nimg, device)
+        with self.autocast():
+            return self.G.synthesis.frame(ws_l, ws_c, ws_r, offset)
+
+    def run_D(self, img: torch.Tensor) -> torch.Tensor:
+        if self.opts.augment:
+            img = diff_augment(img, self.opts.augment)
+        with self.autocast():
+            return self.D(img).float()  # (B,)
+
+    # ------------------------------------------------------------------ phases
+    def d_phase(self, real: torch.Tensor, fake: torch.Tensor, step: int, scale=None) -> dict:
+        """D main loss on detached fakes and reals, plus lazy R1 on reals every r1_interval steps.
+        Calls backward (through `scale`, e.g. an fp16 GradScaler's); returns the scalar terms."""
+        o = self.opts
+        do_r1 = o.r1_gamma > 0 and o.r1_interval > 0 and step % o.r1_interval == 0
+        logits_fake = self.run_D(fake.detach())
+        real = real.detach().requires_grad_(do_r1)
+        logits_real = self.run_D(real)
+        loss = F.softplus(logits_fake).mean() + F.softplus(-logits_real).mean()
+        out = {"D": loss.detach(), "D_real": logits_real.detach().mean(), "D_fake": logits_fake.detach().mean()}
+        if do_r1:
+            (grad,) = torch.autograd.grad(logits_real.sum(), real, create_graph=True)
+            r1 = grad.float().square().sum(dim=(1, 2, 3)).mean()  # (,)
+            loss = loss + r1 * (o.r1_gamma / 2 * o.r1_interval)
+            out["R1"] = r1.detach()
+        (scale(loss) if scale else loss).backward()
+        return out
+
+    def g_phase(self, fake: torch.Tensor, scale=None) -> dict:
+        """Non-saturating G loss on the frames of `generate` (D frozen). Calls backward."""
+        self.D.requires_grad_(False)
+        try:
+            loss = F.softplus(-self.run_D(fake)).mean()
+            (scale(loss) if scale else loss).backward()
+        finally:
+            self.D.requires_grad_(True)
+        return {"G": loss.detach()}

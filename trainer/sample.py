@@ -1,0 +1,45 @@
+"""Sample panoramas from a torch generator: the PNG of every snapshot, and the frames of the
+infinite metrics during training."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from trainer.model import Generator
+
+
+@torch.no_grad()
+def render_panorama(G: Generator, seeds: list[int], psi: float = 1.0, device="cpu") -> np.ndarray:
+    """The panorama of anchors z_from_seed(seeds[0]), ..., one interval between each pair, rendered
+    patch by patch in one batch: (H, (len(seeds) - 1) * d, 3) uint8."""
+    from alis_studio.engine.scene import z_from_seed
+
+    cfg = G.cfg
+    K = cfg.patches_per_interval
+    z = torch.from_numpy(np.stack([z_from_seed(s, cfg.z_dim) for s in seeds])).to(device)
+    w = G.map(z, psi=psi)  # (N, w_dim)
+    n = len(seeds) - 1
+    pairs = torch.stack([w[:-1], w[1:]], dim=1).repeat_interleave(K, dim=0)  # (n K, 2, w_dim)
+    patch = torch.arange(K, device=device).repeat(n)  # (n K,)
+    img = torch.cat([G.synthesis(pairs[i:i + 16], patch[i:i + 16]) for i in range(0, n * K, 16)])
+    img = img.permute(0, 2, 3, 1).float().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)  # (nK, H, P, 3)
+    return torch.cat(list(img), dim=1).cpu().numpy()
+
+
+def save_sample(G: Generator, path: Path, intervals: int = 6, rows: int = 4, device="cpu") -> Path:
+    """A PNG of `rows` panoramas of `intervals` anchor intervals each, the anchors of the app's
+    scenes with seeds 0 .. rows-1 (so the same views open in the app), psi = 1."""
+    from PIL import Image
+
+    from alis_studio.engine.scene import default_seed
+
+    strips = [render_panorama(G, [default_seed(r, i) for i in range(intervals + 1)], device=device)
+              for r in range(rows)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    Image.fromarray(np.concatenate(strips, axis=0)).save(tmp, format="PNG")
+    os.replace(tmp, path)
+    return path
