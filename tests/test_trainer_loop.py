@@ -51,6 +51,23 @@ def test_four_plus_four_resumed_equals_eight_straight(landscapes, tmp_path):
             assert torch.equal(st["exp_avg"], b[key]["state"][i]["exp_avg"])
 
 
+def test_slim_checkpoint_continues_training(landscapes, tmp_path):
+    from trainer.checkpoint import slim_checkpoint
+
+    Trainer(_opts(landscapes, tmp_path / "full", 4)).run()
+    full = tmp_path / "full" / "checkpoint.pt"
+    (tmp_path / "cont").mkdir()
+    slim = slim_checkpoint(full, tmp_path / "cont" / "checkpoint.pt")
+    assert slim.stat().st_size < full.stat().st_size / 3
+    state = load_checkpoint(slim)
+    assert state["G"] is None and state["opt_G"] is None and state["G_ema"]["synthesis.blocks.0.const"].dtype == torch.float16
+    res = Trainer(_opts(landscapes, tmp_path / "cont", 6, resume=True)).run()
+    assert res["status"] == "done" and res["step"] == 6
+    after = load_checkpoint(tmp_path / "cont" / "checkpoint.pt")
+    assert after["nimg"] == 24 and after["opt_G"] is not None
+    assert "slim checkpoint" in (tmp_path / "cont" / "log.txt").read_text()
+
+
 def test_run_directory_contents(landscapes, tmp_path):
     from alis_studio.engine.bundle import load_bundle
 

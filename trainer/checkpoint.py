@@ -84,6 +84,27 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
     return state
 
 
+def slim_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """A small checkpoint to continue training from (e.g. one committed beside a bundled model):
+    G_ema and D in float16, no optimiser moments and no separate G. Resuming from it starts G from
+    G_ema and the Adam moments from zero (a warm restart); step, kimg and RNG states carry over."""
+    state = load_checkpoint(src)
+    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}  # noqa: E731
+    state.update(G=None, opt_G=None, opt_D=None, scalers={}, slim=True,
+                 G_ema=half(state["G_ema"]), D=half(state["D"]))
+    dst = Path(dst)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return dst
+
+
 def checkpoint_config(state: dict) -> ModelConfig:
     return ModelConfig.from_dict(state["config"])
 

@@ -32,6 +32,19 @@ def add_parser(sub) -> None:
     p.add_argument("--random-init", action="store_true", help="random weights (tests, benchmarks)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
     p.set_defaults(run=run_export_onnx)
+    p = sub.add_parser("slim-checkpoint", help="a small checkpoint to continue training from (fp16, no optimiser)")
+    p.add_argument("checkpoint", help="a training checkpoint (.pt)")
+    p.add_argument("out", help="the slim checkpoint to write")
+    p.set_defaults(run=run_slim_checkpoint)
+
+
+def run_slim_checkpoint(args: argparse.Namespace) -> int:
+    require_torch()
+    from trainer.checkpoint import slim_checkpoint
+
+    path = slim_checkpoint(args.checkpoint, args.out)
+    print(f"wrote {path} ({path.stat().st_size / 2 ** 20:.1f} MiB)")
+    return 0
 
 
 def run_export_onnx(args: argparse.Namespace) -> int:

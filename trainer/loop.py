@@ -229,11 +229,14 @@ class Trainer:
 
     def _resume(self, state: dict) -> None:
         path = self.run_dir / CHECKPOINT
-        self.G.load_state_dict(state["G"])
+        self.G.load_state_dict(state["G"] if state["G"] is not None else state["G_ema"])  # slim: G from G_ema
         self.D.load_state_dict(state["D"])
         self.G_ema.load_state_dict(state["G_ema"])
-        self.opt_G.load_state_dict(state["opt_G"])
-        self.opt_D.load_state_dict(state["opt_D"])
+        if state["opt_G"] is not None:
+            self.opt_G.load_state_dict(state["opt_G"])
+            self.opt_D.load_state_dict(state["opt_D"])
+        elif self.rank == 0:
+            self.log.info("slim checkpoint: G starts from G_ema, the optimiser moments from zero")
         for k, sc in self.scalers.items():
             if state["scalers"].get(k):
                 sc.load_state_dict(state["scalers"][k])
