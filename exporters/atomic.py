@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from alis_studio.atomic import atomic_write
 from alis_studio.errors import ExportError
 
 TEMP_SUFFIX = ".part"
@@ -56,20 +57,9 @@ def atomic_path(path: Path, *, overwrite: bool):
     path = Path(path)
     check_target(path, overwrite=overwrite)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent if str(path.parent) else ".")
-        os.close(fd)
+        with atomic_write(path, suffix=TEMP_SUFFIX) as tmp:
+            yield tmp
+            if not overwrite and path.exists():
+                raise ExportError(f"{path}: appeared while exporting; not replaced")
     except OSError as e:
         raise ExportError(os_error_message(path, e)) from None
-    tmp = Path(tmp)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        if not overwrite and path.exists():
-            raise ExportError(f"{path}: appeared while exporting; not replaced")
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(os_error_message(path, e)) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -1,5 +1,4 @@
 """Every bad model bundle is a one-line ModelError naming the file; the CLI exits 2 without a traceback."""
-import io
 import json
 import zipfile
 

@@ -254,7 +254,6 @@ def test_50_mpx_export_reads_back_in_tifffile_and_libvips(tmp_path):
     stats = write_tiff(out, null_source(patches, W), width=W, height=H, compression="none")
     assert stats.width * stats.height == 50_000_000
     assert stats.levels[1:] == [(195_313, 64), (97_657, 32), (48_829, 16), (24_415, 8)]
-    assert W * H / stats.writer_seconds / 1e6 > 10  # writer Mpx/s (measured ~80 here; a model: < 1)
     # the prepared patches repeat every n * P columns, so any tile's reference is cheap to build
     period = n * P * 16  # a multiple of the tile width (512) and of 2**4 for the levels
     refs = reference_levels(full_image(patches, period), 4)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import random
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from alis_studio.atomic import atomic_write
 from alis_studio.errors import UserError
 from trainer.model import Generator, ModelConfig
 
@@ -54,16 +54,15 @@ def save_checkpoint(path: str | os.PathLike, *, cfg: ModelConfig, G, D, G_ema, s
         "options": options or {}, "training": training or {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return _save(state, path)
+
+
+def _save(state: dict, path: Path) -> Path:
+    """torch.save, atomically and synced: a killed process leaves the previous checkpoint intact."""
+    with atomic_write(path, suffix=".tmp") as tmp, open(tmp, "wb") as f:
+        torch.save(state, f)
+        f.flush()
+        os.fsync(f.fileno())
     return path
 
 
@@ -92,17 +91,7 @@ def slim_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}  # noqa: E731
     state.update(G=None, opt_G=None, opt_D=None, scalers={}, slim=True,
                  G_ema=half(state["G_ema"]), D=half(state["D"]))
-    dst = Path(dst)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dst
+    return _save(state, Path(dst))
 
 
 def checkpoint_config(state: dict) -> ModelConfig:

@@ -6,7 +6,6 @@ import datetime
 import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from alis_studio.atomic import atomic_write
 from trainer.model import Generator, ModelConfig, SAModulatedConv
 
 FORMAT, VERSION = "alis-studio-model", 1
@@ -89,17 +89,10 @@ def export_bundle(G: Generator, out_path: str | os.PathLike, training: dict | No
         patch = torch.tensor([0, cfg.patches_per_interval - 1], dtype=torch.int64)
         synthesis = _to_onnx(_SynthesisGraph(G), (w_pair, patch), ["w_pair", "patch"], ["image"], meta_text)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.writestr("model.json", json.dumps(meta, indent=1))
-            zf.writestr("mapping.onnx", mapping)
-            zf.writestr("synthesis.onnx", synthesis)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(out_path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr("model.json", json.dumps(meta, indent=1))
+        zf.writestr("mapping.onnx", mapping)
+        zf.writestr("synthesis.onnx", synthesis)
     return out_path
 
 

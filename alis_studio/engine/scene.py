@@ -11,12 +11,12 @@ import copy
 import dataclasses
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from alis_studio.atomic import atomic_write
 from alis_studio.errors import SessionError
 
 SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 1
@@ -254,16 +254,9 @@ def save_session(path: str | os.PathLike, scene: Scene, model_path: str | None =
            "model": {"path": str(model_path) if model_path else None, "sha256": model_sha256},
            **scene.to_dict()}
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with atomic_write(path, suffix=".tmp") as tmp:
+            tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     except OSError as e:
-        raise SessionError(f"{path}: cannot write the session ({e.strerror or e})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise SessionError(f"{path}: cannot write the session ({e.strerror or e})") from None
     return path
 
