@@ -63,10 +63,11 @@ def test_view_shows_the_engines_pixels(qtbot, view, tiny_renderer, x0, loop):
         assert np.array_equal(grab(view)[top:top + 32], want)
 
 
-def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, view):
+def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, tiny_bundle):
+    from alis_studio.engine.renderer import Renderer
     from alis_studio.gui.images import PatchStrip
+    from alis_studio.gui.viewport import PanoramaView
 
-    before = grab(view)
     strip = PatchStrip(0, 4, 0, 16, 32, epoch=1, placeholder=(1, 2, 3))
     old = PatchStrip(-2, 2, 0, 16, 32, epoch=0, placeholder=(1, 2, 3))
     old.put(-1, np.full((32, 16, 3), 9, np.uint8))
@@ -74,12 +75,28 @@ def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, view):
     strip.inherit(old)
     assert list(strip.stale) == [False, True, False, False] and not strip.fresh.any()
     assert strip.blank(0, 4) == [0, 2, 3]
-    view.scene.set_psi(1.3)  # every key changes: the view re-renders, showing the old pixels meanwhile
-    assert view.pending() > 0
-    view.repaint()
-    assert np.array_equal(grab(view), before)
-    wait_complete(qtbot, view)
-    assert not np.array_equal(grab(view), before)
+
+    bundle = slow_bundle(tiny_bundle, 0.0)  # fast for the first view, slow once the edit is made
+    renderer = Renderer(bundle, workers=1, batch_size=4)
+    try:
+        view = PanoramaView(Scene(seed=3), renderer)
+        qtbot.addWidget(view)
+        view.resize(320, 120)
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_view(x0=0, scale=1.0, fit=False)
+        wait_complete(qtbot, view)
+        before = grab(view)
+        bundle.synthesis.delay = 1.0  # no new patch can arrive before the repaint below
+        view.scene.set_psi(1.3)  # every key changes: the view re-renders, showing the old pixels meanwhile
+        assert view.pending() > 0
+        view.repaint()
+        assert np.array_equal(grab(view), before)
+        bundle.synthesis.delay = 0.0
+        wait_complete(qtbot, view)
+        assert not np.array_equal(grab(view), before)
+    finally:
+        renderer.close()
 
 
 def test_drag_pans_by_that_many_pixels(qtbot, view):
