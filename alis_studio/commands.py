@@ -24,6 +24,12 @@ def resolve_model(path: str | None) -> Path:
     return p
 
 
+def add_generator_options(p) -> None:
+    """--device and --batch, shared by the commands that run the generator headless."""
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--batch", type=int, default=8, help="patches per generator call (default 8)")
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("info", help="print a model's metadata and the ONNX Runtime providers")
     p.add_argument("model", nargs="?", help="an .alis model bundle (default: the bundled model)")
@@ -38,8 +44,7 @@ def add_parser(sub) -> None:
     p.add_argument("--intervals", type=int, default=4, help="anchor intervals to render (default 4)")
     p.add_argument("--start", type=int, default=0, help="first anchor interval (default 0)")
     p.add_argument("--psi", type=float, default=None, help="truncation psi in [0, 2] (default 0.7)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--batch", type=int, default=8, help="patches per generator call (default 8)")
+    add_generator_options(p)
     p.add_argument("--quality", type=int, default=92, help="JPEG quality (default 92)")
     p.add_argument("--out", required=True, help="output .png or .jpg")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from alis_studio.commands import add_generator_options
 from alis_studio.errors import ExportError, UserError
 
 EPILOG = """\
@@ -23,6 +24,7 @@ wheels, Photoshop, macOS Preview) cannot decode it. PNG and JPEG hold the image 
 
 example: alis-studio export --model M.alis --seed 7 --width 1000000 --out pano.tif
 """
+
 
 
 def add_parser(sub) -> None:
@@ -49,8 +51,7 @@ def add_parser(sub) -> None:
     p.add_argument("--quality", type=int, default=90, help="JPEG quality 1..100 (default 90)")
     p.add_argument("--levels", type=int, default=None,
                    help="TIFF reduced-resolution levels (default: halve while >= 8 px tall; 0: none)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--batch", type=int, default=8, help="patches per generator call (default 8)")
+    add_generator_options(p)
     p.add_argument("--out", required=True, help="output file: .tif, .png or .jpg")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file without asking")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
