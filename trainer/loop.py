@@ -133,7 +133,8 @@ class Trainer:
         self.progress_fn, self.abort_fn = progress_fn, abort_fn
         if self.opts.threads:
             torch.set_num_threads(self.opts.threads)
-        if self.world > 1 and not torch.distributed.is_initialized():
+        self._owns_group = self.world > 1 and not torch.distributed.is_initialized()
+        if self._owns_group:
             torch.distributed.init_process_group("nccl" if cuda else "gloo")
         self.log = RunLog(self.run_dir, self.rank == 0, log_fn)
         if cuda:
@@ -336,14 +337,17 @@ class Trainer:
                     self.log.record({k: v for k, v in info.items() if k != "losses"} | info["losses"])
                 if self.step % snap == 0 and self.step < total:
                     self.snapshot()
-            self.snapshot(final=True)  # not on an exception: a half-done step is no state to keep
+            self.snapshot()  # not on an exception: a half-done step is no state to keep
             self.log.info(f"{'finished' if status == 'done' else 'stopped'} at step {self.step} "
                           f"({self.nimg / 1000:.3f} kimg); checkpoint {self.run_dir / CHECKPOINT}")
         finally:
             self.log.close()
+            if self._owns_group:
+                # Without this a rank could exit while gloo threads still run: C++ terminate (SIGABRT).
+                torch.distributed.destroy_process_group()
         return {"status": status, "step": self.step, "kimg": self.nimg / 1000, "model": self.run_dir / "model.alis"}
 
-    def snapshot(self, final: bool = False) -> None:
+    def snapshot(self) -> None:
         """Checkpoint, sample panorama, metrics and RUN_DIR/model.alis; leaves the RNG streams alone."""
         if self.world > 1:
             self._check_replicas()
@@ -352,7 +356,7 @@ class Trainer:
             with torch.random.fork_rng(devices=devices):
                 self.save()
                 self._publish()
-        if self.world > 1 and not final:
+        if self.world > 1:  # the others wait for rank 0's files (also at the end, before teardown)
             torch.distributed.barrier()
 
     def _check_replicas(self) -> None:
