@@ -38,3 +38,16 @@ def tiny_renderer(tiny_bundle):
     r = Renderer(tiny_bundle, workers=1, batch_size=4, cache_bytes=64 * 2 ** 20)
     yield r
     r.close()
+
+
+@pytest.fixture(autouse=True)
+def save_prompts(monkeypatch):
+    """Windows closed at teardown must not sit in a modal "save changes?" box: answer "discard" and
+    record each question. A test that wants another answer patches dialogs.ask_save_changes again."""
+    asked: list[str] = []
+    try:
+        from alis_studio.gui import dialogs
+    except ImportError:  # no Qt: no windows either
+        return asked
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda parent, before: asked.append(before) or "discard")
+    return asked

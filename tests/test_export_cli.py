@@ -155,7 +155,9 @@ def test_full_disk_is_one_line_and_leaves_nothing(tiny_model_path, tmp_path):
 
 def test_ctrl_c_cancels_cleanly(tiny_model_path, tmp_path):
     out = tmp_path / "p.tif"
-    p = _run_cli(["export", "--model", tiny_model_path, "--width", 3_000_000, "--out", out])
+    # A shell's background job inherits SIGINT ignored (Python then installs no handler): restore it.
+    p = _run_cli(["export", "--model", tiny_model_path, "--width", 3_000_000, "--out", out],
+                 preexec=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".p.tif.*.part")) and time.monotonic() < deadline:  # the export is under way
         time.sleep(0.05)

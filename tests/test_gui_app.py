@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from test_gui_support import grab, make_window, settings, state, wait_complete, window  # noqa: E402,F401
 
 from alis_studio.engine.panorama import render_strip  # noqa: E402
+from alis_studio.engine.scene import Scene  # noqa: E402
 from alis_studio.gui import dialogs  # noqa: E402
 from alis_studio.gui.images import to_numpy  # noqa: E402
 
@@ -46,6 +47,42 @@ def test_a_saved_session_reopens_with_the_same_pixels(qtbot, tiny_bundle, settin
     wait_complete(qtbot, b.viewport)
     assert np.array_equal(grab(b.viewport), pixels)
     assert b.session_path == str(path) and b.stack.count() == 0
+
+
+@pytest.mark.parametrize("answer", ["cancel", "discard", "save"])
+def test_closing_with_unsaved_edits_asks_first(window, monkeypatch, tmp_path, save_prompts, answer):
+    window.editor.set_anchor_seed(2, 4242)
+    path = tmp_path / "closing.json"
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda parent, before: save_prompts.append(before) or answer)
+    monkeypatch.setattr("alis_studio.gui.files.QFileDialog.getSaveFileName", lambda *a, **k: (str(path), ""))
+    closed = window.close()
+    assert save_prompts == ["closing"]
+    assert closed == (answer != "cancel") and window.isVisible() == (answer == "cancel")
+    assert path.exists() == (answer == "save")
+    if answer == "save":
+        from alis_studio.engine.scene import load_session
+        assert state(load_session(path)[0]) == state(window.scene) and window.stack.isClean()
+
+
+def test_a_clean_session_closes_and_opens_without_asking(qtbot, window, tmp_path, save_prompts):
+    path = tmp_path / "s.json"
+    window.editor.pin(1, True)
+    assert window.files._write_session(str(path))
+    assert window.files.open_session(str(path)) and save_prompts == []
+    window.editor.pin(2, True)  # now unsaved: opening asks, and "discard" goes on
+    assert window.files.open_session(str(path)) and save_prompts == ["opening s.json"]
+    assert window.close() and save_prompts == ["opening s.json"]
+
+
+def test_new_session_starts_fresh_after_asking(window, monkeypatch, save_prompts):
+    window.editor.set_psi(0.95)
+    window.editor.pin(3, True)
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda parent, before: save_prompts.append(before) or "cancel")
+    window.acts["new_session"].trigger()
+    assert save_prompts == ["starting a new session"] and window.scene.psi == 0.95  # cancelled: kept
+    monkeypatch.setattr(dialogs, "ask_save_changes", lambda parent, before: "discard")
+    window.acts["new_session"].trigger()
+    assert state(window.scene) == state(Scene()) and window.stack.count() == 0 and window.session_path is None
 
 
 def test_a_bad_session_file_gets_a_dialog(window, errors, tmp_path):

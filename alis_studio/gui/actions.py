@@ -27,6 +27,7 @@ SEP, RECENT, UNDO, REDO, HISTORY = "-", "recent", "undo", "redo", "history"
 
 MENUS: dict[str, list] = {
     "&File": [
+        S("new_session", "&New Session", ("Ctrl+N",), "files.new_session"),
         S("open_model", "&Open Model…", ("Ctrl+O",), "files.open_model_dialog", False),
         RECENT,
         S("open_session", "Open &Session…", ("Ctrl+Shift+O",), "files.open_session_dialog", False),

@@ -21,6 +21,18 @@ def info_box(parent: QWidget | None, title: str, message: str) -> None:
     QMessageBox.information(parent, title, message)
 
 
+def ask_save_changes(parent: QWidget | None, before: str) -> str:
+    """'save', 'discard' or 'cancel': what to do with unsaved scene edits `before` something."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", "The session has unsaved changes.",
+                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                      | QMessageBox.StandardButton.Cancel, parent)
+    box.setInformativeText(f"Save them before {before}?")
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    return {QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+
 def _seed_edit(value: int | None = None) -> QLineEdit:
     edit = QLineEdit("" if value is None else str(value))
     edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{1,10}")))

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from alis_studio.engine.scene import load_session, save_session
+from alis_studio.engine.scene import Scene, load_session, save_session
 from alis_studio.errors import UserError
 from alis_studio.gui import dialogs
 from alis_studio.gui.images import PatchBridge
@@ -73,6 +73,18 @@ class FileHandlers:
             self.w.open_model(path)
 
     # ---------------------------------------------------------------- sessions
+    def maybe_save(self, before: str) -> bool:
+        """Ask about unsaved scene edits; True when it is fine to go on (saved or discarded)."""
+        if self.w.stack.isClean() or self.w.bundle is None or not self.w.interactive:
+            return True
+        answer = dialogs.ask_save_changes(self.w, before)
+        return answer == "discard" or (answer == "save" and self.save_session())
+
+    def new_session(self) -> None:
+        """A fresh scene (seed 0, default psi) with an empty history, as at start-up."""
+        if self.maybe_save("starting a new session"):
+            self.w.apply_session(Scene(), None)
+
     def open_session_dialog(self) -> None:
         start = self.w.settings.value("last_dir", str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(self.w, "Open session", start, SESSION_FILTER)
@@ -82,6 +94,8 @@ class FileHandlers:
 
     def open_session(self, path: str) -> bool:
         """Load a session; if it names another model that exists, open that model first."""
+        if not self.maybe_save(f"opening {Path(path).name}"):
+            return False
         try:
             scene, model = load_session(path)
         except UserError as e:
