@@ -33,6 +33,12 @@ class PatchKey:
     k: int
     psi: float
 
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((self.left, self.right, self.k, self.psi)))
+
+    def __hash__(self) -> int:  # computed once: keys are looked up many times per paint
+        return self._hash
+
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """(B, 3, H, W) float in about [-1, 1] -> (B, H, W, 3) uint8."""

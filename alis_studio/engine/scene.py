@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import os
 from pathlib import Path
@@ -28,6 +29,7 @@ def z_from_seed(seed: int, z_dim: int) -> np.ndarray:
     return np.random.Generator(np.random.PCG64(int(seed))).standard_normal(z_dim).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a zoomed-out view asks for hundreds of anchors per edit
 def default_seed(scene_seed: int, index: int) -> int:
     """The seed of anchor `index` (any integer) of a scene, when nothing overrides it."""
     state = np.random.SeedSequence([int(scene_seed) % 2 ** 64, int(index) % 2 ** 64]).generate_state(1, np.uint32)
@@ -47,6 +49,10 @@ class AnchorSpec:
             raise ValueError("an anchor has either a seed or a w")
         if self.seed is not None and not 0 <= self.seed < SEED_LIMIT:
             raise ValueError(f"seed must be in [0, {SEED_LIMIT}), got {self.seed}")
+        object.__setattr__(self, "_hash", hash((self.seed, self.w, self.pinned)))
+
+    def __hash__(self) -> int:  # computed once: specs key the renderer's caches (a w is 512 floats)
+        return self._hash
 
     def to_dict(self) -> dict:
         d = {"pinned": self.pinned}
