@@ -87,6 +87,26 @@ def test_drag_a_thumbnail_onto_another_slot_moves_the_anchor(qtbot, window):
     check_undo(window, before)
 
 
+def test_dragging_a_thumbnail_to_an_edge_scrolls_to_far_slots(qtbot, window):
+    tl = window.timeline
+    window.viewport.set_view(scale=1.0, fit=False)
+    window.viewport.center_on(2 * 64)
+    src, spec = 1, window.scene.anchor(1)
+    last_visible = tl.anchor_at(tl.width() - 1)
+    a, edge = tl.slot_rect(src).center(), QPoint(tl.width() - 4, tl.slot_rect(src).center().y())
+    qtbot.mousePress(tl, Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(tl, a + QPoint(20, 0))
+    qtbot.mouseMove(tl, edge)  # then rest there: the timeline keeps scrolling right
+    qtbot.waitUntil(lambda: tl._drag_target >= last_visible + 3, timeout=10000)
+    target = tl._drag_target
+    qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=edge)
+    assert not tl._scroll_timer.isActive()
+    assert target > last_visible and window.scene.anchor(target) == spec and tl.selected == target
+    x0 = window.viewport.x0
+    qtbot.wait(100)
+    assert window.viewport.x0 == x0  # released: the scrolling stopped
+
+
 def test_click_selects_and_thumbnails_show_rendered_patches(qtbot, window):
     tl = window.timeline
     window.viewport.set_view(scale=1.0, fit=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QToolTip, QWidget
 
@@ -17,6 +17,7 @@ BG, SLOT, TEXT = QColor(32, 43, 54), QColor(48, 58, 70), QColor(190, 200, 210)
 ACCENT, PIN, BAND = QColor(38, 140, 220), QColor(240, 160, 40), QColor(255, 255, 255, 18)
 THUMB_H, GAP, TOP = 56, 14, 8
 MAX_SPACING = 160  # px between anchors at most: zoomed far in, the timeline still shows the neighbours
+EDGE, SCROLL_PX = 48, 14  # a drag within EDGE px of a side scrolls up to SCROLL_PX timeline px per tick
 
 
 class AnchorTimeline(QWidget):
@@ -39,6 +40,9 @@ class AnchorTimeline(QWidget):
         self._wanted: set = set()
         self._requested = None
         self._press = self._drag_target = None
+        self._drag_x = 0.0
+        self._scroll_timer = QTimer(self, interval=30)  # scrolls while a dragged anchor rests at an edge
+        self._scroll_timer.timeout.connect(self._auto_scroll)
         self._bridge = PatchBridge(self)
         self._bridge.patch_ready.connect(self._on_patch)
         view.view_changed.connect(self._on_view)
@@ -190,13 +194,35 @@ class AnchorTimeline(QWidget):
             return
         src, x = self._press
         if self._drag_target is not None or abs(event.position().x() - x) > 8:
-            self._drag_target = self.anchor_at(event.position().x())
+            self._drag_x = event.position().x()
+            self._drag_target = self.anchor_at(self._drag_x)
             self.setCursor(Qt.CursorShape.DragMoveCursor)
+            if self._edge_push() and not self._scroll_timer.isActive():
+                self._scroll_timer.start()
             self.update()
+
+    def _edge_push(self) -> float:
+        """-1..1: how far into the left (negative) or right edge zone the dragged anchor is."""
+        x = self._drag_x
+        if x < EDGE:
+            return -min(1.0, (EDGE - x) / EDGE)
+        if x > self.width() - EDGE:
+            return min(1.0, (x - self.width() + EDGE) / EDGE)
+        return 0.0
+
+    def _auto_scroll(self) -> None:
+        push = self._edge_push() if self._drag_target is not None else 0.0
+        if not push:
+            self._scroll_timer.stop()
+            return
+        self.view.set_view(x0=self.view.x0 + push * SCROLL_PX / self.spacing_scale())
+        self._drag_target = self.anchor_at(self._drag_x)
+        self.update()
 
     def mouseReleaseEvent(self, event) -> None:
         press, target = self._press, self._drag_target
         self._press = self._drag_target = None
+        self._scroll_timer.stop()
         self.unsetCursor()
         if press is not None and target is not None and target != press[0]:
             if self.editor.move(press[0], target):
