@@ -155,6 +155,24 @@ def test_wheel_zooms_about_the_cursor_down_to_the_mip_levels(qtbot, view, tiny_r
     assert view.max_scale() >= 4.0
 
 
+def test_touch_pinch_zooms_about_the_fingers(qtbot, view):
+    from PySide6.QtWidgets import QGestureEvent, QPinchGesture
+
+    def pinch(factor: float, sx: float) -> None:
+        g = QPinchGesture()
+        g.setScaleFactor(factor)
+        g.setCenterPoint(QPointF(view.mapToGlobal(QPoint(round(sx), 50))))
+        g.setChangeFlags(QPinchGesture.ChangeFlag.ScaleFactorChanged | QPinchGesture.ChangeFlag.CenterPointChanged)
+        QApplication.sendEvent(view, QGestureEvent([g]))
+
+    scale, x_under = view.scale, view.to_model_x(120)
+    pinch(0.8, 120)
+    assert view.scale == pytest.approx(scale * 0.8)
+    assert view.to_model_x(120) == pytest.approx(x_under)
+    pinch(1.5, 120)
+    assert view.scale == pytest.approx(scale * 1.2)
+
+
 def test_default_view_fills_the_height_and_double_click_centres(qtbot, view):
     view.fit_height()
     assert view.scale == pytest.approx(view.height() / 32)

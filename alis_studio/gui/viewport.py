@@ -12,7 +12,7 @@ import time
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPinchGesture, QWidget
 
 from alis_studio.engine.renderer import PatchKey
 from alis_studio.gui.images import PatchBridge, PatchStrip
@@ -90,6 +90,7 @@ class PanoramaView(QWidget):
         scene.subscribe(self._on_scene)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.grabGesture(Qt.GestureType.PinchGesture)  # two-finger zoom on touchscreens
         self.setMinimumSize(160, 60)
 
     def close_view(self) -> None:
@@ -353,6 +354,14 @@ class PanoramaView(QWidget):
                 event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:  # trackpad pinch
             self.zoom_at(1.0 + event.value(), event.position().x())
             return True
+        if event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)
+            if pinch is not None:
+                if pinch.changeFlags() & QPinchGesture.ChangeFlag.ScaleFactorChanged:
+                    self.inertia.stop()
+                    self.zoom_at(pinch.scaleFactor(), self.mapFromGlobal(pinch.centerPoint()).x())
+                event.accept(pinch)
+                return True
         return super().event(event)
 
     def closeEvent(self, event) -> None:
