@@ -106,6 +106,24 @@ def test_a_bad_model_file_leaves_the_app_working(qtbot, window, errors, tmp_path
     assert window.recent_models() == [str(window.bundle.path)]
 
 
+def test_a_failing_generator_is_reported_and_the_app_recovers(qtbot, window, tiny_bundle):
+    import dataclasses
+
+    class Broken:
+        def run(self, names, feeds):
+            raise RuntimeError("CUDA error: out of memory\nmore detail")
+
+    window.renderer.bundle = dataclasses.replace(tiny_bundle, synthesis=Broken())
+    window.viewport.pan_pixels(-5000)  # unseen columns: the worker fails on them
+    qtbot.waitUntil(lambda: "rendering failed (RuntimeError: CUDA error: out of memory)"
+                    in window.pending_label.text(), timeout=10000)
+    window.renderer.bundle = tiny_bundle
+    window.viewport.pan_pixels(-3000)
+    wait_complete(qtbot, window.viewport)
+    window.update_perf()
+    assert "failed" not in window.pending_label.text()
+
+
 def test_dropping_a_model_file_opens_it(qtbot, window, tiny_model_path):
     md = QMimeData()
     md.setUrls([QUrl.fromLocalFile(str(tiny_model_path))])

@@ -126,6 +126,7 @@ class Renderer:
         self._cv = threading.Condition()
         self._closed = False
         self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0}
+        self.last_error: str | None = None  # why the workers' last batch failed (for the status bar)
         self._threads = [threading.Thread(target=self._work, name=f"alis-render-{i}", daemon=True)
                          for i in range(workers)]
         for t in self._threads:
@@ -259,7 +260,9 @@ class Renderer:
             try:
                 for k, img in zip(todo, self.render_batch(todo)):
                     self.cache.put(k, self._levels(img))
-            except Exception:  # a failing model must not kill the worker; drop the request
+                self.last_error = None
+            except Exception as e:  # a failing model must not kill the worker; drop the request, say why
+                self.last_error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
                 req.cancel()
             finally:
                 with self._cv:

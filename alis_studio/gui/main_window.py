@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
                                 f"cache hits {hits:.0%} ({p['cache_mb']:.0f} MB) · {self.bundle.device_name}")
         n = self.viewport.pending()
         self.pending_label.setText(f"rendering {n} patch{'es' if n != 1 else ''}…" if n else "")
+        if self.renderer.last_error:
+            self.pending_label.setText(f"rendering failed ({self.renderer.last_error})")
 
     def report_error(self, title: str, message: str) -> None:
         """A one-line reason in a dialog (DESIGN.md 3.5); on stderr when not interactive."""
