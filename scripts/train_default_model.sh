@@ -20,4 +20,4 @@ alis-studio eval --model "$run/model.alis" --dataset "$data" --images 500 --cach
     | tee "$run/eval.txt"
 alis-studio slim-checkpoint "$run/checkpoint.pt" assets/default-checkpoint.pt
 cp "$run/model.alis" assets/default.alis
-alis-studio render --model assets/default.alis --seed 7 --intervals 12 --psi 0.7 --out docs/default-panorama.png --overwrite
+alis-studio export --model assets/default.alis --seed 7 --intervals 8 --height-scale 2 --psi 0.7 --out docs/default-panorama.png --overwrite
