@@ -149,7 +149,7 @@ class Trainer:
             if state is not None:
                 self._resume(state)
         except BaseException:
-            self.log.close()
+            self._teardown()
             raise
         if self.rank == 0:
             (self.run_dir / "options.json").write_text(json.dumps(self.resolved_options(), indent=1))
@@ -341,11 +341,14 @@ class Trainer:
             self.log.info(f"{'finished' if status == 'done' else 'stopped'} at step {self.step} "
                           f"({self.nimg / 1000:.3f} kimg); checkpoint {self.run_dir / CHECKPOINT}")
         finally:
-            self.log.close()
-            if self._owns_group:
-                # Without this a rank could exit while gloo threads still run: C++ terminate (SIGABRT).
-                torch.distributed.destroy_process_group()
+            self._teardown()
         return {"status": status, "step": self.step, "kimg": self.nimg / 1000, "model": self.run_dir / "model.alis"}
+
+    def _teardown(self) -> None:
+        self.log.close()
+        if self._owns_group:
+            # Without this a rank could exit while gloo threads still run: C++ terminate (SIGABRT).
+            torch.distributed.destroy_process_group()
 
     def snapshot(self) -> None:
         """Checkpoint, sample panorama, metrics and RUN_DIR/model.alis; leaves the RNG streams alone."""

@@ -129,10 +129,9 @@ class MainWindow(QMainWindow):
         hits = s["cached"] / s["requested"] if s["requested"] else 0.0
         self.perf_label.setText(f"{p['last_batch_ms']:.0f} ms/batch · {p['patches_per_s']:.0f} patches/s · "
                                 f"cache hits {hits:.0%} ({p['cache_mb']:.0f} MB) · {self.bundle.device_name}")
-        n = self.viewport.pending()
-        self.pending_label.setText(f"rendering {n} patch{'es' if n != 1 else ''}…" if n else "")
-        if self.renderer.last_error:
-            self.pending_label.setText(f"rendering failed ({self.renderer.last_error})")
+        n, failed = self.viewport.pending(), self.renderer.last_error
+        self.pending_label.setText(f"rendering failed ({failed})" if failed else
+                                   f"rendering {n} patch{'es' if n != 1 else ''}…" if n else "")
 
     def report_error(self, title: str, message: str) -> None:
         """A one-line reason in a dialog (DESIGN.md 3.5); on stderr when not interactive."""
