@@ -63,8 +63,9 @@ def run_info(args: argparse.Namespace) -> int:
     rows = [
         ("model", str(b.path)), ("sha256", b.sha256),
         ("config", str(arch.get("name", "?"))),
-        ("image", f"{b.height} px tall, patches {b.patch_width} px, "
-                  f"{b.patches_per_interval} patches per anchor interval ({b.interval_width} px)"),
+        ("image", f"{b.height} px tall, tiles {b.tile_width} px, "
+                  f"{b.tiles_per_interval} tiles per anchor interval ({b.interval_width} px), "
+                  f"format {b.version} ({b.anchor_window} anchors per tile)"),
         ("latents", f"z {b.z_dim}, w {b.w_dim}"),
         ("trained on", f"{tr.get('dataset') or '-'} ({tr.get('kimg', 0)} kimg)"),
         ("metrics", json.dumps(tr.get("metrics") or {})),
@@ -106,7 +107,7 @@ def run_render(args: argparse.Namespace) -> int:
     check_small_image_target(out, width, bundle.height, overwrite=args.overwrite)
     scene = scene_from_args(args)
     renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)
-    bar = None if args.quiet else ProgressBar(f"render {out.name}", "Mpx", bundle.height * bundle.patch_width / 1e6)
+    bar = None if args.quiet else ProgressBar(f"render {out.name}", "Mpx", bundle.height * bundle.tile_width / 1e6)
     try:
         pixels = render_strip(renderer, scene, args.start * bundle.interval_width, width,
                               use_cache=False, progress=bar)

@@ -143,7 +143,7 @@ class ExportJob:
 def probe_speed(renderer: Renderer, scene: Scene, x0: int = 0, patches: int | None = None) -> tuple[float, np.ndarray]:
     """Render one batch of patches at x0; returns (model Mpx/s, the (H, w, 3) pixels as a sample)."""
     n = patches or renderer.batch_size
-    P = renderer.bundle.patch_width
+    P = renderer.bundle.tile_width
     p0 = x0 // P
     t = time.perf_counter()
     imgs = renderer.render(renderer.keys(scene, p0, p0 + n), use_cache=False)

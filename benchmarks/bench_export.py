@@ -36,7 +36,7 @@ def child_null(args) -> dict:
     bundle = load_bundle(args.model, device="cpu")
     renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)
     patches = renderer.render(renderer.keys(Scene(seed=1), 0, 32), use_cache=False)
-    H, P = bundle.height, bundle.patch_width
+    H, P = bundle.height, bundle.tile_width
     width = int(args.mpx * 1e6 / H)
 
     def source():

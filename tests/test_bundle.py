@@ -38,7 +38,8 @@ def _foreign_onnx(inputs, outputs_shape):
 
 def test_loads_valid_bundle(tiny_model_path):
     b = load_bundle(tiny_model_path, device="cpu")
-    assert (b.height, b.patch_width, b.patches_per_interval) == (32, 16, 4)
+    assert (b.version, b.height, b.tile_width, b.tiles_per_interval, b.anchor_window) == (2, 32, 16, 4, 4)
+    assert (b.interval_width, b.frame_width) == (64, 32)
     assert b.provider == "CPUExecutionProvider" and len(b.sha256) == 64
     assert b.w_avg.shape == (b.w_dim,)
 
@@ -63,8 +64,20 @@ def _broken(tmp_path, tiny_model_path, kind):
         _write(p, m)
     elif kind == "wrong_shapes":
         from onnx import TensorProto
-        m["synthesis.onnx"] = _foreign_onnx([("w_pair", TensorProto.FLOAT, ["B", 2, 7]),
-                                             ("patch", TensorProto.INT64, ["B"])], ["B", 2, 7])
+        m["synthesis.onnx"] = _foreign_onnx([("w_window", TensorProto.FLOAT, ["B", 4, 7]),
+                                             ("tile", TensorProto.INT64, ["B"])], ["B", 4, 7])
+        _write(p, m)
+    elif kind in ("bad_tile_width", "odd_window", "no_tile_width"):
+        if kind == "no_tile_width":
+            del meta["tile_width"]
+        else:
+            meta.update({"bad_tile_width": {"tile_width": 24}, "odd_window": {"anchor_window": 3}}[kind])
+        m["model.json"] = json.dumps(meta)
+        _write(p, m)
+    elif kind == "format1_graph_in_format2":
+        from onnx import TensorProto
+        m["synthesis.onnx"] = _foreign_onnx([("w_pair", TensorProto.FLOAT, ["B", 2, 32]),
+                                             ("patch", TensorProto.INT64, ["B"])], ["B", 2, 32])
         _write(p, m)
     elif kind == "newer_ir":
         import onnx
@@ -94,7 +107,11 @@ CASES = {
     "corrupt_onnx": "synthesis.onnx is not a valid ONNX model",
     "newer_ir": "synthesis.onnx is not a valid ONNX model (Unsupported model IR version",
     "foreign_onnx": "synthesis.onnx has inputs ['x']",
-    "wrong_shapes": "synthesis.onnx input 'w_pair'",
+    "wrong_shapes": "synthesis.onnx input 'w_window'",
+    "format1_graph_in_format2": "synthesis.onnx has inputs ['patch', 'w_pair'], expected ['tile', 'w_window']",
+    "bad_tile_width": "tile_width 24 does not divide the anchor spacing 64",
+    "odd_window": "anchor_window must be even",
+    "no_tile_width": "model.json (format 2) has no valid 'tile_width'",
     "newer_version": "version 99 is newer",
     "bad_json": "model.json is not valid JSON",
     "not_alis_json": "not an alis-studio model",
@@ -136,6 +153,23 @@ def test_onnx_carries_model_json(tiny_model_path):
 
 def test_synthesis_has_dynamic_batch(tiny_bundle):
     for b in (1, 5):
-        out = tiny_bundle.synthesis.run(["image"], {"w_pair": np.zeros((b, 2, tiny_bundle.w_dim), np.float32),
-                                                    "patch": np.zeros(b, np.int64)})[0]
-        assert out.shape[0] == b
+        out = tiny_bundle.synthesis.run(["image"], {"w_window": np.zeros((b, 4, tiny_bundle.w_dim), np.float32),
+                                                    "tile": np.zeros(b, np.int64)})[0]
+        assert out.shape == (b, 3, 32, 16)
+
+
+def test_bundled_format1_model_still_loads_and_renders():
+    """The shipped default (format 1: w_pair, patch) goes through the same tile API as format 2."""
+    from pathlib import Path
+
+    from alis_studio.engine.panorama import render_strip
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.engine.scene import Scene
+
+    b = load_bundle(Path(__file__).parents[1] / "assets" / "default.alis", device="cpu")
+    assert (b.version, b.anchor_window, b.tile_width) == (1, 2, b.meta["patch_width"])
+    assert b.synthesis_inputs == ("w_pair", "patch")
+    r = Renderer(b, workers=0, cache_bytes=0)
+    strip = render_strip(r, Scene(seed=3), -50, 300, use_cache=False)
+    r.close()
+    assert strip.shape == (b.height, 300, 3) and strip.std() > 5

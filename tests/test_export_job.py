@@ -78,7 +78,7 @@ def test_loop_exports_one_period_that_wraps_seamlessly(renderer, tmp_path):
     np.testing.assert_array_equal(np.concatenate([img[:, -8:], img[:, :8]], axis=1), across)
     # ...so the last and first columns join like neighbouring columns do: the wrap is a patch border,
     # and a random-weight model's patch borders are its largest steps, so compare with those
-    P = renderer.bundle.patch_width
+    P = renderer.bundle.tile_width
     steps = np.abs(np.diff(img, axis=1)).mean(axis=(0, 2))
     borders = steps[P - 1::P]
     assert np.abs(img[:, 0] - img[:, -1]).mean() <= 1.5 * borders.max()

@@ -1,73 +1,190 @@
-"""The generator's contracts: ORT equals PyTorch, patches are local, training frames are inference patches."""
+"""The generator's contracts: ORT equals PyTorch; format 2 is seamless by construction (any tiling
+equals one render, a shift by one interval is a shift by d, frames are tiles); format 1 keeps working."""
 import numpy as np
 import pytest
 import torch
 
+from trainer.metrics import seam_scores
 
 
-def _torch_patches(G, w_pair, patch):
+def _ws(G, n, seed=0):
+    """n mapped anchors as one row: (1, n, w_dim)."""
+    torch.manual_seed(seed)
     with torch.no_grad():
-        return G.synthesis(torch.from_numpy(w_pair), torch.from_numpy(patch)).numpy()
+        return G.map(torch.randn(n, G.cfg.z_dim))[None]
 
 
+@pytest.mark.parametrize("fmt", [1, 2])
 @pytest.mark.parametrize("batch", [1, 3, 8])
-def test_onnx_matches_pytorch(tiny_bundle, tiny_generator, batch):
+def test_onnx_matches_pytorch(request, fmt, batch):
+    G = request.getfixturevalue("tiny_generator" if fmt == 2 else "tiny_f1_generator")
+    bundle = request.getfixturevalue("tiny_bundle" if fmt == 2 else "tiny_f1_bundle")
+    assert bundle.version == fmt and bundle.synthesis_inputs == (("w_window", "tile") if fmt == 2 else ("w_pair", "patch"))
     rng = np.random.default_rng(batch)
-    cfg = tiny_generator.cfg
+    cfg = G.cfg
     z = rng.standard_normal((batch, cfg.z_dim)).astype(np.float32)
-    w_ort = tiny_bundle.mapping.run(["w"], {"z": z})[0]
+    w_ort = bundle.mapping.run(["w"], {"z": z})[0]
     with torch.no_grad():
-        w_torch = tiny_generator.mapping(torch.from_numpy(z)).numpy()
+        w_torch = G.mapping(torch.from_numpy(z)).numpy()
     assert np.abs(w_ort - w_torch).max() < 1e-3
-    w_pair = rng.standard_normal((batch, 2, cfg.w_dim)).astype(np.float32)
-    patch = (np.arange(batch) % cfg.patches_per_interval).astype(np.int64)
-    img_ort = tiny_bundle.synthesis.run(["image"], {"w_pair": w_pair, "patch": patch})[0]
-    img_torch = _torch_patches(tiny_generator, w_pair, patch)
-    assert img_ort.shape == (batch, 3, cfg.height, cfg.patch_width)
+    window = rng.standard_normal((batch, bundle.anchor_window, cfg.w_dim)).astype(np.float32)
+    tile = (np.arange(batch) % bundle.tiles_per_interval).astype(np.int64)
+    img_ort = bundle.synthesize(window, tile)
+    S = G.synthesis
+    S.set_tile_width(bundle.tile_width)
+    try:
+        with torch.no_grad():
+            img_torch = S(torch.from_numpy(window), torch.from_numpy(tile)).numpy()
+    finally:
+        S.set_tile_width(cfg.patch_width)
+    assert img_ort.shape == (batch, 3, cfg.height, bundle.tile_width)
     assert np.abs(img_ort - img_torch).max() < 1e-3
 
 
-def test_patch_depends_only_on_its_two_anchors(tiny_renderer):
-    """Patch k of interval i is unchanged when any anchor other than w[i], w[i+1] changes."""
+@pytest.mark.parametrize("tile_width", [8, 16, 32, 64])
+def test_tiles_equal_one_wide_render(tiny_generator, tile_width):
+    """Format 2: a strip of 4 intervals rendered tile by tile (through `forward`, anchor windows as
+    the app sends them) equals the same strip rendered in one call, at every tile boundary."""
+    G = tiny_generator
+    S, d = G.synthesis, G.cfg.interval_width
+    ws = _ws(G, 4 + S.anchor_window - 1, seed=tile_width)
+    with torch.no_grad():
+        strip = S.render(ws, torch.tensor([S.context * d]), 4 * d)  # (1, 3, H, 4d)
+        S.set_tile_width(tile_width)
+        try:
+            tiles = [S(ws[:, i:i + S.anchor_window], torch.tensor([k]))
+                     for i in range(4) for k in range(d // tile_width)]
+        finally:
+            S.set_tile_width(G.cfg.patch_width)
+    torch.testing.assert_close(torch.cat(tiles, dim=3), strip, rtol=0, atol=1e-4)
+
+
+def test_shifting_anchors_by_one_interval_shifts_the_image_by_d(tiny_generator):
+    G = tiny_generator
+    S, d = G.synthesis, G.cfg.interval_width
+    ws = _ws(G, 8, seed=3)
+    start = torch.tensor([S.context * d])
+    with torch.no_grad():
+        a = S.render(ws, start, 4 * d)
+        b = S.render(ws[:, 1:], start, 3 * d)  # every anchor one slot earlier
+        c = S.render(ws, start + 24, 2 * d)  # and any aligned sub-window is the same pixels
+    torch.testing.assert_close(b, a[..., d:], rtol=0, atol=1e-4)
+    torch.testing.assert_close(c, a[..., 24:24 + 2 * d], rtol=0, atol=1e-4)
+
+
+def test_training_frames_are_the_apps_tiles(tiny_generator):
+    """What D sees is exactly what the app shows: a frame equals the same columns rendered as tiles."""
+    G = tiny_generator
+    S, d, P = G.synthesis, G.cfg.interval_width, G.cfg.patch_width
+    ws = _ws(G, S.train_anchors, seed=7).expand(6, -1, -1)
+    start = S.frame_starts(6, 1.0, generator=torch.Generator().manual_seed(0))
+    assert (start % S.align == 0).all() and len(set(start.tolist())) > 1
+    with torch.no_grad():
+        frames = S.frame(ws, start)  # (6, 3, H, 2P)
+        strip = S.render(ws[:1], torch.tensor([S.context * d]), 2 * d)  # the span l .. r
+    assert frames.shape == (6, 3, G.cfg.height, 2 * P)
+    for f, s in zip(frames, start.tolist()):
+        x = s - S.context * d
+        torch.testing.assert_close(f, strip[0, ..., x:x + 2 * P], rtol=0, atol=1e-4)
+
+
+def test_format1_frame_is_concatenated_patches(tiny_f1_generator):
+    G = tiny_f1_generator
+    S, K, P = G.synthesis, G.cfg.patches_per_interval, G.cfg.patch_width
+    assert S.train_anchors == 3 and S.anchor_window == 2 and S.margin_px == 0
+    ws = _ws(G, 3, seed=1)[0]  # w_l, w_c, w_r
+    for offset in (0, 1, 3, 6):
+        with torch.no_grad():
+            frame = S.frame(ws[None], torch.tensor([offset * P]))[0]
+            parts = []
+            for p in (offset, offset + 1):
+                left, right = (ws[0], ws[1]) if p < K else (ws[1], ws[2])
+                parts.append(S(torch.stack([left, right])[None], torch.tensor([p % K]))[0])
+        torch.testing.assert_close(frame, torch.cat(parts, dim=2), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt", [1, 2])
+def test_patch_depends_only_on_its_anchor_window(request, fmt):
+    """Tile k of interval i changes with anchors i-A/2+1 .. i+A/2 and with no other."""
+    from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
 
+    bundle = request.getfixturevalue("tiny_bundle" if fmt == 2 else "tiny_f1_bundle")
+    renderer = Renderer(bundle, workers=0, cache_bytes=0)
+    A, K, i = bundle.anchor_window, bundle.tiles_per_interval, 2
+    window = range(i - A // 2 + 1, i + A // 2 + 1)
     scene = Scene(seed=5, psi=0.8)
-    K = tiny_renderer.bundle.patches_per_interval
-    i = 2
-    before = tiny_renderer.render(tiny_renderer.keys(scene, i * K, (i + 1) * K), use_cache=False)
-    for j in (-3, 0, 1, 4, 9):  # every anchor but 2 and 3
-        scene.set_anchor_seed(j, 1000 + j)
-    after = tiny_renderer.render(tiny_renderer.keys(scene, i * K, (i + 1) * K), use_cache=False)
+    before = renderer.render(renderer.keys(scene, i * K, (i + 1) * K), use_cache=False)
+    for j in (-3, 0, 5, 9):
+        if j not in window:
+            scene.set_anchor_seed(j, 1000 + j)
+    after = renderer.render(renderer.keys(scene, i * K, (i + 1) * K), use_cache=False)
     for a, b in zip(before, after):
         np.testing.assert_array_equal(a, b)
-    scene.set_anchor_seed(i + 1, 77)  # the right anchor of the interval does change it
-    changed = tiny_renderer.render(tiny_renderer.keys(scene, i * K, (i + 1) * K), use_cache=False)
-    assert any(np.abs(a.astype(int) - b).max() > 0 for a, b in zip(before, changed))
+    for j in (window[0], window[-1]):
+        scene.set_anchor_seed(j, 77 + j)
+        changed = renderer.render(renderer.keys(scene, i * K, (i + 1) * K), use_cache=False)
+        assert any(np.abs(a.astype(int) - b).max() > 0 for a, b in zip(before, changed))
+    renderer.close()
 
 
-@pytest.mark.parametrize("offset", [0, 1, 3, 6])
-def test_training_frame_is_concatenated_inference_patches(tiny_generator, offset):
-    G, K = tiny_generator, tiny_generator.cfg.patches_per_interval
-    torch.manual_seed(offset)
-    ws = G.mapping(torch.randn(3, G.cfg.z_dim)).detach()  # w_l, w_c, w_r
-    with torch.no_grad():
-        frame = G.synthesis.frame(ws[0:1], ws[1:2], ws[2:3], torch.tensor([offset]))[0]
-        parts = []
-        for p in (offset, offset + 1):
-            left, right = (ws[0], ws[1]) if p < K else (ws[1], ws[2])
-            parts.append(G.synthesis(torch.stack([left, right])[None], torch.tensor([p % K]))[0])
-    torch.testing.assert_close(frame, torch.cat(parts, dim=2), rtol=0, atol=1e-6)
+def test_untrained_format2_shows_no_tile_borders(tmp_path, tiny_generator, tiny_f1_bundle):
+    """Seam score at tile borders (1.0 = invisible) of an untrained model, through ORT and the
+    renderer at the narrowest tile (8 px, 8 per interval). Format 2: the mean |column difference| at
+    the borders over that of the same columns in one seamless torch render, <= 1.05 (an untrained
+    net's pixels depend strongly on the position in the interval, so a reference of other columns
+    would measure that, not seams). Format 1's zero-padded patches show borders even by the
+    classic ratio over same-phase inside columns."""
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.engine.panorama import render_strip
+    from alis_studio.engine.renderer import Renderer, to_uint8
+    from alis_studio.engine.scene import Scene, z_from_seed
+    from trainer.export import export_random
+    from trainer.metrics import column_differences
+
+    narrow = load_bundle(export_random("tiny", tmp_path / "t8.alis", tile_width=8), device="cpu")
+    assert narrow.tile_width == 8 and narrow.tiles_per_interval == 8
+    renderer = Renderer(narrow, workers=0, batch_size=16, cache_bytes=0)
+    G, S, d = tiny_generator, tiny_generator.synthesis, narrow.interval_width
+    tiled, whole = [], []
+    for seed in range(4):
+        scene = Scene(seed=seed)
+        tiled.append(column_differences(render_strip(renderer, scene, 0, 8 * d, use_cache=False)))
+        z = np.stack([z_from_seed(scene.anchor(i).seed, G.cfg.z_dim) for i in range(-S.context, 9 + S.context)])
+        with torch.no_grad():
+            ws = G.map(torch.from_numpy(z))[None]
+            img = S.render(ws, torch.tensor([S.context * d]), 8 * d).numpy()
+        whole.append(column_differences(to_uint8(img)[0]))
+    renderer.close()
+    x = np.arange(1, 8 * d)  # the right column of each pair
+    borders = x % 8 == 0
+    score = np.concatenate(tiled)[np.tile(borders, 4)].mean() / np.concatenate(whole)[np.tile(borders, 4)].mean()
+    assert score <= 1.05, score
+    r = Renderer(tiny_f1_bundle, workers=0, batch_size=16, cache_bytes=0)
+    strips = [render_strip(r, Scene(seed=s), 0, 8 * d, use_cache=False) for s in range(4)]
+    r.close()
+    assert seam_scores(strips, tiny_f1_bundle.tile_width, d, align=8)["seam_patch"] > 1.5
 
 
-def test_per_layer_styles_equal_broadcast_pair(tiny_generator):
-    """Style mixing input (B, num_ws, 2, w_dim) with equal layers equals the plain pair."""
-    G = tiny_generator
-    w_pair = torch.randn(2, 2, G.cfg.w_dim)
+def test_per_layer_styles_equal_broadcast_window(tiny_generator):
+    """Style mixing input (B, A, num_ws, w_dim) with equal layers equals the plain window."""
+    S = tiny_generator.synthesis
+    window = torch.randn(2, S.anchor_window, tiny_generator.cfg.w_dim)
     k = torch.tensor([0, 3])
     with torch.no_grad():
-        a = G.synthesis(w_pair, k)
-        b = G.synthesis(w_pair[:, None].repeat(1, G.synthesis.num_ws, 1, 1), k)
+        a = S(window, k)
+        b = S(window[:, :, None].repeat(1, 1, S.num_ws, 1), k)
     torch.testing.assert_close(a, b)
+
+
+def test_invalid_tile_widths_are_refused(tiny_generator, tiny_f1_generator):
+    from trainer.model import TileWidthError
+
+    for bad in (0, 12, 24, 128):  # not a multiple of 8, does not divide 64, wider than an interval
+        with pytest.raises(TileWidthError, match="multiple of 8 that divides the anchor spacing 64"):
+            tiny_generator.synthesis.set_tile_width(bad)
+    with pytest.raises(TileWidthError, match="format-1"):
+        tiny_f1_generator.synthesis.set_tile_width(32)
 
 
 def test_same_seed_gives_identical_pixels_twice(tiny_renderer):
@@ -85,12 +202,14 @@ def test_same_seed_gives_identical_pixels_twice(tiny_renderer):
 def test_configs_build_and_have_square_frames():
     from trainer.model import CONFIGS, Discriminator, Generator
 
-    for name in ("tiny", "small64"):
+    for name in ("tiny", "small64", "small"):
         cfg = CONFIGS[name]
+        assert cfg.format == 2
         G, D = Generator(cfg), Discriminator(cfg)
+        S = G.synthesis
         with torch.no_grad():
-            w = G.map(torch.randn(2, cfg.z_dim))
-            frame = G.synthesis.frame(w, w, w, torch.tensor([0, 2 * cfg.patches_per_interval - 2]))
+            w = G.map(torch.randn(2 * S.train_anchors, cfg.z_dim)).reshape(2, S.train_anchors, -1)
+            frame = S.frame(w, S.frame_starts(2, 1.0))
             assert frame.shape == (2, 3, cfg.height, 2 * cfg.patch_width)
             assert D(frame).shape == (2,)
     for cfg in CONFIGS.values():

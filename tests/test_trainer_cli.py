@@ -40,8 +40,8 @@ def test_resolution_rescales_a_config(name, res):
     assert cfg.height == res and cfg.patch_width * 2 == res and cfg.name == f"{name}-{res}"
     G, D = Generator(cfg), Discriminator(cfg)
     with torch.no_grad():
-        w = torch.randn(2, 3, cfg.w_dim)
-        frame = G.synthesis.frame(w[:, 0], w[:, 1], w[:, 2], torch.tensor([0, 2 * cfg.patches_per_interval - 2]))
+        S = G.synthesis
+        frame = S.frame(torch.randn(2, S.train_anchors, cfg.w_dim), S.frame_starts(2, 1.0))
         assert frame.shape == (2, 3, res, res) and D(frame).shape == (2,)
     with pytest.raises(UserError, match="power of two"):
         resolve_config("tiny", 48)

@@ -16,23 +16,28 @@ def nets():
 
 
 def test_shift_ramp(nets):
+    """Frames start centred on the middle anchor and spread over the whole span as the ramp runs."""
+    G = nets[0]
+    S, d, P = G.synthesis, G.cfg.interval_width, G.cfg.patch_width
     loss = ALISLoss(*nets, LossOptions(shift_ramp_kimg=1.0))
-    K = nets[0].cfg.patches_per_interval
-    assert set(loss.sample_offsets(64, 0, "cpu").tolist()) == {K - 1}  # centred on the middle anchor
-    half = loss.sample_offsets(400, 500, "cpu")
-    assert half.min() >= K - 1 - 2 and half.max() <= K - 1 + 2
-    full = loss.sample_offsets(400, 10_000, "cpu")
-    assert full.min() == 0 and full.max() == 2 * K - 2  # the whole span of two intervals
+    centred = S.context * d + d - P  # relative to the first of train_anchors
+    starts = lambda nimg: S.frame_starts(400, loss.shift(nimg), "cpu")
+    assert set(starts(0).tolist()) == {centred}
+    half = starts(500)
+    assert half.min() >= centred - (d - P) // 2 and half.max() <= centred + (d - P) // 2
+    full = starts(10_000)
+    assert full.min() == S.context * d and full.max() == S.context * d + 2 * d - 2 * P  # the whole span
+    assert (full % S.align == 0).all()
 
 
 def test_style_mixing_shapes(nets):
     G = nets[0]
-    L = G.synthesis.num_ws
+    L, N = G.synthesis.num_ws, G.synthesis.train_anchors
     ws = ALISLoss(G, nets[1], LossOptions(mixing_prob=1.0)).sample_ws(5, "cpu", update_w_avg=False)
-    assert len(ws) == 3 and all(w.shape == (5, L, G.cfg.w_dim) for w in ws)
-    assert all(not torch.equal(w[:, 0], w[:, -1]) for w in ws)  # mixed: the last layer differs
+    assert ws.shape == (5, N, L, G.cfg.w_dim)
+    assert not torch.equal(ws[:, :, 0], ws[:, :, -1])  # mixed: the last layer differs
     plain = ALISLoss(G, nets[1], LossOptions(mixing_prob=0.0)).sample_ws(5, "cpu", update_w_avg=False)
-    assert all(torch.equal(w[:, 0], w[:, -1]) for w in plain)
+    assert torch.equal(plain[:, :, 0], plain[:, :, -1])
 
 
 def test_phases_give_gradients_to_the_right_nets(nets):

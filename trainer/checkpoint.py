@@ -113,7 +113,7 @@ def generator_from_checkpoint(state: dict, ema: bool = True) -> Generator:
     return G.eval()
 
 
-def export_checkpoint(ckpt_path: str | os.PathLike, out_path: str | os.PathLike) -> Path:
+def export_checkpoint(ckpt_path: str | os.PathLike, out_path: str | os.PathLike, tile_width: int | None = None) -> Path:
     """Export a checkpoint's EMA generator as an `.alis` bundle (`alis-studio export-onnx`)."""
     from trainer.export import export_bundle
 
@@ -121,4 +121,4 @@ def export_checkpoint(ckpt_path: str | os.PathLike, out_path: str | os.PathLike)
     G = generator_from_checkpoint(state)
     training = dict(state.get("training") or {})
     training.setdefault("kimg", round(state["nimg"] / 1000, 3))
-    return export_bundle(G, out_path, training)
+    return export_bundle(G, out_path, training, tile_width)

@@ -31,6 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("--config", help="model config for --random-init (tiny, small, small64, paper256, paper1024)")
     p.add_argument("--random-init", action="store_true", help="random weights (tests, benchmarks)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
+    p.add_argument("--tile-width", type=int, help="format 2: columns per synthesis call, a multiple of "
+                   "height/4 that divides the anchor spacing (default: the whole spacing)")
     p.set_defaults(run=run_export_onnx)
     p = sub.add_parser("slim-checkpoint", help="a small checkpoint to continue training from (fp16, no optimiser)")
     p.add_argument("checkpoint", help="a training checkpoint (.pt)")
@@ -49,6 +51,7 @@ def run_slim_checkpoint(args: argparse.Namespace) -> int:
 
 def run_export_onnx(args: argparse.Namespace) -> int:
     require_torch()
+    from trainer.model import TileWidthError
     if args.random_init:
         if args.checkpoint:
             raise UserError("give either a checkpoint or --random-init, not both")
@@ -59,13 +62,19 @@ def run_export_onnx(args: argparse.Namespace) -> int:
             cfg = get_config(args.config or "tiny")
         except ValueError as e:
             raise UserError(str(e)) from None
-        path = export_random(cfg, args.out, seed=args.seed)
+        try:
+            path = export_random(cfg, args.out, seed=args.seed, tile_width=args.tile_width)
+        except TileWidthError as e:
+            raise UserError(f"--tile-width: {e}") from None
     else:
         if not args.checkpoint:
             raise UserError("give a checkpoint to export, or --random-init --config NAME")
         from trainer.checkpoint import export_checkpoint
 
-        path = export_checkpoint(args.checkpoint, args.out)
+        try:
+            path = export_checkpoint(args.checkpoint, args.out, tile_width=args.tile_width)
+        except TileWidthError as e:
+            raise UserError(f"--tile-width: {e}") from None
     print(f"wrote {path}")
     return 0
 
@@ -275,7 +284,7 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UserError(f"{args.inception}: no such Inception model file")
     b = load_bundle(args.model, device="cpu")
     cache = Path(args.cache_dir or Path(tempfile.gettempdir()) / "alis-studio-eval-cache")
-    reals = prepare(args.dataset, b.height, 2 * b.patch_width, cache).images
+    reals = prepare(args.dataset, b.height, b.frame_width, cache).images
     del b
     bar = None if args.quiet or args.json else ProgressBar("eval", "img")
     res = evaluate_bundle(args.model, reals, args.images, device=args.device, inception=args.inception,

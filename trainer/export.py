@@ -16,7 +16,7 @@ from torch import nn
 from alis_studio.atomic import atomic_write
 from trainer.model import Generator, ModelConfig, SAModulatedConv
 
-FORMAT, VERSION = "alis-studio-model", 1
+FORMAT = "alis-studio-model"
 OPSET = 17
 
 
@@ -34,21 +34,25 @@ class _SynthesisGraph(nn.Module):
         super().__init__()
         self.synthesis = G.synthesis
 
-    def forward(self, w_pair, patch):  # (B, 2, w_dim), (B,) -> (B, 3, H, P)
-        return self.synthesis(w_pair, patch)
+    def forward(self, w_window, tile):  # (B, A, w_dim), (B,) -> (B, 3, H, T)
+        return self.synthesis(w_window, tile)
 
 
-def model_metadata(cfg: ModelConfig, w_avg: torch.Tensor, training: dict | None = None) -> dict:
+def model_metadata(G: Generator, training: dict | None = None) -> dict:
+    """model.json (DESIGN 3.1): the format version follows the config (1: patches, 2: tiles)."""
     from alis_studio import __version__
 
+    cfg, S, w_avg = G.cfg, G.synthesis, G.w_avg
+    tiles = {"tile_width": S.tile_width, "anchor_window": S.anchor_window} if cfg.format == 2 else {}
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": cfg.format,
         "z_dim": cfg.z_dim,
         "w_dim": cfg.w_dim,
         "height": cfg.height,
         "patch_width": cfg.patch_width,
         "patches_per_interval": cfg.patches_per_interval,
+        **tiles,
         "w_avg": [float(v) for v in w_avg.detach().cpu().float()],
         "arch": cfg.to_dict(),
         "training": training or {"dataset": None, "kimg": 0, "metrics": {}},
@@ -73,21 +77,34 @@ def _to_onnx(module: nn.Module, args: tuple, input_names, output_names, meta_tex
     return model.SerializeToString()
 
 
-def export_bundle(G: Generator, out_path: str | os.PathLike, training: dict | None = None) -> Path:
-    """Write `G` (usually the EMA generator) as a `.alis` bundle, atomically. Returns the path."""
+def default_tile_width(cfg: ModelConfig) -> int:
+    """Format 2's default tile: a whole anchor interval (fewest margin columns per output column;
+    benchmarks/bench_synthesis.py measures the alternatives). Format 1: the patch."""
+    return cfg.interval_width if cfg.format == 2 else cfg.patch_width
+
+
+def export_bundle(G: Generator, out_path: str | os.PathLike, training: dict | None = None,
+                  tile_width: int | None = None) -> Path:
+    """Write `G` (usually the EMA generator) as a `.alis` bundle, atomically. Returns the path.
+
+    tile_width: format 2's T (a multiple of height/4 dividing the anchor spacing; default
+    `default_tile_width`). Raises ValueError for an invalid one."""
     cfg, out_path = G.cfg, Path(out_path)
-    meta = model_metadata(cfg, G.w_avg, training)
-    meta_text = json.dumps(meta)
     G = copy.deepcopy(G).eval().cpu().float()
+    G.synthesis.set_tile_width(tile_width or default_tile_width(cfg))
+    meta = model_metadata(G, training)
+    meta_text = json.dumps(meta)
     for m in G.modules():
         if isinstance(m, SAModulatedConv):
             m.freeze()
     with torch.no_grad():
         z = torch.randn(2, cfg.z_dim)
         mapping = _to_onnx(_MappingGraph(G), (z,), ["z"], ["w"], meta_text)
-        w_pair = torch.randn(2, 2, cfg.w_dim)
-        patch = torch.tensor([0, cfg.patches_per_interval - 1], dtype=torch.int64)
-        synthesis = _to_onnx(_SynthesisGraph(G), (w_pair, patch), ["w_pair", "patch"], ["image"], meta_text)
+        S = G.synthesis
+        window = torch.randn(2, S.anchor_window, cfg.w_dim)
+        tile = torch.tensor([0, S.tiles_per_interval - 1], dtype=torch.int64)
+        names = ["w_window", "tile"] if cfg.format == 2 else ["w_pair", "patch"]
+        synthesis = _to_onnx(_SynthesisGraph(G), (window, tile), names, ["image"], meta_text)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out_path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
         zf.writestr("model.json", json.dumps(meta, indent=1))
@@ -108,7 +125,8 @@ def random_generator(config: str | ModelConfig, seed: int = 0) -> Generator:
     return G.eval()
 
 
-def export_random(config: str | ModelConfig, out_path, seed: int = 0) -> Path:
+def export_random(config: str | ModelConfig, out_path, seed: int = 0, tile_width: int | None = None) -> Path:
     """A random-weight bundle of `random_generator(config, seed)`."""
     G = random_generator(config, seed)
-    return export_bundle(G, out_path, {"dataset": None, "kimg": 0, "metrics": {}, "random_init": True, "seed": seed})
+    return export_bundle(G, out_path, {"dataset": None, "kimg": 0, "metrics": {}, "random_init": True, "seed": seed},
+                         tile_width)

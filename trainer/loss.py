@@ -1,8 +1,8 @@
 """The ALIS loss (DESIGN.md section 1): one training step split into explicit G and D phases.
 
-A step samples three anchors (w_l, w_c, w_r at -d, 0, +d) per frame, with optional style mixing,
-renders a frame of 2 patches at a random offset whose range ramps from 0 to the whole span
-over `shift_ramp_kimg`, and trains with the non-saturating logistic loss plus a lazy R1 penalty on
+A step samples three anchors (w_l, w_c, w_r at -d, 0, +d) per frame, plus the neighbours the
+format-2 margins reach into, with optional style mixing, renders a frame of 2 patches at a random
+offset whose range ramps from 0 to the whole span over `shift_ramp_kimg`, and trains with the non-saturating logistic loss plus a lazy R1 penalty on
 reals. The same fake frames serve the D phase (detached) and then the G phase, so a step costs
 one generator forward.
 """
@@ -83,36 +83,29 @@ class ALISLoss:
         self.G, self.D, self.opts, self.autocast = G, D, opts, autocast
         self.cfg = G.cfg
 
-    def max_shift(self, nimg: int) -> int:
-        """How many patches the frame may move away from the centred position at this point."""
-        K = self.cfg.patches_per_interval
-        ramp = 1.0 if self.opts.shift_ramp_kimg <= 0 else min(1.0, nimg / (self.opts.shift_ramp_kimg * 1000))
-        return int(round(ramp * (K - 1)))
+    def shift(self, nimg: int) -> float:
+        """How far (0..1 of the span) the frame may move away from the centred position by now."""
+        return 1.0 if self.opts.shift_ramp_kimg <= 0 else min(1.0, nimg / (self.opts.shift_ramp_kimg * 1000))
 
-    def sample_offsets(self, batch: int, nimg: int, device) -> torch.Tensor:
-        """(B,) int64 in [K-1-s, K-1+s] ⊆ [0, 2K-2]: the frame's first patch inside the span."""
-        K, s = self.cfg.patches_per_interval, self.max_shift(nimg)
-        return torch.randint(-s, s + 1, (batch,), device=device) + (K - 1)
-
-    def sample_ws(self, batch: int, device, update_w_avg: bool = True) -> list[torch.Tensor]:
-        """Three anchors per frame, each (B, num_ws, w_dim), style-mixed with `mixing_prob`."""
-        cfg, L = self.cfg, self.G.synthesis.num_ws
-        z = torch.randn(3 * batch, cfg.z_dim, device=device)
-        w = self.G.map(z, update_w_avg=update_w_avg)[:, None].repeat(1, L, 1)  # (3B, L, w_dim)
+    def sample_ws(self, batch: int, device, update_w_avg: bool = True) -> torch.Tensor:
+        """The anchors of each frame, (B, N, num_ws, w_dim), style-mixed with `mixing_prob`."""
+        cfg, L, N = self.cfg, self.G.synthesis.num_ws, self.G.synthesis.train_anchors
+        z = torch.randn(N * batch, cfg.z_dim, device=device)
+        w = self.G.map(z, update_w_avg=update_w_avg)[:, None].repeat(1, L, 1)  # (NB, L, w_dim)
         if self.opts.mixing_prob > 0:
-            w2 = self.G.map(torch.randn_like(z))[:, None]  # (3B, 1, w_dim)
+            w2 = self.G.map(torch.randn_like(z))[:, None]  # (NB, 1, w_dim)
             cut = torch.randint(1, L, (batch,), device=device)
-            cut = torch.where(torch.rand(batch, device=device) < self.opts.mixing_prob, cut, L).repeat(3)
-            mix = torch.arange(L, device=device)[None, :] >= cut[:, None]  # (3B, L)
+            cut = torch.where(torch.rand(batch, device=device) < self.opts.mixing_prob, cut, L).repeat(N)
+            mix = torch.arange(L, device=device)[None, :] >= cut[:, None]  # (NB, L)
             w = torch.where(mix[:, :, None], w2, w)
-        return list(w.reshape(3, batch, L, cfg.w_dim).unbind(0))
+        return w.reshape(N, batch, L, cfg.w_dim).transpose(0, 1)  # (B, N, L, w_dim)
 
     def generate(self, batch: int, nimg: int, device) -> torch.Tensor:
         """Fake frames (B, 3, H, 2P) at random offsets, with grad through G."""
-        ws_l, ws_c, ws_r = self.sample_ws(batch, device)
-        offset = self.sample_offsets(batch, nimg, device)
+        ws = self.sample_ws(batch, device)
+        start = self.G.synthesis.frame_starts(batch, self.shift(nimg), device)
         with self.autocast():
-            return self.G.synthesis.frame(ws_l, ws_c, ws_r, offset)
+            return self.G.synthesis.frame(ws, start)
 
     def run_D(self, img: torch.Tensor) -> torch.Tensor:
         if self.opts.augment:

@@ -126,14 +126,21 @@ def column_differences(strip: np.ndarray) -> np.ndarray:
     return np.abs(s[:, 1:] - s[:, :-1]).mean(axis=(0, 2))
 
 
-def seam_scores(strips: list[np.ndarray], patch_width: int, interval_width: int, x0: int = 0) -> dict:
-    """Column differences across patch borders and across anchors, each over the same inside
-    patches (1.0 = invisible seams). Strips start at panorama column x0 (a multiple of P)."""
+def seam_scores(strips: list[np.ndarray], patch_width: int, interval_width: int, x0: int = 0, align: int = 1) -> dict:
+    """Column differences across tile (patch) borders and across anchors, each over the same
+    reference (1.0 = invisible seams). Strips start at panorama column x0 (a multiple of the tile
+    width `patch_width`).
+
+    The reference is the columns inside tiles at the same phase modulo `align` (the generator's
+    coarsest column, height / 4 px) as the borders: upsampling gives even a seamless image a
+    pattern of that period, which a reference over all columns would count as a seam."""
     diffs = np.concatenate([column_differences(s) for s in strips])
     x = np.concatenate([np.arange(s.shape[1] - 1) + x0 + 1 for s in strips])  # the right column of each pair
     anchor = x % interval_width == 0
     border = (x % patch_width == 0) & ~anchor
-    inside = x % patch_width != 0
+    inside = (x % patch_width != 0) & (x % align == 0)
+    if not inside.any():  # tiles of one coarse column: no reference at the same phase
+        inside = x % patch_width != 0
     ref = diffs[inside].mean()
     out = {"seam_patch": float(diffs[border].mean() / ref) if border.any() else float("nan")}
     out["seam_anchor"] = float(diffs[anchor].mean() / ref) if anchor.any() else float("nan")
@@ -220,7 +227,8 @@ def bundle_samples(renderer, n: int, *, frames_per_panorama: int = 16, far_inter
     from alis_studio.engine.scene import Scene
 
     b = renderer.bundle
-    P, K, fw = b.patch_width, b.patches_per_interval, 2 * b.patch_width
+    fw = b.frame_width
+    P, K = fw // 2, b.interval_width // (fw // 2)  # frames move on the grid of half a frame
     rng = np.random.Generator(np.random.PCG64(seed))
     n_pano = -(-n // frames_per_panorama)
     total, done = n + n_pano, 0
@@ -231,7 +239,7 @@ def bundle_samples(renderer, n: int, *, frames_per_panorama: int = 16, far_inter
         done += 1
         if progress:
             progress(done, total)
-    x0 = far_interval * K * P
+    x0 = far_interval * b.interval_width
     strips = []
     for s in rng.integers(0, 2 ** 32, n_pano):
         strips.append(render_strip(renderer, Scene(seed=int(s), psi=psi), x0, frames_per_panorama * fw,
@@ -256,7 +264,7 @@ def evaluate_bundle(model_path, reals: np.ndarray, n: int = 1000, *, device: str
         frames, pano, strips, x0 = bundle_samples(renderer, n, seed=seed + 1, progress=progress)
     finally:
         renderer.close()
-    out = compare(sample_reals(reals, n, seed), frames, pano, strips, bundle.patch_width,
+    out = compare(sample_reals(reals, n, seed), frames, pano, strips, bundle.tile_width,
                   bundle.interval_width, x0, inception, seed)
     return {"model": str(model_path), "provider": bundle.provider, **out}
 
@@ -268,21 +276,22 @@ def generator_metrics(G, reals: np.ndarray, n: int, device="cpu", seed: int = 0,
 
     from trainer.sample import render_panorama
 
-    cfg, K = G.cfg, G.cfg.patches_per_interval
+    cfg, S = G.cfg, G.synthesis
     gen = torch.Generator().manual_seed(seed + 1)
     frames = []
     with torch.no_grad():
         for i in range(0, n, 32):
             b = min(32, n - i)
-            w = G.map(torch.randn(3 * b, cfg.z_dim, generator=gen).to(device)).reshape(3, b, -1)
-            offset = torch.randint(0, 2 * K - 1, (b,), generator=gen).to(device)
-            img = G.synthesis.frame(w[0], w[1], w[2], offset)  # (b, 3, H, 2P)
+            w = G.map(torch.randn(S.train_anchors * b, cfg.z_dim, generator=gen).to(device))
+            start = S.frame_starts(b, 1.0, device, generator=gen)
+            img = S.frame(w.reshape(b, S.train_anchors, -1), start)  # (b, 3, H, 2P)
             frames.append(img.permute(0, 2, 3, 1).float().clamp(-1, 1).add(1).mul(127.5).round()
                           .to(torch.uint8).cpu().numpy())
     rng = np.random.Generator(np.random.PCG64(seed + 2))
-    n_int = -(-2 * frames_per_panorama // K)  # intervals that hold the frames
-    strips = [render_panorama(G, [int(s) for s in rng.integers(0, 2 ** 32, n_int + 1)], device=device)
+    n_int = -(-2 * frames_per_panorama * cfg.patch_width // cfg.interval_width)  # intervals that hold the frames
+    n_seeds = n_int + S.anchor_window - 1
+    strips = [render_panorama(G, [int(s) for s in rng.integers(0, 2 ** 32, n_seeds)], device=device)
               for _ in range(-(-n // frames_per_panorama))]
     pano = np.concatenate([cut_frames(s, 2 * cfg.patch_width) for s in strips])[:n]
-    return compare(sample_reals(reals, n, seed), np.concatenate(frames), pano, strips, cfg.patch_width,
+    return compare(sample_reals(reals, n, seed), np.concatenate(frames), pano, strips, S.tile_width,
                    cfg.interval_width, 0, None, seed)

@@ -1,7 +1,7 @@
 """The ALIS networks in pure PyTorch: mapping, patch-wise synthesis with SA-AdaIN, discriminator.
 
-Architecture only: no I/O, no loop (see DESIGN.md section 1). One synthesis function serves
-training and inference: a training frame is the concatenation of independently rendered patches.
+Architecture only: no I/O, no loop (see DESIGN.md section 1). One synthesis function
+(`SynthesisNetwork.render`) serves training frames, the exported tiles and panoramas.
 """
 from __future__ import annotations
 
@@ -27,11 +27,14 @@ class ModelConfig:
     mapping_layers: int = 2
     fourier_freqs: int = 4  # coordinate features per axis: sin and cos of 1, 2, 4, ... cycles
     d_channels: dict | None = None  # discriminator channels per resolution (defaults to G's)
+    format: int = 1  # 1: patches alone, zero-padded (checkpoints before format 2); 2: seamless tiles
 
     def __post_init__(self):
         h = self.height
         if h < 8 or h & (h - 1):
             raise ValueError(f"height must be a power of two >= 8, got {h}")
+        if self.format not in (1, 2):
+            raise ValueError(f"format must be 1 or 2, got {self.format}")
         if self.patch_width * 4 % h:
             raise ValueError("patch_width must be a multiple of height / 4")
         object.__setattr__(self, "channels", {int(k): int(v) for k, v in self.channels.items()})
@@ -69,14 +72,14 @@ def _ch(base: int, top: int, height: int) -> dict:
 
 CONFIGS = {
     # tests: seconds on CPU
-    "tiny": ModelConfig("tiny", 32, 32, 32, 16, 4, {4: 32, 8: 32, 16: 24, 32: 16}, fourier_freqs=3),
+    "tiny": ModelConfig("tiny", 32, 32, 32, 16, 4, {4: 32, 8: 32, 16: 24, 32: 16}, fourier_freqs=3, format=2),
     # the bundled default: fluid on a 2-core CPU
-    "small": ModelConfig("small", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 128, 64: 64, 128: 32}),
+    "small": ModelConfig("small", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 128, 64: 64, 128: 32}, format=2),
     # a lighter CPU-trainable model (64 px tall)
-    "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}),
+    "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}, format=2),
     # the paper's channel counts (LHQ 256 and 1024)
-    "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256)),
-    "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024)),
+    "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256), format=2),
+    "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024), format=2),
 }
 
 
@@ -119,45 +122,51 @@ class MappingNetwork(nn.Module):
         return x
 
 
-def column_positions(patch: torch.Tensor, width: int, cfg: ModelConfig) -> torch.Tensor:
-    """Relative position t in [0, 1) of each column centre of a patch inside its interval.
+def anchor_weights(u: torch.Tensor, n_anchors: int) -> torch.Tensor:
+    """Linear interpolation weights of anchors 0..n-1 (anchor j at u = j) for column positions u.
 
-    patch: (B,) int64 in [0, K). Returns (B, width). Built from tensors so ONNX keeps it dynamic.
+    u: (B, W) in anchor units -> (B, W, n): the hat function max(0, 1 - |u - j|), so a column at
+    relative position t of interval j gets (1 - t) of anchor j and t of anchor j + 1 (SA-AdaIN).
     """
-    cols = torch.arange(width, device=patch.device, dtype=torch.float32) + 0.5  # (W,)
-    return (patch.to(torch.float32)[:, None] * width + cols[None]) / (width * cfg.patches_per_interval)
+    j = torch.arange(n_anchors, device=u.device, dtype=torch.float32)  # (n,)
+    return torch.relu(1 - (u[:, :, None] - j[None, None, :]).abs())
 
 
-def coordinate_features(t: torch.Tensor, height: int, n_freqs: int) -> torch.Tensor:
+def coordinate_features(u: torch.Tensor, height: int, n_freqs: int) -> torch.Tensor:
     """Fixed log-Fourier features: x periods divide the interval (integer cycles), y spans the height.
 
-    t: (B, W) -> (B, 4 * n_freqs, height, W).
+    u: (B, W) column positions in anchor units -> (B, 4 * n_freqs, height, W). Integer cycles per
+    interval make the features depend only on the position inside the interval.
     """
-    freqs = 2.0 ** torch.arange(n_freqs, device=t.device, dtype=torch.float32) * (2 * math.pi)  # (F,)
-    ax = t[:, None, :] * freqs[None, :, None]  # (B, F, W)
+    freqs = 2.0 ** torch.arange(n_freqs, device=u.device, dtype=torch.float32) * (2 * math.pi)  # (F,)
+    ax = u[:, None, :] * freqs[None, :, None]  # (B, F, W)
     fx = torch.cat([torch.sin(ax), torch.cos(ax)], dim=1)[:, :, None, :]  # (B, 2F, 1, W)
-    ty = (torch.arange(height, device=t.device, dtype=torch.float32) + 0.5) / height  # (H,)
+    ty = (torch.arange(height, device=u.device, dtype=torch.float32) + 0.5) / height  # (H,)
     ay = ty[None, :] * freqs[:, None] * 0.5  # (F, H): lowest y frequency is half a cycle
     fy = torch.cat([torch.sin(ay), torch.cos(ay)], dim=0)[None, :, :, None]  # (1, 2F, H, 1)
     fx = fx.expand(-1, -1, height, -1)  # (B, 2F, H, W)
-    fy = fy.expand(t.shape[0], -1, -1, t.shape[1])  # (B, 2F, H, W)
+    fy = fy.expand(u.shape[0], -1, -1, u.shape[1])  # (B, 2F, H, W)
     return torch.cat([fx, fy], dim=1)
 
 
 class SAModulatedConv(nn.Module):
     """Convolution modulated by spatially-aligned styles (SA-AdaIN), demodulated per column.
 
-    The style of each column interpolates the affine maps of the interval's two anchors; since it
-    varies only along x, modulation and demodulation are (B, C, 1, W) tensors broadcast along y.
+    Each column's style interpolates the affine maps of its two nearest anchors; since it varies
+    only along x, modulation and demodulation are (B, C, 1, W) tensors broadcast along y.
+    `valid_x`: no padding along x (format 2), so the output is kernel - 1 columns narrower.
     """
 
-    def __init__(self, in_ch: int, out_ch: int, w_dim: int, kernel: int = 3, demodulate: bool = True, act: bool = True):
+    def __init__(self, in_ch: int, out_ch: int, w_dim: int, kernel: int = 3, demodulate: bool = True,
+                 act: bool = True, valid_x: bool = False):
         super().__init__()
         self.affine = EqualLinear(w_dim, in_ch, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, kernel, kernel))
         self.bias = nn.Parameter(torch.zeros(out_ch))
         self.scale = 1 / math.sqrt(in_ch * kernel * kernel)
-        self.padding, self.demodulate, self.act = kernel // 2, demodulate, act
+        self.trim = kernel // 2 if valid_x else 0  # columns lost on each side
+        self.padding = (kernel // 2, 0 if valid_x else kernel // 2)
+        self.demodulate, self.act = demodulate, act
         self.frozen: tuple | None = None
 
     def freeze(self):
@@ -169,64 +178,89 @@ class SAModulatedConv(nn.Module):
         weight = self.weight * self.scale  # (C_out, C_in, k, k)
         return weight, weight.square().sum(dim=(2, 3))[:, :, None, None]  # (C_out, C_in, 1, 1)
 
-    def styles(self, w_pair, t):
-        """w_pair: (B, 2, w_dim), t: (B, W) -> per-column styles (B, C_in, 1, W)."""
-        s = self.affine(w_pair)  # (B, 2, C_in)
-        s = s[:, 0, :, None] * (1 - t[:, None, :]) + s[:, 1, :, None] * t[:, None, :]  # (B, C_in, W)
-        return s[:, :, None, :]
+    def styles(self, w, hat):
+        """w: (B, N, w_dim) anchors, hat: (B, W, N) their weights per column -> (B, C_in, 1, W)."""
+        s = self.affine(w)  # (B, N, C_in)
+        return torch.bmm(hat, s).transpose(1, 2)[:, :, None, :]  # (B, C_in, 1, W)
 
-    def forward(self, x, w_pair, t):  # x: (B, C_in, h, W)
+    def forward(self, x, w, hat):  # x: (B, C_in, h, W) -> (B, C_out, h, W - 2 trim)
         weight, wsq = self.frozen or self._weights()
-        s = self.styles(w_pair, t)  # (B, C_in, 1, W)
-        x = F.conv2d(x * s, weight, padding=self.padding)  # (B, C_out, h, W); zero padding inside the patch
+        s = self.styles(w, hat)  # (B, C_in, 1, W)
+        x = F.conv2d(x * s, weight, padding=self.padding)
         if self.demodulate:
-            d = torch.rsqrt(F.conv2d(s.square(), wsq) + 1e-8)  # (B, C_out, 1, W)
-            x = x * d
+            sc = s[..., self.trim:s.shape[-1] - self.trim] if self.trim else s  # the kernel's centre column
+            x = x * torch.rsqrt(F.conv2d(sc.square(), wsq) + 1e-8)  # (B, C_out, 1, W')
         x = x + self.bias[None, :, None, None]
         return F.leaky_relu(x, 0.2) * math.sqrt(2) if self.act else x
 
 
+class TileWidthError(ValueError):
+    """A tile width the model cannot render."""
+
+
+def _trim(t: torch.Tensor, n: int, dim: int = -1) -> torch.Tensor:
+    """Drop n columns from each end of `dim`."""
+    return t.narrow(dim, n, t.shape[dim] - 2 * n) if n else t
+
+
 class SynthesisBlock(nn.Module):
-    """One resolution: (upsample), coordinates, two modulated 3x3 convs, toRGB (skip)."""
+    """One resolution: (upsample and crop), coordinates, two modulated 3x3 convs, toRGB (skip).
+
+    Format 2 works on the tile plus `margin` columns each side of its output (at this block's
+    resolution), and eats `convs` more on each side of its input.
+    """
 
     def __init__(self, cfg: ModelConfig, in_ch: int, out_ch: int, res: int, first: bool):
         super().__init__()
-        n_coord = 4 * cfg.fourier_freqs
+        n_coord, valid = 4 * cfg.fourier_freqs, cfg.format == 2
         self.res, self.first, self.n_freqs = res, first, cfg.fourier_freqs
-        self.width = cfg.patch_width * res // cfg.height
+        self.scale = cfg.height // res  # output pixels per column of this block
+        self.margin = 0  # output columns beyond the tile on each side (set by the network)
         if first:
             self.const = nn.Parameter(torch.randn(out_ch, res, 1))  # learned column constant
             self.conv0 = None
-            self.conv1 = SAModulatedConv(out_ch + n_coord, out_ch, cfg.w_dim)
+            self.conv1 = SAModulatedConv(out_ch + n_coord, out_ch, cfg.w_dim, valid_x=valid)
         else:
-            self.conv0 = SAModulatedConv(in_ch + n_coord, out_ch, cfg.w_dim)
-            self.conv1 = SAModulatedConv(out_ch, out_ch, cfg.w_dim)
+            self.conv0 = SAModulatedConv(in_ch + n_coord, out_ch, cfg.w_dim, valid_x=valid)
+            self.conv1 = SAModulatedConv(out_ch, out_ch, cfg.w_dim, valid_x=valid)
         self.torgb = SAModulatedConv(out_ch, 3, cfg.w_dim, kernel=1, demodulate=False, act=False)
+        self.convs = (1 if first else 2) if valid else 0  # input columns eaten on each side
 
     @property
     def num_ws(self) -> int:
         return 2 if self.first else 3
 
-    def forward(self, x, rgb, ws, patch, cfg):
-        """ws: (B, num_ws, 2, w_dim) styles for this block's layers."""
-        t = column_positions(patch, self.width, cfg)  # (B, W)
-        coords = coordinate_features(t, self.res, self.n_freqs)
+    def forward(self, x, rgb, ws, u):
+        """ws: (B, N, num_ws, w_dim); u: (B, W_in) anchor-unit positions of the input columns;
+        x, rgb: the previous block's outputs (wider than needed: cropped after upsampling)."""
+        W = u.shape[1]
+        hat = anchor_weights(u, ws.shape[1])  # (B, W_in, N)
+        coords = coordinate_features(u, self.res, self.n_freqs)  # (B, 4F, h, W_in)
+        t = 1 if self.convs else 0
         if self.first:
-            x = self.const[None].expand(patch.shape[0], -1, -1, self.width)  # (B, C, h, W)
-            x = self.conv1(torch.cat([x, coords], dim=1), ws[:, 0], t)
+            x = self.const[None].expand(u.shape[0], -1, -1, W)  # (B, C, h, W_in)
+            x = self.conv1(torch.cat([x, coords], dim=1), ws[:, :, 0], hat)
         else:
-            x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
-            x = self.conv0(torch.cat([x, coords], dim=1), ws[:, 0], t)
-            x = self.conv1(x, ws[:, 1], t)
-        y = self.torgb(x, ws[:, -1], t)  # (B, 3, h, W)
-        rgb = y if rgb is None else F.interpolate(rgb, scale_factor=2.0, mode="bilinear", align_corners=False) + y
-        return x, rgb
+            x = _trim(F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False), (x.shape[-1] * 2 - W) // 2)
+            x = self.conv0(torch.cat([x, coords], dim=1), ws[:, :, 0], hat)
+            x = self.conv1(x, ws[:, :, 1], _trim(hat, t, 1))
+        y = self.torgb(x, ws[:, :, -1], _trim(hat, self.convs, 1))  # (B, 3, h, W_out)
+        if rgb is not None:
+            up = F.interpolate(rgb, scale_factor=2.0, mode="bilinear", align_corners=False)
+            y = y + _trim(up, (up.shape[-1] - y.shape[-1]) // 2)
+        return x, y
 
 
 class SynthesisNetwork(nn.Module):
-    """Renders patch k of an interval from the interval's two anchors: (w[i], w[i+1], k) -> image."""
+    """Renders any strip of the panorama of a row of anchors: (anchors, first column, width) -> image.
 
-    def __init__(self, cfg: ModelConfig):
+    Format 2 (DESIGN 1): no padding along x, so a column depends only on the per-column inputs
+    within `margin_px` of it; any tiling is exact. Format 1: each patch of one interval alone,
+    zero-padded. `forward` is the exported graph (a tile of the middle interval of an anchor
+    window); `render` serves it, training frames and panoramas alike.
+    """
+
+    def __init__(self, cfg: ModelConfig, tile_width: int | None = None):
         super().__init__()
         self.cfg = cfg
         res = cfg.resolutions
@@ -235,36 +269,91 @@ class SynthesisNetwork(nn.Module):
             for i, r in enumerate(res)
         )
         self.num_ws = sum(b.num_ws for b in self.blocks)
+        margin = 0  # output margin of the last block; each earlier block must cover what the next eats
+        for block in reversed(self.blocks):
+            block.margin = margin
+            margin = -(-(margin + block.convs + 1) // 2) if cfg.format == 2 else 0  # +1: upsampling's edge
+        self.margin_px = max((b.margin + b.convs) * b.scale for b in self.blocks)
+        d = cfg.interval_width
+        self.context = -(-self.margin_px // d)  # intervals each side that the margins reach into
+        self.anchor_window = 2 + 2 * self.context  # A
+        self.align = cfg.height // 4  # a tile's first column is a multiple of this (one column at 4 px)
+        self.set_tile_width(tile_width or cfg.patch_width)
 
-    def forward(self, ws, patch):
-        """ws: (B, 2, w_dim) or per-layer (B, num_ws, 2, w_dim); patch: (B,) int64 -> (B, 3, H, P)."""
+    def set_tile_width(self, tile_width: int) -> None:
+        """The width T of `forward`'s tiles: format 1 only the patch width; format 2 any multiple
+        of `align` that divides the interval."""
+        cfg, T = self.cfg, int(tile_width)
+        ok = T == cfg.patch_width if cfg.format == 1 else (T > 0 and T % self.align == 0 and cfg.interval_width % T == 0)
+        if not ok:
+            raise TileWidthError(f"tile width {T} is not valid for {cfg.name}: it must be a multiple of "
+                             f"{self.align} that divides the anchor spacing {cfg.interval_width}"
+                             if cfg.format == 2 else f"format-1 models render patches of {cfg.patch_width} px")
+        self.tile_width = T
+
+    @property
+    def tiles_per_interval(self) -> int:
+        return self.cfg.interval_width // self.tile_width
+
+    def forward(self, ws, tile):
+        """ws: (B, A, [num_ws,] w_dim) anchors i-A/2+1 .. i+A/2; tile: (B,) int64 in [0, d/T) -> (B, 3, H, T)."""
+        start = tile * self.tile_width + self.context * self.cfg.interval_width  # (B,)
+        return self.render(ws, start, self.tile_width)
+
+    def render(self, ws, start, width: int):
+        """Columns [start, start + width) of the panorama whose anchor j sits at column j * d.
+
+        ws: (B, N, [num_ws,] w_dim); start: (B,) int64, a multiple of `align`, with the columns
+        and their margins inside [0, (N - 1) d) (format 1: N = 2, one patch). -> (B, 3, H, width).
+        """
         if ws.dim() == 3:
-            ws = ws[:, None].expand(-1, self.num_ws, -1, -1)
-        assert ws.shape[1:] == (self.num_ws, 2, self.cfg.w_dim), ws.shape
+            ws = ws[:, :, None].expand(-1, -1, self.num_ws, -1)
+        B, N = ws.shape[:2]
+        assert ws.shape[2:] == (self.num_ws, self.cfg.w_dim), ws.shape
+        assert self.cfg.format == 2 or (N == 2 and width == self.cfg.patch_width), (N, width)
         x = rgb = None
         i = 0
         for block in self.blocks:
-            x, rgb = block(x, rgb, ws[:, i:i + block.num_ws], patch, self.cfg)
+            f = block.scale
+            c0 = torch.div(start, f, rounding_mode="floor") - (block.margin + block.convs)  # (B,)
+            n = width // f + 2 * (block.margin + block.convs)
+            cols = torch.arange(n, device=ws.device, dtype=torch.float32) + 0.5  # (W_in,)
+            u = (c0.to(torch.float32)[:, None] + cols[None]) * (f / self.cfg.interval_width)  # (B, W_in)
+            x, rgb = block(x, rgb, ws[:, :, i:i + block.num_ws], u)
             i += block.num_ws
         return rgb
 
-    def frame(self, ws_l, ws_c, ws_r, offset, n_patches: int = 2):
-        """Training frame: `n_patches` adjacent patches starting at patch `offset` of the span
-        [anchor -d, anchor +d) given by three anchors (each (B, [num_ws,] w_dim)), concatenated along x.
+    # ------------------------------------------------------------------ training frames
+    @property
+    def train_anchors(self) -> int:
+        """Anchors per training frame: l, c, r (at -d, 0, +d) and the context the margins need."""
+        return 3 + 2 * self.context
 
-        offset: (B,) int64 in [0, 2K - n_patches]. Each patch is rendered by `forward`, alone.
-        """
-        K = self.cfg.patches_per_interval
-        anchors = torch.stack([ws_l, ws_c, ws_r], dim=1)  # (B, 3, [L,] w_dim)
-        patches = []
-        for j in range(n_patches):
-            p = offset + j  # (B,) patch index inside the span
-            interval = torch.div(p, K, rounding_mode="floor")  # 0 or 1
-            pair = torch.stack([anchors[torch.arange(len(p)), interval], anchors[torch.arange(len(p)), interval + 1]], dim=1)
-            if pair.dim() == 4:  # (B, 2, L, w_dim) -> (B, L, 2, w_dim)
-                pair = pair.transpose(1, 2)
-            patches.append(self(pair, p % K))
-        return torch.cat(patches, dim=3)  # (B, 3, H, n_patches * P)
+    def frame_starts(self, batch: int, shift: float, device=None, generator=None) -> torch.Tensor:
+        """(B,) int64 first columns of random training frames (2P wide) for `frame`: centred on
+        anchor c, moved by up to `shift` (0..1) of the whole span, on the patch grid in format 1
+        and on the `align` grid in format 2 (what the app's tiles use)."""
+        cfg = self.cfg
+        unit = cfg.patch_width if cfg.format == 1 else self.align
+        s = int(round(shift * (cfg.interval_width - cfg.patch_width) / unit))
+        k = torch.randint(-s, s + 1, (batch,), generator=generator).to(device)
+        return (self.context * cfg.interval_width + cfg.interval_width - cfg.patch_width) + k * unit
+
+    def frame(self, ws, start):
+        """Training frames: ws (B, train_anchors, [num_ws,] w_dim), start (B,) from `frame_starts`
+        -> (B, 3, H, 2P). Format 2 renders each in one piece, exactly as the app's tiles would;
+        format 1 concatenates two independently rendered patches."""
+        P, d = self.cfg.patch_width, self.cfg.interval_width
+        if self.cfg.format == 2:
+            return self.render(ws, start, 2 * P)
+        rows = torch.arange(len(start), device=start.device)
+        parts = []
+        for j in range(2):
+            p = torch.div(start, P, rounding_mode="floor") + j  # (B,) patch inside the span
+            interval = torch.div(p * P, d, rounding_mode="floor")
+            pair = torch.stack([ws[rows, interval], ws[rows, interval + 1]], dim=1)  # (B, 2, [L,] w_dim)
+            parts.append(self.render(pair, p * P - interval * d, P))
+        return torch.cat(parts, dim=3)  # (B, 3, H, 2P)
 
 
 class Generator(nn.Module):

@@ -13,9 +13,12 @@ import numpy as np
 
 from alis_studio.errors import ModelError
 
-FORMAT, VERSION = "alis-studio-model", 1
+FORMAT, VERSION = "alis-studio-model", 2
 MEMBERS = ("model.json", "mapping.onnx", "synthesis.onnx")
 REQUIRED_KEYS = ("z_dim", "w_dim", "height", "patch_width", "patches_per_interval", "w_avg")
+FORMAT2_KEYS = ("tile_width", "anchor_window")
+# synthesis.onnx's (anchor input, tile index input) by format version
+SYNTHESIS_INPUTS = {1: ("w_pair", "patch"), 2: ("w_window", "tile")}
 
 
 @dataclasses.dataclass
@@ -40,16 +43,41 @@ class ModelBundle:
         return int(self.meta["height"])
 
     @property
-    def patch_width(self) -> int:
-        return int(self.meta["patch_width"])
+    def version(self) -> int:
+        return int(self.meta["version"])
 
     @property
-    def patches_per_interval(self) -> int:
-        return int(self.meta["patches_per_interval"])
+    def tile_width(self) -> int:
+        """T: the columns one synthesis call renders (format 1: the patch width)."""
+        return int(self.meta["tile_width"] if self.version >= 2 else self.meta["patch_width"])
+
+    @property
+    def anchor_window(self) -> int:
+        """A: anchors a tile needs, i-A/2+1 .. i+A/2 for a tile of interval i (format 1: 2)."""
+        return int(self.meta["anchor_window"]) if self.version >= 2 else 2
 
     @property
     def interval_width(self) -> int:
-        return self.patch_width * self.patches_per_interval
+        """d: the anchor spacing in pixels."""
+        return int(self.meta["patch_width"]) * int(self.meta["patches_per_interval"])
+
+    @property
+    def tiles_per_interval(self) -> int:
+        return self.interval_width // self.tile_width
+
+    @property
+    def frame_width(self) -> int:
+        """Width of the frames the discriminator saw in training (two patches)."""
+        return 2 * int(self.meta["patch_width"])
+
+    @property
+    def synthesis_inputs(self) -> tuple[str, str]:
+        return SYNTHESIS_INPUTS[min(self.version, VERSION)]
+
+    def synthesize(self, w_window: np.ndarray, tile: np.ndarray) -> np.ndarray:
+        """(B, A, w_dim) float32 anchor windows, (B,) int64 tiles -> (B, 3, H, T) float32."""
+        names = self.synthesis_inputs
+        return self.synthesis.run(["image"], {names[0]: w_window, names[1]: tile})[0]
 
     @property
     def w_avg(self) -> np.ndarray:
@@ -74,10 +102,11 @@ def load_bundle(path: str | os.PathLike, *, device: str = "auto", threads: int =
     synthesis, _ = _session(path, "synthesis.onnx", data["synthesis.onnx"], device, threads)
     _check_io(path, "mapping.onnx", mapping, {"z": ("tensor(float)", ["B", meta["z_dim"]])},
               {"w": ("tensor(float)", ["B", meta["w_dim"]])})
-    _check_io(path, "synthesis.onnx", synthesis,
-              {"w_pair": ("tensor(float)", ["B", 2, meta["w_dim"]]), "patch": ("tensor(int64)", ["B"])},
-              {"image": ("tensor(float)", ["B", 3, meta["height"], meta["patch_width"]])})
     bundle = ModelBundle(path, meta, sha, mapping, synthesis, provider)
+    window, tile = bundle.synthesis_inputs
+    _check_io(path, "synthesis.onnx", synthesis,
+              {window: ("tensor(float)", ["B", bundle.anchor_window, meta["w_dim"]]), tile: ("tensor(int64)", ["B"])},
+              {"image": ("tensor(float)", ["B", 3, meta["height"], bundle.tile_width])})
     _probe(bundle)
     return bundle
 
@@ -108,7 +137,7 @@ def _parse_meta(path: Path, raw: bytes) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelError(f"{path}: model.json is not an alis-studio model description")
     version = meta.get("version")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or version < 1:
         raise ModelError(f"{path}: model.json has no valid format version")
     if version > VERSION:
         raise ModelError(f"{path}: model format version {version} is newer than this alis-studio reads "
@@ -121,6 +150,16 @@ def _parse_meta(path: Path, raw: bytes) -> dict:
             raise ModelError(f"{path}: model.json has an invalid {key!r}: {meta[key]!r}")
     if not isinstance(meta["w_avg"], list) or len(meta["w_avg"]) != meta["w_dim"]:
         raise ModelError(f"{path}: model.json's w_avg does not have w_dim = {meta['w_dim']} values")
+    if version >= 2:
+        for key in FORMAT2_KEYS:
+            if not isinstance(meta.get(key), int) or meta[key] <= 0:
+                raise ModelError(f"{path}: model.json (format 2) has no valid {key!r}: {meta.get(key)!r}")
+        d = meta["patch_width"] * meta["patches_per_interval"]
+        if d % meta["tile_width"]:
+            raise ModelError(f"{path}: model.json's tile_width {meta['tile_width']} does not divide "
+                             f"the anchor spacing {d}")
+        if meta["anchor_window"] % 2:
+            raise ModelError(f"{path}: model.json's anchor_window must be even, got {meta['anchor_window']}")
     return meta
 
 
@@ -183,10 +222,9 @@ def _probe(bundle: ModelBundle):
     """One tiny inference, so a graph that loads but computes the wrong shape fails now, not later."""
     try:
         w = bundle.mapping.run(["w"], {"z": np.zeros((1, bundle.z_dim), np.float32)})[0]
-        img = bundle.synthesis.run(["image"], {"w_pair": np.stack([w, w], axis=1),
-                                               "patch": np.zeros(1, np.int64)})[0]
+        img = bundle.synthesize(np.repeat(w[:, None], bundle.anchor_window, axis=1), np.zeros(1, np.int64))
     except Exception as e:
         raise ModelError(f"{bundle.path}: the model failed a test inference ({_ort_reason(e)})") from None
-    want = (1, 3, bundle.height, bundle.patch_width)
+    want = (1, 3, bundle.height, bundle.tile_width)
     if w.shape != (1, bundle.w_dim) or img.shape != want:
         raise ModelError(f"{bundle.path}: the model produced {img.shape}, expected {want}")

@@ -30,7 +30,7 @@ def iter_strip(renderer: Renderer, scene: Scene, x0: int, width: int, *, use_cac
                cancel: Callable[[], bool] | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (x, pixels) pieces covering columns [x0, x0 + width) left to right, each (H, w, 3) uint8
     and at most one patch wide. Memory stays O(batch) whatever the width."""
-    P = renderer.bundle.patch_width
+    P = renderer.bundle.tile_width
     p0, p1 = patch_span(x0, width, P)
     keys = (renderer.key(scene, p) for p in range(p0, p1))
     total = p1 - p0

@@ -1,5 +1,7 @@
 """The renderer (DESIGN.md 3.3): patch keys -> batched ORT calls on worker threads -> byte-bounded LRU.
 
+A "patch" here is one synthesis call's output: a tile of T columns (format 1: a patch of P).
+
 Asynchronous use (the GUI): `submit(keys, on_patch, tag="view")`; the newest request is served
 first and a new request with the same tag drops the stale one. Callbacks run on worker threads;
 the caller marshals them (the GUI through a Qt signal). Synchronous use (CLI, exporters):
@@ -26,15 +28,15 @@ class Cancelled(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class PatchKey:
-    """Everything that determines one patch's pixels: the interval's two anchors, k, and psi."""
+    """Everything that determines one patch's pixels: the anchor window around its interval
+    (anchors i-A/2+1 .. i+A/2; format 1: the interval's two), k, and psi."""
 
-    left: AnchorSpec
-    right: AnchorSpec
+    anchors: tuple[AnchorSpec, ...]
     k: int
     psi: float
 
     def __post_init__(self):
-        object.__setattr__(self, "_hash", hash((self.left, self.right, self.k, self.psi)))
+        object.__setattr__(self, "_hash", hash((self.anchors, self.k, self.psi)))
 
     def __hash__(self) -> int:  # computed once: keys are looked up many times per paint
         return self._hash
@@ -118,7 +120,7 @@ class Renderer:
                  batch_size: int = 8, mip_levels: int = 3):
         self.bundle, self.batch_size = bundle, int(batch_size)
         self.cache = PatchCache(cache_bytes)
-        self.mip_levels = max(0, min(mip_levels, _max_levels(bundle.height, bundle.patch_width)))
+        self.mip_levels = max(0, min(mip_levels, _max_levels(bundle.height, bundle.tile_width)))
         self._latents: collections.OrderedDict = collections.OrderedDict()
         self._latent_lock = threading.Lock()
         self._requests: list[Request] = []
@@ -134,10 +136,11 @@ class Renderer:
 
     # ------------------------------------------------------------------ keys and latents
     def key(self, scene: Scene, p: int) -> PatchKey:
-        """Key of global patch p (column x = p * P) of `scene`."""
-        K = self.bundle.patches_per_interval
-        i, k = divmod(int(p), K)
-        return PatchKey(_unpinned(scene.anchor(i)), _unpinned(scene.anchor(i + 1)), k, scene.psi)
+        """Key of global patch p (column x = p * T) of `scene`."""
+        b = self.bundle
+        i, k = divmod(int(p), b.tiles_per_interval)
+        lo = i - b.anchor_window // 2 + 1
+        return PatchKey(tuple(_unpinned(scene.anchor(j)) for j in range(lo, lo + b.anchor_window)), k, scene.psi)
 
     def keys(self, scene: Scene, p0: int, p1: int) -> list[PatchKey]:
         return [self.key(scene, p) for p in range(p0, p1)]
@@ -168,13 +171,12 @@ class Renderer:
 
     # ------------------------------------------------------------------ synchronous
     def render_batch(self, keys: list[PatchKey]) -> list[np.ndarray]:
-        """Run the generator on `keys` (no cache lookup); returns (H, P, 3) uint8 patches."""
+        """Run the generator on `keys` (no cache lookup); returns (H, T, 3) uint8 patches."""
         if not keys:
             return []
         t0 = time.perf_counter()
-        w_pair = np.stack([np.stack([self.latent(k.left, k.psi), self.latent(k.right, k.psi)]) for k in keys])
-        patch = np.array([k.k for k in keys], np.int64)
-        images = self.bundle.synthesis.run(["image"], {"w_pair": w_pair, "patch": patch})[0]
+        windows = np.stack([np.stack([self.latent(a, k.psi) for a in k.anchors]) for k in keys])  # (B, A, w_dim)
+        images = self.bundle.synthesize(windows, np.array([k.k for k in keys], np.int64))
         out = list(to_uint8(images))
         dt = time.perf_counter() - t0
         with self._cv:

@@ -22,8 +22,8 @@ def model_details(bundle) -> str:
     return "\n".join([
         f"Model: {bundle.path}",
         f"sha256: {bundle.sha256}",
-        f"Config: {bundle.meta.get('arch', {}).get('name', '?')}, {bundle.height} px tall, patches "
-        f"{bundle.patch_width} px, {bundle.patches_per_interval} per anchor interval ({bundle.interval_width} px)",
+        f"Config: {bundle.meta.get('arch', {}).get('name', '?')}, {bundle.height} px tall, tiles "
+        f"{bundle.tile_width} px, {bundle.tiles_per_interval} per anchor interval ({bundle.interval_width} px)",
         f"Latents: z {bundle.z_dim}, w {bundle.w_dim}",
         f"Trained on: {tr.get('dataset') or '-'} ({tr.get('kimg', 0)} kimg)",
         f"Created: {bundle.meta.get('created', '?')} by {bundle.meta.get('producer', '?')}",

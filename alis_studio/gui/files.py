@@ -25,7 +25,7 @@ class ViewGrabber(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self.renderer, self.scene, self.x0, self.width, self.callback = renderer, scene, x0, width, callback
-        P = renderer.bundle.patch_width
+        P = renderer.bundle.tile_width
         self.p0, self.p1 = x0 // P, -(-(x0 + width) // P)
         self.keys = [renderer.key(scene, p) for p in range(self.p0, self.p1)]
         self.bridge = PatchBridge(self)
@@ -40,7 +40,7 @@ class ViewGrabber(QObject):
 
     def _finish(self) -> None:
         self.bridge.close()
-        P, out = self.renderer.bundle.patch_width, []
+        P, out = self.renderer.bundle.tile_width, []
         for key in self.keys:
             patch = self.renderer.get(key, 0)
             if patch is None:  # evicted meanwhile (a tiny cache): give up rather than wait

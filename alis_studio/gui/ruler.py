@@ -57,7 +57,7 @@ class Ruler(QWidget):
         spacing = d * v.scale
         step = label_step(spacing)
         i0, i1 = math.floor(v.x0 / d), math.ceil(v.to_model_x(self.width()) / d)
-        P = v.renderer.bundle.patch_width
+        P = v.renderer.bundle.tile_width
         if P * v.scale >= 10:  # patch ticks
             qp.setPen(QPen(TICK.darker(130)))
             for p in range(math.floor(v.x0 / P), math.ceil(v.to_model_x(self.width()) / P) + 1):

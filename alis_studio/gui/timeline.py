@@ -30,8 +30,9 @@ class AnchorTimeline(QWidget):
         super().__init__(parent)
         self.scene, self.renderer, self.view, self.editor = scene, renderer, view, editor
         b = renderer.bundle
-        self._H, self._P, self._K, self._d = b.height, b.patch_width, b.patches_per_interval, b.interval_width
-        self.thumb_w = max(24, round(2 * self._P * THUMB_H / self._H))
+        self._H, self._P, self._K, self._d = b.height, b.tile_width, b.tiles_per_interval, b.interval_width
+        self._half = min(self._P, b.frame_width // 2)  # columns shown each side of the anchor
+        self.thumb_w = max(24, round(2 * self._half * THUMB_H / self._H))
         self.level = max(0, min(renderer.mip_levels, int(math.floor(math.log2(max(1.0, self._H / THUMB_H))))))
         self.selected = round(view.center_x() / self._d)
         self.menu_actions: list = []  # QActions for the context menu (set by the main window)
@@ -154,10 +155,12 @@ class AnchorTimeline(QWidget):
         r = self.slot_rect(i)
         qp.fillRect(r, SLOT)
         half = r.width() // 2
+        cols = self._half >> self.level  # the tile's columns next to the anchor, at this mip level
         for j, key in enumerate(self.thumb_keys(i)):
             img = patch_image(self.renderer, self._images, key, self.level)
             if img is not None:
-                qp.drawImage(QRect(r.x() + j * half, r.y(), r.width() - half if j else half, r.height()), img)
+                src = QRect(img.width() - cols if j == 0 else 0, 0, cols, img.height())
+                qp.drawImage(QRect(r.x() + j * half, r.y(), r.width() - half if j else half, r.height()), img, src)
         spec = self.scene.anchor(i)
         custom = self.scene.is_overridden(i)
         if i == self.selected:

@@ -73,8 +73,8 @@ class PanoramaView(QWidget):
     def __init__(self, scene, renderer, parent: QWidget | None = None):
         super().__init__(parent)
         self.scene, self.renderer = scene, renderer
-        self._H, self._P = renderer.bundle.height, renderer.bundle.patch_width
-        self._K = renderer.bundle.patches_per_interval
+        self._H, self._P = renderer.bundle.height, renderer.bundle.tile_width
+        self._K = renderer.bundle.tiles_per_interval
         self.x0, self.scale, self.cy, self.fit = 0.0, 1.0, self._H / 2, True
         self._keys: dict[int, object] = {}  # global patch -> PatchKey under the current scene
         self._strip: PatchStrip | None = None  # what the window shows, and a margin each side
@@ -204,7 +204,7 @@ class PanoramaView(QWidget):
             first = self._keys.get(p - p % K)
             if first is None:
                 first = self._keys[p - p % K] = self.renderer.key(self.scene, p - p % K)
-            key = self._keys[p] = PatchKey(first.left, first.right, p % K, first.psi) if p % K else first
+            key = self._keys[p] = PatchKey(first.anchors, p % K, first.psi) if p % K else first
         return key
 
     def _on_scene(self, _scene) -> None:
