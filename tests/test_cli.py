@@ -1,9 +1,12 @@
 """`alis-studio info / render / export-onnx`, headless, with one-line errors."""
+import io
 import json
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
+import onnx
 import pytest
 from PIL import Image
 
@@ -63,7 +66,24 @@ def test_export_onnx_random_init(tmp_path):
     out = tmp_path / "r.alis"
     assert main(["export-onnx", "--random-init", "--config", "tiny", str(out)]) == 0
     from alis_studio.engine.bundle import load_bundle
-    assert load_bundle(out, device="cpu").meta["arch"]["name"] == "tiny"
+    b = load_bundle(out, device="cpu")
+    assert b.meta["arch"]["name"] == "tiny"
+    # format 2 by default, tiles of a whole interval; the graph carries model.json's text
+    assert (b.version, b.tile_width, b.anchor_window, b.synthesis_inputs) == (2, 64, 4, ("w_window", "tile"))
+    assert b.meta["tile_flops"] > 0
+    assert json.loads({p.key: p.value for p in onnx.load(io.BytesIO(zipfile.ZipFile(out).read("synthesis.onnx")))
+                       .metadata_props}["alis"]) == b.meta
+    assert main(["export-onnx", "--random-init", "--config", "tiny", "--tile-width", "32", str(out)]) == 0
+    assert load_bundle(out, device="cpu").tile_width == 32
+
+
+@pytest.mark.parametrize("width", ["12", "48", "128"])
+def test_export_onnx_refuses_a_bad_tile_width(tmp_path, capsys, width):
+    out = tmp_path / "r.alis"
+    assert main(["export-onnx", "--random-init", "--config", "tiny", "--tile-width", width, str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"alis-studio: error: --tile-width: tile width {width} is not valid for tiny: it must be a "
+                   "multiple of 8 that divides the anchor spacing 64") and not out.exists()
 
 
 def test_console_entry_exits_2_on_bad_model(tmp_path):

@@ -44,6 +44,7 @@ def model_metadata(G: Generator, training: dict | None = None) -> dict:
 
     cfg, S, w_avg = G.cfg, G.synthesis, G.w_avg
     tiles = {"tile_width": S.tile_width, "anchor_window": S.anchor_window} if cfg.format == 2 else {}
+    tiles["tile_flops"] = S.flops(S.tile_width)  # per synthesis call, margins included
     return {
         "format": FORMAT,
         "version": cfg.format,

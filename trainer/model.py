@@ -295,6 +295,19 @@ class SynthesisNetwork(nn.Module):
     def tiles_per_interval(self) -> int:
         return self.cfg.interval_width // self.tile_width
 
+    def flops(self, width: int) -> int:
+        """Multiply-adds x 2 of the convolutions (and toRGB) for one call of `width` output columns,
+        margins included: the work of one tile (format 1: one patch)."""
+        total = 0
+        for b in self.blocks:
+            w_in = width // b.scale + 2 * (b.margin + b.convs)  # columns of the first conv's input
+            convs = ([b.conv0] if b.conv0 is not None else []) + [b.conv1, b.torgb]
+            for conv in convs:
+                c_out, c_in, k, _ = conv.weight.shape
+                w_in -= 2 * conv.trim
+                total += 2 * c_out * c_in * k * k * b.res * w_in
+        return total
+
     def forward(self, ws, tile):
         """ws: (B, A, [num_ws,] w_dim) anchors i-A/2+1 .. i+A/2; tile: (B,) int64 in [0, d/T) -> (B, 3, H, T)."""
         start = tile * self.tile_width + self.context * self.cfg.interval_width  # (B,)
