@@ -40,7 +40,8 @@ def test_render_session_and_jpeg(tiny_model_path, tmp_path):
     out = tmp_path / "pano.jpg"
     assert main(["render", "--model", str(tiny_model_path), "--session", str(session), "--intervals", "2",
                  "--out", str(out), "--quiet"]) == 0
-    assert Image.open(out).size == (128, 32)
+    with Image.open(out) as img:
+        assert img.size == (128, 32)
 
 
 @pytest.mark.parametrize("args,problem", [

@@ -59,7 +59,8 @@ def test_export_png_width(tiny_model_path, tmp_path):
     assert export(tiny_model_path, "--width", 300, "--out", out, "--quiet") == 0
     from PIL import Image
 
-    assert Image.open(out).size == (300, 32)
+    with Image.open(out) as img:
+        assert img.size == (300, 32)
 
 
 def test_help_documents_height_scale_and_range(capsys):

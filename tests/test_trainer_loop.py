@@ -159,7 +159,7 @@ def test_sigkill_then_resume_then_sigterm(landscapes, tmp_path):
     _wait_for_checkpoint(out / "checkpoint.pt", proc)
     time.sleep(0.5)
     proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
+    proc.communicate(timeout=10)  # reaps it and closes its pipe
     step = load_checkpoint(out / "checkpoint.pt")["step"]
     assert step >= 2 and step % 2 == 0  # a snapshot every 2 steps; never a torn file
     proc = _cli(*args, "--resume")
