@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nalis-studio: cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`alis-studio info --json | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail again
+        return 1
 
 
 def entry() -> None:

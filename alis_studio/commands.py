@@ -30,6 +30,14 @@ def add_generator_options(p) -> None:
     p.add_argument("--batch", type=int, default=8, help="patches per generator call (default 8)")
 
 
+def check_generator_options(args: argparse.Namespace) -> None:
+    """The one validation of what `add_generator_options` and --psi accept (render and export)."""
+    if args.batch < 1:
+        raise UserError(f"--batch must be at least 1, got {args.batch}")
+    if args.psi is not None and not 0.0 <= args.psi <= 2.0:  # also refuses nan
+        raise UserError(f"--psi must be in [0, 2], got {args.psi}")
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("info", help="print a model's metadata and the ONNX Runtime providers")
     p.add_argument("model", nargs="?", help="an .alis model bundle (default: the bundled model)")
@@ -81,15 +89,13 @@ def run_info(args: argparse.Namespace) -> int:
 def scene_from_args(args: argparse.Namespace):
     from alis_studio.engine.scene import Scene, load_session
 
+    check_generator_options(args)
     if getattr(args, "session", None):
         scene, _ = load_session(args.session)
         if args.psi is not None:
             scene.set_psi(args.psi)
         return scene
-    psi = 0.7 if args.psi is None else args.psi
-    if not 0.0 <= psi <= 2.0:
-        raise UserError(f"--psi must be in [0, 2], got {psi}")
-    return Scene(seed=args.seed, psi=psi)
+    return Scene(seed=args.seed, psi=0.7 if args.psi is None else args.psi)
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -99,6 +105,7 @@ def run_render(args: argparse.Namespace) -> int:
     from alis_studio.progress import ProgressBar
     from exporters.images import check_small_image_target, write_small_image
 
+    check_generator_options(args)
     if args.intervals < 1:
         raise UserError(f"--intervals must be at least 1, got {args.intervals}")
     out = Path(args.out)

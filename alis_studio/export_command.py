@@ -59,7 +59,7 @@ def add_parser(sub) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from alis_studio.commands import resolve_model, scene_from_args
+    from alis_studio.commands import check_generator_options, resolve_model, scene_from_args
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
     from alis_studio.export_job import ExportJob
@@ -68,8 +68,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     fmt = format_for(out, args.format)
-    if args.batch < 1:
-        raise UserError(f"--batch must be at least 1, got {args.batch}")
+    check_generator_options(args)
     args.seed = 0 if args.seed is None else args.seed
     scene = scene_from_args(args)
     if args.loop is not None:

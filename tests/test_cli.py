@@ -93,3 +93,28 @@ def test_console_entry_exits_2_on_bad_model(tmp_path):
     r = subprocess.run([sys.executable, "-m", "alis_studio", "info", str(bad)], capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr.strip() == f"alis-studio: error: {bad}: not an .alis model bundle (not a zip archive)"
+
+
+@pytest.mark.parametrize("command", ["render", "export"])
+@pytest.mark.parametrize("bad,why", [(["--batch", "0"], "--batch must be at least 1, got 0"),
+                                     (["--batch", "-2"], "--batch must be at least 1, got -2"),
+                                     (["--psi", "5"], "--psi must be in [0, 2], got 5.0"),
+                                     (["--psi", "nan"], "--psi must be in [0, 2], got nan")])
+@pytest.mark.parametrize("with_session", [False, True])
+def test_render_and_export_refuse_bad_generator_options(tiny_model_path, tmp_path, capsys, command, bad, why,
+                                                         with_session):
+    """One line, exit 2, nothing written: `render --batch 0` raised, `--batch -2` hung, and a
+    session with `--psi 5` let the scene's ValueError escape as a traceback."""
+    out = tmp_path / ("p.png" if command == "render" else "p.tif")
+    extra = ["--session", str(save_session(tmp_path / "s.json", Scene(seed=2)))] if with_session else []
+    size = ["--intervals", "1"] if command == "render" else ["--width", "64"]
+    code = main([command, "--model", str(tiny_model_path), *size, *extra, *bad, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == f"alis-studio: error: {why}" and not out.exists()
+
+
+def test_info_into_a_closed_pipe_is_quiet(tiny_model_path):
+    """`alis-studio info --json | head -1` must not end in a BrokenPipeError traceback."""
+    r = subprocess.run(f"{sys.executable} -m alis_studio info --json {tiny_model_path} | head -c 1",
+                       shell=True, capture_output=True, text=True, executable="/bin/bash")
+    assert r.stdout == "{" and r.stderr == ""

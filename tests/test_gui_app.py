@@ -269,3 +269,23 @@ def test_seed_and_connect_dialogs(qtbot):
     assert dialogs.ask_seed(None, "Seed", 1) == 2 ** 32 - 1
     fill(["7", "8"], n=5)
     assert dialogs.ask_connect(None, 0, 7) == (7, 8, 5)
+
+
+def test_open_recent_survives_relaunches_with_a_real_settings_file(qtbot, tiny_bundle, tiny_f1_bundle, tmp_path):
+    """A one-entry list written by one process comes back from the INI file as a plain string in the
+    next: Open Recent once listed it character by character ("/", "t", "m", ...). The first launch
+    runs in a child process, since QSettings caches a file within a process."""
+    import subprocess
+    import sys
+
+    from PySide6.QtCore import QSettings
+
+    path = str(tmp_path / "relaunch.ini")
+    first = ("from PySide6.QtCore import QSettings\n"
+             f"s = QSettings({path!r}, QSettings.Format.IniFormat)\n"
+             f"s.setValue('recent_models', [{str(tiny_f1_bundle.path)!r}]); s.sync()")
+    subprocess.run([sys.executable, "-c", first], check=True)
+    w = make_window(qtbot, tiny_bundle, QSettings(path, QSettings.Format.IniFormat))
+    w._fill_recent()
+    assert [a.text() for a in w.recent_menu.actions()] == [str(tiny_bundle.path), str(tiny_f1_bundle.path)]
+    w.close()

@@ -118,6 +118,8 @@ class Renderer:
 
     def __init__(self, bundle: ModelBundle, *, cache_bytes: int = 512 * 2 ** 20, workers: int = 1,
                  batch_size: int = 8, mip_levels: int = 3):
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.bundle, self.batch_size = bundle, int(batch_size)
         self.cache = PatchCache(cache_bytes)
         self.mip_levels = max(0, min(mip_levels, _max_levels(bundle.height, bundle.tile_width)))

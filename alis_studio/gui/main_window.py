@@ -215,13 +215,13 @@ class MainWindow(QMainWindow):
                 w.close_view()
 
     def _remember_model(self, path: str) -> None:
-        recent = [p for p in (self.settings.value("recent_models") or []) if p != path]
+        recent = [p for p in self.recent_models() if p != path]
         self.settings.setValue("recent_models", ([path] + recent)[:MAX_RECENT])
         self.settings.setValue("last_model", path)
 
     def recent_models(self) -> list[str]:
-        value = self.settings.value("recent_models") or []
-        return [value] if isinstance(value, str) else list(value)
+        # a one-entry list comes back from an INI file as a plain string: type=list keeps it whole
+        return [str(p) for p in self.settings.value("recent_models", [], type=list) if p]
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
