@@ -18,10 +18,10 @@ from typing import Callable
 import numpy as np
 
 from alis_studio.atomic import atomic_write
+from alis_studio.engine.session_schema import SEED_LIMIT, session_problem
 from alis_studio.errors import SessionError
 
 SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 1
-SEED_LIMIT = 2 ** 32  # seeds are 32-bit so users can read and type them
 
 
 def z_from_seed(seed: int, z_dim: int) -> np.ndarray:
@@ -282,6 +282,9 @@ def load_session(path: str | os.PathLike) -> tuple[Scene, dict]:
     if not isinstance(version, int) or version > SESSION_VERSION:
         raise SessionError(f"{path}: session format version {version} is newer than this alis-studio reads "
                            f"(up to {SESSION_VERSION}); upgrade alis-studio")
+    problem = session_problem(doc)
+    if problem is not None:
+        raise SessionError(f"{path}: the session is damaged: {problem}")
     try:
         scene = Scene.from_dict(doc)
     except (KeyError, TypeError, ValueError) as e:
