@@ -115,7 +115,7 @@ def test_pan_goes_on_forever_and_home_returns(qtbot, view):
     wait_complete(qtbot, view)
     assert grab(view)[round(view.top()) + 5].std() > 0  # real pixels far left of the origin
     view.go_to_origin()
-    assert view.x0 == 0.0
+    assert view.center_x() == pytest.approx(0.0)
 
 
 def test_inertia_glides_on_after_a_fast_drag(qtbot, view):
@@ -193,7 +193,28 @@ def test_arrow_keys_pan_and_home_goes_to_origin(qtbot, window):
     qtbot.keyClick(v, Qt.Key.Key_Left)
     assert v.x0 < x
     qtbot.keyClick(v, Qt.Key.Key_Home)
-    assert v.x0 == 0.0
+    assert v.center_x() == pytest.approx(0.0)
+
+
+def test_home_then_fit_height_stays_on_anchor_0(qtbot, window):
+    """Home then Ctrl+0 once landed on anchor #5 (Home put 0 at the left edge, fit kept the centre)."""
+    v = window.viewport
+    window.activateWindow()
+    v.setFocus()
+    v.set_view(x0=12345.0, scale=1 / 8, fit=False)
+    qtbot.keyClick(v, Qt.Key.Key_Home)
+    qtbot.keyClick(v, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert v.fit and round(v.center_x() / window.bundle.interval_width) == 0
+
+
+def test_centre_on_selected_in_a_loop_takes_the_nearest_copy(qtbot, window):
+    d = window.bundle.interval_width
+    window.scene.set_loop_period(4)
+    window.viewport.set_view(scale=1.0, fit=False)
+    window.viewport.center_on(401 * d)  # far out: copies of anchor 1 sit at ..., 397, 401, 405, ...
+    window.timeline.select(1)
+    window.anchors.center_selected()
+    assert window.viewport.center_x() == pytest.approx(401 * d)
 
 
 def test_gui_thread_keeps_ticking_while_a_slow_model_renders(qtbot, tiny_bundle, settings):

@@ -74,8 +74,13 @@ class AnchorHandlers:
             self.w.viewport.zoom_at(2 ** -0.5)
 
     def center_selected(self):
+        """Centre the selected anchor; in a loop, its copy nearest to the view (not a period away)."""
         if self.ready:
-            self.w.viewport.center_on(self.selected * self.w.bundle.interval_width)
+            v, d, n = self.w.viewport, self.w.bundle.interval_width, self.w.scene.loop_period
+            i = self.selected
+            if n:
+                i += n * round((v.center_x() / d - i) / n)
+            v.center_on(i * d)
 
     def select_prev(self):
         if self.ready:

@@ -171,9 +171,9 @@ class PanoramaView(QWidget):
         self.set_view(x0=x - self.width() / (2 * self.scale))
 
     def go_to_origin(self) -> None:
-        """Column 0 (anchor 0) at the left edge."""
+        """Anchor 0 (column 0) in the centre, so zooming (about the centre) keeps it in view."""
         self.inertia.stop()
-        self.set_view(x0=0.0)
+        self.center_on(0.0)
 
     def fit_height(self) -> None:
         c = self.center_x()
