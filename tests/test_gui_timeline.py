@@ -182,3 +182,27 @@ def test_undo_does_not_move_the_camera(qtbot, window):
     window.stack.undo()
     assert window.viewport.x0 == 500.0
     wait_complete(qtbot, window.viewport)
+
+
+def test_toolbar_fields_hand_the_keys_back(qtbot, window):
+    """After typing a seed, Enter applies it and the view has the keys again (P pins); Escape
+    reverts; with no pending edit in the field, Ctrl+Z undoes the scene, not the field's text."""
+    c, v = window.controls, window.viewport
+    window.activateWindow()
+    c.seed_edit.setFocus()
+    c.seed_edit.selectAll()
+    qtbot.keyClicks(c.seed_edit, "123")
+    qtbot.keyClick(c.seed_edit, Qt.Key.Key_Return)
+    assert window.scene.seed == 123 and v.hasFocus()
+    selected = window.timeline.selected
+    qtbot.keyClick(v, Qt.Key.Key_P)
+    assert window.scene.anchor(selected).pinned
+    c.seed_edit.setFocus()
+    qtbot.keyClicks(c.seed_edit, "9")
+    qtbot.keyClick(c.seed_edit, Qt.Key.Key_Escape)
+    assert window.scene.seed == 123 and c.seed_edit.text() == "123" and v.hasFocus()
+    c.seed_edit.setFocus()  # focused, nothing pending: the scene's shortcuts work
+    qtbot.keyClick(c.seed_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not window.scene.anchor(selected).pinned  # the pin was undone
+    qtbot.keyClick(c.seed_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.scene.seed == 0 and c.seed_edit.text() == "0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QSpinBox, QWidget
 
@@ -31,13 +31,43 @@ def model_details(bundle) -> str:
     ])
 
 
+class _FieldKeys(QObject):
+    """Keys of a toolbar field: Enter applies and Escape reverts, both handing focus back (`done`);
+    while the field holds no pending edit, the window's shortcuts (P, R, Del, Ctrl+Z ...) win over
+    the field's own use of those keys."""
+
+    def __init__(self, field, pending, revert, done):
+        super().__init__(field)
+        self.pending, self.revert, self.done = pending, revert, done
+        field.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.ShortcutOverride and not self.pending() \
+                and event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
+            event.ignore()  # not claimed by the field: the shortcut map gets the key
+            return True
+        if kind == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+            self.revert()
+            self.done()
+            return True
+        if kind == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            obj.event(event)  # the field applies its value (editingFinished) ...
+            self.done()  # ... then the view has the keys again
+            return True
+        return False
+
+
 class SceneControls(QWidget):
     """psi slider, scene seed, loop; reads `scene`, writes through `editor`."""
+
+    editing_done = Signal()  # Enter or Escape in a field: the window gives the view its focus back
 
     def __init__(self, scene, editor, bundle, parent: QWidget | None = None):
         super().__init__(parent)
         self.scene, self.editor = scene, editor
         self._gesture, self._last_step = 0, 0.0
+        self._seed_shown = ""  # the seed the field last showed: differing text is a pending edit
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 0, 4, 0)
         row.setSpacing(6)
@@ -68,6 +98,10 @@ class SceneControls(QWidget):
         row.addSpacing(10)
         row.addWidget(self.loop_check)
         row.addWidget(self.loop_spin)
+
+        _FieldKeys(self.seed_edit, lambda: self.seed_edit.text() != self._seed_shown,
+                   lambda: self.seed_edit.setText(str(self.scene.seed)), self.editing_done.emit)
+        _FieldKeys(self.loop_spin, lambda: False, lambda: self._sync(self.scene), self.editing_done.emit)
 
         self.model_label = QLabel()
         self.provider_label = QLabel()
@@ -101,8 +135,9 @@ class SceneControls(QWidget):
             w.blockSignals(True)
         self.psi_slider.setValue(round(scene.psi * 100))
         self.psi_label.setText(f"{scene.psi:.2f}")
-        if not self.seed_edit.hasFocus():  # never overwrite what the user is typing
+        if not self.seed_edit.hasFocus() or self.seed_edit.text() == self._seed_shown:  # never overwrite typing
             self.seed_edit.setText(str(scene.seed))
+        self._seed_shown = str(scene.seed)
         self.loop_check.setChecked(scene.loop_period is not None)
         if scene.loop_period:
             self.loop_spin.setValue(scene.loop_period)

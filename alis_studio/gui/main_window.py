@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(page)
         if self.controls is None:
             self.controls = SceneControls(self.scene, self.editor, self.bundle)
+            self.controls.editing_done.connect(lambda: self.viewport and self.viewport.setFocus())
             self.toolbar.addWidget(self.controls)
         else:
             self.controls.set_bundle(self.bundle)
