@@ -206,3 +206,19 @@ def test_toolbar_fields_hand_the_keys_back(qtbot, window):
     assert not window.scene.anchor(selected).pinned  # the pin was undone
     qtbot.keyClick(c.seed_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.scene.seed == 0 and c.seed_edit.text() == "0"
+
+
+@pytest.mark.parametrize("n,period,want", [(4, 4, 2), (12, 8, 4), (3, 8, 3)])
+def test_connect_two_scenes_in_a_loop_keeps_both(qtbot, window, monkeypatch, n, period, want):
+    """Connect with the default 4 intervals in a loop of 4 put B on A's own anchor and lost A:
+    in a loop the distance is cut to at most half the period, with a message; then both show."""
+    from alis_studio.gui import dialogs
+
+    window.scene.set_loop_period(period)
+    window.timeline.select(1)
+    monkeypatch.setattr(dialogs, "ask_connect", lambda *a: (11, 22, n))
+    window.anchors.connect_scenes()
+    s, v, d = window.scene, window.viewport, window.bundle.interval_width
+    assert s.anchor(1).seed == 11 and s.anchor(1 + want).seed == 22 and s.anchor(1).pinned
+    assert ("intervals apart" in window.statusBar().currentMessage()) == (want != n)
+    assert v.x0 <= 1 * d and (1 + want) * d <= v.to_model_x(v.width())  # both scenes on screen

@@ -162,8 +162,19 @@ class AnchorHandlers:
             return
         i = self.selected
         got = dialogs.ask_connect(self.w, i, self.w.scene.anchor(i).seed)
-        if got is not None:
-            self.w.editor.connect(i, *got)
+        if got is None:
+            return
+        seed_a, seed_b, n = got
+        period = self.w.scene.loop_period
+        if period and n % period == 0 or period and n > period // 2:
+            # in a loop, B must not land on A's own anchor (n a multiple of N) nor go round past it
+            n = max(1, period // 2)
+            self.w.statusBar().showMessage(f"In a loop of {period} anchors the scenes are {n} intervals "
+                                           "apart (the most a loop allows)", 8000)
+        self.w.editor.connect(i, seed_a, seed_b, n)
+        v, d = self.w.viewport, self.w.bundle.interval_width
+        v.set_view(scale=min(v.scale, v.width() / ((n + 1) * d)), fit=False)  # both scenes in view
+        v.center_on((i + n / 2) * d)
 
     def random_seed(self):
         if self.ready:

@@ -115,6 +115,8 @@ class SceneEditor:
         """Connect two scenes: seed A pinned at anchor i, seed B pinned n intervals to its right."""
         if n < 1:
             raise ValueError("the scenes must be at least 1 interval apart")
+        if self.scene.loop_period and n % self.scene.loop_period == 0:
+            raise ValueError(f"in a loop of {self.scene.loop_period} anchors, {n} intervals on is the same anchor")
 
         def apply():
             self.scene.set_anchor(i, AnchorSpec(seed=seed_a, pinned=True))
