@@ -289,3 +289,19 @@ def test_open_recent_survives_relaunches_with_a_real_settings_file(qtbot, tiny_b
     w._fill_recent()
     assert [a.text() for a in w.recent_menu.actions()] == [str(tiny_bundle.path), str(tiny_f1_bundle.path)]
     w.close()
+
+
+def test_missing_x11_libraries_are_named_in_one_line():
+    """A bare Debian image lacked libxcb-icccm4 and libxcb-keysyms1: Qt aborted, blaming another."""
+    from alis_studio.errors import UserError
+    from alis_studio.gui.app import check_window_libraries
+
+    have = {"xcb-cursor", "xcb-image", "xcb-render-util", "xcb-shape", "xkbcommon-x11"}
+    find = lambda name: f"lib{name}.so" if name in have else None  # noqa: E731
+    with pytest.raises(UserError) as e:
+        check_window_libraries({"DISPLAY": ":0"}, find)
+    assert str(e.value) == ("the app's window needs system libraries that are missing: libxcb-icccm4, "
+                            "libxcb-keysyms1 (Debian/Ubuntu: sudo apt install libxcb-icccm4 libxcb-keysyms1)")
+    check_window_libraries({"DISPLAY": ":0"}, lambda name: "found")  # all there: fine
+    check_window_libraries({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, find)  # no window system needed
+    check_window_libraries({}, find)  # no X display: Qt says so itself

@@ -65,6 +65,26 @@ def choose_model(explicit: str | None, session_model: str | None, settings: QSet
     return str(last) if last and Path(str(last)).is_file() else None
 
 
+# the X11 libraries Qt's xcb platform plugin loads that minimal Linux images lack (Debian package names)
+XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+                 "xcb-image": "libxcb-image0", "xcb-render-util": "libxcb-render-util0", "xcb-shape": "libxcb-shape0",
+                 "xkbcommon-x11": "libxkbcommon-x11-0"}
+
+
+def check_window_libraries(env=os.environ, find_library=None) -> None:
+    """On Linux under X11, name the missing system packages in one line instead of Qt's abort
+    (whose message blames libxcb-cursor0 whatever is missing)."""
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM", "xcb") != "xcb" \
+            or not env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return
+    if find_library is None:
+        from ctypes.util import find_library
+    missing = [pkg for lib, pkg in XCB_LIBRARIES.items() if find_library(lib) is None]
+    if missing:
+        raise UserError(f"the app's window needs system libraries that are missing: {', '.join(missing)} "
+                        f"(Debian/Ubuntu: sudo apt install {' '.join(missing)})")
+
+
 def run_app(args: argparse.Namespace) -> int:
     from alis_studio.engine.scene import load_session
     from alis_studio.gui.main_window import MainWindow
@@ -72,6 +92,7 @@ def run_app(args: argparse.Namespace) -> int:
     headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if args.smoke_test and headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    check_window_libraries()
     session = None
     if args.session:
         scene, info = load_session(args.session)  # a bad file: one line on stderr, exit 2
