@@ -305,3 +305,12 @@ def test_missing_x11_libraries_are_named_in_one_line():
     check_window_libraries({"DISPLAY": ":0"}, lambda name: "found")  # all there: fine
     check_window_libraries({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, find)  # no window system needed
     check_window_libraries({}, find)  # no X display: Qt says so itself
+
+
+def test_about_keeps_labels_whole_and_shows_no_training_machine_path(window, monkeypatch):
+    """About wrapped "Trained / on" and showed the training machine's dataset folder."""
+    tr = {"dataset": "/home/someone/data/procedural256", "kimg": 111.9, "metrics": {}}
+    monkeypatch.setitem(window.bundle.meta, "training", tr)
+    text = dialogs.about_text(window.bundle)
+    assert "<b>Trained&nbsp;on</b>" in text and "procedural256 (111.9 kimg)" in text
+    assert "/home/someone" not in text

@@ -25,10 +25,17 @@ def model_details(bundle) -> str:
         f"Config: {bundle.meta.get('arch', {}).get('name', '?')}, {bundle.height} px tall, tiles "
         f"{bundle.tile_width} px, {bundle.tiles_per_interval} per anchor interval ({bundle.interval_width} px)",
         f"Latents: z {bundle.z_dim}, w {bundle.w_dim}",
-        f"Trained on: {tr.get('dataset') or '-'} ({tr.get('kimg', 0)} kimg)",
+        f"Trained on: {dataset_name(tr.get('dataset'))} ({tr.get('kimg', 0)} kimg)",
         f"Created: {bundle.meta.get('created', '?')} by {bundle.meta.get('producer', '?')}",
         f"Running on: {bundle.provider} ({bundle.device_name})",
     ])
+
+
+def dataset_name(dataset) -> str:
+    """A training set as users should see it: its name, never the training machine's folders."""
+    if not dataset:
+        return "-"
+    return str(dataset).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 class _FieldKeys(QObject):

@@ -128,9 +128,9 @@ def about_text(bundle) -> str:
     from alis_studio.gui.controls import model_details
 
     text = (f"<h3>ALIS Studio {__version__}</h3><p>Infinite panoramas from ALIS generators "
-            f"(Skorokhodov et al., ICCV 2021), rendered patch by patch with ONNX Runtime.</p>")
+            f"(Skorokhodov et al., ICCV 2021), rendered tile by tile with ONNX Runtime.</p>")
     if bundle is not None:
-        rows = "".join(f"<tr><td nowrap><b>{k}</b>&nbsp;</td><td>{v}</td></tr>"
+        rows = "".join(f"<tr><td nowrap><b>{k.replace(' ', '&nbsp;')}</b>&nbsp;</td><td>{v}</td></tr>"
                        for k, v in (line.split(": ", 1) for line in model_details(bundle).splitlines()))
         text += f"<table>{rows}</table>"
     else:
