@@ -3,6 +3,7 @@ GUI responsive, cancel, overwrite questions, loop periods."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,3 +138,27 @@ def test_show_export_dialog_is_the_menu_entry(qtbot, tiny_renderer, tmp_path, mo
     export_dialog.show_export_dialog(None, tiny_renderer, Scene(seed=3), 0, 640)
     assert finish(qtbot, runs[0]) == "done"
     assert tifffile.imread(tmp_path / "menu.tif").shape == (32, 640, 3)
+
+
+def test_the_dialog_remembers_the_last_exports_folder_and_settings(qtbot, tiny_renderer, tmp_path):
+    """It reset to the home folder and the defaults every time."""
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    first = ExportDialog(None, tiny_renderer, Scene(seed=2), 100, 1500, settings=settings)
+    qtbot.addWidget(first)
+    first.path.setText(str(folder / "mine.tif"))
+    first.r_intervals.setChecked(True)
+    first.intervals.setValue(3)
+    first.format.setCurrentText("PNG")
+    first.scale.setValue(0.5)
+    run = first.start()
+    assert run is not None and finish(qtbot, run) == "done"
+    second = ExportDialog(None, tiny_renderer, Scene(seed=5), 0, 800, settings=settings)
+    qtbot.addWidget(second)
+    assert Path(second.path.text()).parent == folder and second.path.text().endswith(".png")
+    assert second.r_intervals.isChecked() and second.intervals.value() == 3 and second.scale.value() == 0.5
+    assert second.format.currentText() == "PNG" and (folder / "mine.png").is_file()
+    second.reject()

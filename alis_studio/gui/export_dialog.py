@@ -29,9 +29,9 @@ _RUNNING: set = set()  # exports in flight, kept alive until they end (the dialo
 
 
 def show_export_dialog(parent: QWidget | None, renderer: Renderer, scene: Scene, view_x0: int,
-                       view_width: int) -> None:
+                       view_width: int, settings=None) -> None:
     """Ask for the export settings; on Export, start it with a progress dialog and return."""
-    dlg = ExportDialog(parent, renderer, scene, view_x0, view_width)
+    dlg = ExportDialog(parent, renderer, scene, view_x0, view_width, settings=settings)
     dlg.exec()
 
 
@@ -61,12 +61,13 @@ class _Probe(QThread):
 class ExportDialog(QDialog):
     """The settings dialog. `start()` (Export) checks, asks about an existing file, starts an ExportRun."""
 
-    def __init__(self, parent, renderer: Renderer, scene: Scene, view_x0: int, view_width: int):
+    def __init__(self, parent, renderer: Renderer, scene: Scene, view_x0: int, view_width: int, settings=None):
         super().__init__(parent, windowTitle="Export panorama")
-        self.renderer, self.scene = renderer, scene
+        self.renderer, self.scene, self.settings = renderer, scene, settings
         self.view_x0, self.view_width = int(view_x0), max(1, int(view_width))
         self.rate, self.ratios, self.sample, self.run_ = None, {}, None, None
         self._build()
+        self._restore_settings()
         self._update()
         self._probe = _Probe(renderer, scene, self.view_x0)
         self._probe.measured.connect(self._on_measured)
@@ -229,10 +230,42 @@ class ExportDialog(QDialog):
         except UserError as e:
             QMessageBox.warning(self, "Export panorama", str(e))
             return None
+        self._save_settings()
         self.run_ = ExportRun(job, self.parentWidget())
         self.run_.start()
         self.accept()
         return self.run_
+
+    # ------------------------------------------------------------------ remembered between exports
+    def _save_settings(self) -> None:
+        if self.settings is None:
+            return
+        s = self.settings
+        s.setValue("export/folder", str(Path(self.path.text()).parent))
+        s.setValue("export/range", self.range_group.checkedId())
+        for key, value in (("intervals", self.intervals.value()), ("scale", self.scale.value()),
+                           ("format", self.format.currentText()), ("compression", self.compression.currentText()),
+                           ("quality", self.quality.value())):
+            s.setValue(f"export/{key}", value)
+
+    def _restore_settings(self) -> None:
+        """The last export's folder and settings (the range only where this scene allows it)."""
+        s = self.settings
+        if s is None or s.value("export/folder") is None:
+            return
+        folder = Path(str(s.value("export/folder")))
+        if folder.is_dir():
+            self.path.setText(str(folder / Path(self.path.text()).name))
+        self.intervals.setValue(s.value("export/intervals", self.intervals.value(), type=int))
+        self.scale.setValue(s.value("export/scale", self.scale.value(), type=float))
+        for box, key in ((self.format, "format"), (self.compression, "compression")):
+            i = box.findText(str(s.value(f"export/{key}", box.currentText())))
+            if i >= 0:
+                box.setCurrentIndex(i)
+        self.quality.setValue(s.value("export/quality", self.quality.value(), type=int))
+        button = self.range_group.button(s.value("export/range", -1, type=int))
+        if button is not None and button.isEnabled() and not self.scene.loop_period:
+            button.setChecked(True)
 
     def done(self, result: int) -> None:
         self._probe.wait()  # at most one batch; never leave a running QThread behind
