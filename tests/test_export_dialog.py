@@ -162,3 +162,16 @@ def test_the_dialog_remembers_the_last_exports_folder_and_settings(qtbot, tiny_r
     assert second.r_intervals.isChecked() and second.intervals.value() == 3 and second.scale.value() == 0.5
     assert second.format.currentText() == "PNG" and (folder / "mine.png").is_file()
     second.reject()
+
+
+def test_small_ranges_and_the_current_view_are_described_truly(qtbot, tiny_renderer, tmp_path):
+    """The dialog said "Current view (142 px)" while the screen showed 1920 px, and "0.0 Mpx" /
+    "about 0:00" for small ranges."""
+    dlg = ExportDialog(None, tiny_renderer, Scene(seed=2), 0, 142, screen_width=1920)
+    qtbot.addWidget(dlg)
+    dlg.path.setText(str(tmp_path / "v.tif"))
+    assert dlg.r_view.text() == "The current view (142 px at the model's scale; 1,920 px on screen)"
+    qtbot.waitUntil(lambda: dlg.rate is not None, timeout=20_000)
+    assert "0.0045 Mpx" in dlg.size.text()  # 142 x 32 px
+    assert ", under a second at" in dlg.estimate.text() and "0:00" not in dlg.estimate.text()
+    dlg.reject()

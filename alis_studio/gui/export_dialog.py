@@ -29,10 +29,19 @@ _RUNNING: set = set()  # exports in flight, kept alive until they end (the dialo
 
 
 def show_export_dialog(parent: QWidget | None, renderer: Renderer, scene: Scene, view_x0: int,
-                       view_width: int, settings=None) -> None:
+                       view_width: int, settings=None, screen_width: int | None = None) -> None:
     """Ask for the export settings; on Export, start it with a progress dialog and return."""
-    dlg = ExportDialog(parent, renderer, scene, view_x0, view_width, settings=settings)
+    dlg = ExportDialog(parent, renderer, scene, view_x0, view_width, settings=settings, screen_width=screen_width)
     dlg.exec()
+
+
+def _fmt_mpx(mp: float) -> str:
+    """Megapixels with the digits that matter: 409 Mpx, 2.5 Mpx, 0.041 Mpx."""
+    return f"{mp:,.0f} Mpx" if mp >= 100 else f"{mp:.1f} Mpx" if mp >= 1 else f"{mp:.2g} Mpx"
+
+
+def _fmt_estimate(s: float) -> str:
+    return "under a second" if s < 1 else f"about {_fmt_time(s)}"
 
 
 def _fmt_time(s: float) -> str:
@@ -61,9 +70,10 @@ class _Probe(QThread):
 class ExportDialog(QDialog):
     """The settings dialog. `start()` (Export) checks, asks about an existing file, starts an ExportRun."""
 
-    def __init__(self, parent, renderer: Renderer, scene: Scene, view_x0: int, view_width: int, settings=None):
+    def __init__(self, parent, renderer: Renderer, scene: Scene, view_x0: int, view_width: int, settings=None,
+                 screen_width: int | None = None):
         super().__init__(parent, windowTitle="Export panorama")
-        self.renderer, self.scene, self.settings = renderer, scene, settings
+        self.renderer, self.scene, self.settings, self.screen_width = renderer, scene, settings, screen_width
         self.view_x0, self.view_width = int(view_x0), max(1, int(view_width))
         self.rate, self.ratios, self.sample, self.run_ = None, {}, None, None
         self._build()
@@ -77,7 +87,11 @@ class ExportDialog(QDialog):
     def _build(self) -> None:
         b = self.renderer.bundle
         self.range_group = QButtonGroup(self)
-        self.r_view = QRadioButton(f"The current view ({self.view_width} px)")
+        on_screen = (f"; {self.screen_width:,} px on screen" if self.screen_width
+                     and self.screen_width != self.view_width else "")
+        self.r_view = QRadioButton(f"The current view ({self.view_width:,} px at the model's scale{on_screen})")
+        if on_screen:
+            self.r_view.setToolTip("Exports are at the model's resolution; Scale enlarges them (Lanczos)")
         self.r_intervals = QRadioButton("Anchor intervals around the view:")
         self.r_loop = QRadioButton(f"One loop period ({self.scene.loop_period} anchors, wraps around)"
                                    if self.scene.loop_period else "One loop period (the scene has no loop)")
@@ -173,13 +187,13 @@ class ExportDialog(QDialog):
             return
         self.problem.setText("")
         self.export_button.setEnabled(bool(self.path.text().strip()))
-        self.size.setText(f"{plan.width:,} × {plan.height:,} px, {plan.megapixels:,.1f} Mpx"
+        self.size.setText(f"{plan.width:,} × {plan.height:,} px, {_fmt_mpx(plan.megapixels)}"
                           + (f", {len(plan.geometry()) - 1} reduced levels" if fmt == "tiff" else ""))
         ratio = self._ratio(plan.codec, plan.quality)
         text = f"file about {human_bytes(plan.estimate_bytes(ratio))}"
         if self.rate:
             seconds = job.source_width * job.model_height / 1e6 / self.rate
-            text += f", about {_fmt_time(seconds)} at {self.rate:.2f} Mpx/s"
+            text += f", {_fmt_estimate(seconds)} at {self.rate:.2f} Mpx/s"
         else:
             text += ", time: measuring the generator…"
         self.estimate.setText(text)
@@ -316,7 +330,7 @@ class ExportRun(QObject):
         self.worker = _Worker(job)
         self.dialog = QProgressDialog(f"Exporting {job.out.name}…", "Cancel", 0, 1000, parent)
         self.dialog.setWindowTitle("Export panorama")
-        self.dialog.setMinimumDuration(0)
+        self.dialog.setMinimumDuration(500)  # a short export finishes before a box would flash up
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
         self.dialog.canceled.connect(self.cancel)

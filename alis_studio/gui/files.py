@@ -151,7 +151,8 @@ class FileHandlers:
                              "Use File → Save View as PNG, or `alis-studio render` on the command line.")
             return
         x0, width = self.w.viewport.visible_range()
-        export_dialog.show_export_dialog(self.w, self.w.renderer, self.w.scene, x0, width, settings=self.w.settings)
+        export_dialog.show_export_dialog(self.w, self.w.renderer, self.w.scene, x0, width, settings=self.w.settings,
+                                         screen_width=self.w.viewport.width())
 
     def grab_view(self, callback: Callable[[np.ndarray | None], None]) -> None:
         """The visible columns at full resolution (rendered first if needed), then `callback(pixels)`."""
