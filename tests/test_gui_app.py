@@ -177,9 +177,10 @@ def test_export_opens_the_export_dialog_or_says_it_is_missing(window, monkeypatc
     else:
         from alis_studio.gui import export_dialog
 
-        monkeypatch.setattr(export_dialog, "show_export_dialog", lambda *a: calls.append(a))
+        monkeypatch.setattr(export_dialog, "show_export_dialog", lambda *a, **kw: calls.append((a, kw)))
         window.acts["export"].trigger()
-        assert calls == [(window, window.renderer, window.scene, *window.viewport.visible_range())]
+        assert calls == [((window, window.renderer, window.scene, *window.viewport.visible_range()),
+                          {"settings": window.settings, "screen_width": window.viewport.width()})]
 
 
 def test_shortcuts_dialog_lists_the_actions_and_about_names_the_model(window):
