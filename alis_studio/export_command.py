@@ -62,9 +62,9 @@ def run_export(args: argparse.Namespace) -> int:
     from alis_studio.commands import check_generator_options, resolve_model, scene_from_args
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
-    from alis_studio.export_job import ExportJob
-    from alis_studio.progress import ProgressBar
-    from exporters.plan import format_for, human_bytes
+    from alis_studio.export_job import ExportJob, probe_speed
+    from alis_studio.progress import ProgressBar, fmt_time
+    from exporters.plan import format_for, human_bytes, measure_ratio
 
     out = Path(args.out)
     fmt = format_for(out, args.format)
@@ -82,12 +82,18 @@ def run_export(args: argparse.Namespace) -> int:
     job = ExportJob(renderer, scene, out, x0=args.start * bundle.interval_width, fmt=fmt,
                     height_scale=args.height_scale, compression=args.compression, quality=args.quality,
                     levels=args.levels, overwrite=args.overwrite, **_range(args, scene, bundle))
-    plan, needed, free = job.check()
+    # one batch first: the real compression ratio of these pixels and the generator's speed here
+    rate, sample = probe_speed(renderer, scene, args.start * bundle.interval_width)
+    plan = job.plan()
+    ratio = measure_ratio(sample, plan.codec, plan.quality)
+    plan, needed, free = job.check(ratio)
     if not args.quiet:
         free_text = f", {human_bytes(free)} free" if free >= 0 else ""
+        seconds = job.source_width * job.model_height / 1e6 / rate
         print(f"exporting {plan.width} x {plan.height} px ({plan.megapixels:.1f} Mpx) to {out} "
-              f"[{fmt}{'/' + plan.compression if fmt == 'tiff' else ''}]: about {human_bytes(plan.estimate_bytes())}"
-              f", needs up to {human_bytes(needed)}{free_text}; on {bundle.device_name}", file=sys.stderr)
+              f"[{fmt}{'/' + plan.compression if fmt == 'tiff' else ''}]: about {human_bytes(plan.estimate_bytes(ratio))}"
+              f", needs up to {human_bytes(needed)}{free_text}; about {fmt_time(seconds)} on {bundle.device_name}",
+              file=sys.stderr)
     bar = None if args.quiet else ProgressBar(f"export {out.name}", "Mpx", plan.height / 1e6)
     try:
         stats = job.run(progress=bar)

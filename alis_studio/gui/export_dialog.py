@@ -20,6 +20,7 @@ from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import UserError
 from alis_studio.export_job import Cancelled, ExportJob, probe_speed
+from alis_studio.progress import fmt_time
 from exporters.plan import human_bytes
 
 FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg")}
@@ -41,12 +42,7 @@ def _fmt_mpx(mp: float) -> str:
 
 
 def _fmt_estimate(s: float) -> str:
-    return "under a second" if s < 1 else f"about {_fmt_time(s)}"
-
-
-def _fmt_time(s: float) -> str:
-    s = int(max(0, s))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    return "under a second" if s < 1 else f"about {fmt_time(s)}"
 
 
 class _Probe(QThread):
@@ -371,12 +367,12 @@ class ExportRun(QObject):
             finishing = " (writing the reduced levels)" if self.job.fmt == "tiff" else f" (encoding {self.job.fmt.upper()})"
         if not self.worker.cancel_event.is_set():
             self.dialog.setLabelText(f"Exporting {self.job.out.name}{finishing}\n{done * h / 1e6:,.1f} of "
-                                     f"{total * h / 1e6:,.1f} Mpx, {rate:.2f} Mpx/s, ETA {_fmt_time(eta)}")
+                                     f"{total * h / 1e6:,.1f} Mpx, {rate:.2f} Mpx/s, ETA {fmt_time(eta)}")
 
     @Slot(object)
     def _on_succeeded(self, stats) -> None:
         self._end("done", f"Wrote {self.job.out} ({stats.width:,} × {stats.height:,} px, "
-                          f"{human_bytes(stats.bytes)}) in {_fmt_time(stats.seconds)}.")
+                          f"{human_bytes(stats.bytes)}) in {fmt_time(stats.seconds)}.")
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
