@@ -222,3 +222,28 @@ def test_connect_two_scenes_in_a_loop_keeps_both(qtbot, window, monkeypatch, n, 
     assert s.anchor(1).seed == 11 and s.anchor(1 + want).seed == 22 and s.anchor(1).pinned
     assert ("intervals apart" in window.statusBar().currentMessage()) == (want != n)
     assert v.x0 <= 1 * d and (1 + want) * d <= v.to_model_x(v.width())  # both scenes on screen
+
+
+def test_the_selected_anchor_is_marked_in_the_view(qtbot, window):
+    from test_gui_support import grab
+
+    v, d = window.viewport, window.bundle.interval_width
+    v.set_view(scale=1.0, fit=False)
+    v.center_on(2 * d)
+    window.timeline.select(2)
+    assert v.marker_x == 2 * d
+    wait_complete(qtbot, v)
+    img = grab(v)
+    sx, top = round(v.to_screen_x(2 * d)), max(0, round(v.top()))
+    assert tuple(img[top + 1, sx][:3]) == (38, 140, 220)  # the accent notch at the anchor's column
+    window.timeline.select(3)
+    assert v.marker_x == 3 * d
+
+
+def test_ruler_reduces_x_to_one_loop_period(window):
+    d = window.bundle.interval_width
+    window.scene.set_loop_period(4)
+    window.viewport.set_view(scale=1.0, fit=False)
+    window.viewport.center_on(401 * d + 10)  # 100 periods and a bit on
+    assert window.ruler.text().startswith(f"x {d + 10:,} px   anchor {(d + 10) / d:,.2f}")
+    assert window.ruler.text().endswith(f"loop {(d + 10) / (4 * d) * 360:.0f}°")

@@ -194,6 +194,8 @@ class MainWindow(QMainWindow):
             "pin", "resample", "set_seed", None, "insert_before", "insert_after", "delete", None,
             "copy_latent", "paste_latent", None, "connect", "center_selected")]
         self.timeline.activated.connect(lambda i: self.viewport.center_on(i * self.bundle.interval_width))
+        self.timeline.selection_changed.connect(lambda i: self.viewport.set_marker(i * self.bundle.interval_width))
+        self.viewport.set_marker(self.timeline.selected * self.bundle.interval_width)
         page = QWidget()
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)

@@ -44,10 +44,12 @@ class Ruler(QWidget):
     def text(self) -> str:
         v = self.view
         x = v.center_x()
+        if self.scene.loop_period:  # a loop has one period of positions: show where in it
+            w = self.scene.loop_period * self.interval
+            x %= w
         s = f"x {x:,.0f} px   anchor {x / self.interval:,.2f}   zoom {v.scale:.0%}"
         if self.scene.loop_period:
-            w = self.scene.loop_period * self.interval
-            s += f"   loop {(x % w) / w * 360:.0f}°"
+            s += f"   loop {x / w * 360:.0f}°"
         return s
 
     def paintEvent(self, _event) -> None:

@@ -11,7 +11,7 @@ import math
 import time
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtGui import QBrush, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QPinchGesture, QWidget
 
 from alis_studio.engine.renderer import PatchKey
@@ -20,6 +20,7 @@ from alis_studio.gui.images import PatchBridge, PatchStrip
 BACKGROUND = QColor(25, 35, 45)
 PLACEHOLDER = (48, 58, 70)
 HATCH = QColor(70, 84, 100)
+MARKER = QColor(38, 140, 220)  # the timeline's accent: where the selected anchor sits
 MIN_SCALE, ZOOM_IN_LIMIT = 1 / 8, 4.0
 WHEEL_STEP = 2 ** 0.25  # one notch of the wheel
 
@@ -82,6 +83,7 @@ class PanoramaView(QWidget):
         self._missing: set = set()  # visible keys not rendered yet
         self._requested = None
         self._epoch = 0  # bumped on every scene change
+        self.marker_x: float | None = None  # the selected anchor's column, marked on the strip
         self.stats = {"requested": 0, "cached": 0}  # the view's cache hits: patches ready when asked
         self._drag = None
         self.inertia = Inertia(self)
@@ -305,7 +307,24 @@ class PanoramaView(QWidget):
             for p in blank:
                 qp.fillRect(QRectF(self.to_screen_x(p * self._P), target.y(), self._P * self.scale,
                                    target.height()), brush)
+        if self.marker_x is not None:
+            self._paint_marker(qp, self.to_screen_x(self.marker_x), target)
         qp.end()
+
+    def set_marker(self, x: float | None) -> None:
+        """Mark column x (the selected anchor) with a notch at the top and bottom of the strip."""
+        if x != self.marker_x:
+            self.marker_x = x
+            self.update()
+
+    def _paint_marker(self, qp: QPainter, sx: float, target: QRectF) -> None:
+        if not -8 <= sx <= self.width() + 8:
+            return
+        top, bottom, w = max(0.0, target.top()), min(float(self.height()), target.bottom()), 7.0
+        qp.setPen(Qt.PenStyle.NoPen)
+        qp.setBrush(MARKER)
+        qp.drawPolygon(QPolygonF([QPointF(sx - w, top), QPointF(sx + w, top), QPointF(sx, top + w * 1.4)]))
+        qp.drawPolygon(QPolygonF([QPointF(sx - w, bottom), QPointF(sx + w, bottom), QPointF(sx, bottom - w * 1.4)]))
 
     # ------------------------------------------------------------------ input
     def resizeEvent(self, event) -> None:
