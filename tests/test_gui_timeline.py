@@ -247,3 +247,28 @@ def test_ruler_reduces_x_to_one_loop_period(window):
     window.viewport.center_on(401 * d + 10)  # 100 periods and a bit on
     assert window.ruler.text().startswith(f"x {d + 10:,} px   anchor {(d + 10) / d:,.2f}")
     assert window.ruler.text().endswith(f"loop {(d + 10) / (4 * d) * 360:.0f}°")
+
+
+def _contrast(a, b) -> float:
+    def lum(c):
+        ch = [v / 255 for v in (c.red(), c.green(), c.blue())]
+        ch = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in ch]
+        return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_seeds_use_the_room_between_slots_and_small_text_is_readable(window):
+    """Seeds were cut ("1877493...") although the slots had room; the seed text was below 4.5:1."""
+    from PySide6.QtGui import QFontMetrics
+
+    from alis_studio.gui import timeline as tl_module
+
+    tl = window.timeline
+    window.viewport.set_view(scale=2.0, fit=False)  # slots MAX_SPACING apart
+    fm = QFontMetrics(tl.font())
+    seed = "1877493123"
+    assert tl.label_width() > tl.thumb_w + 10
+    assert fm.elidedText(seed, Qt.TextElideMode.ElideRight, tl.label_width()) == seed
+    for fg in (tl_module.TEXT, tl_module.SEED_TEXT, tl_module.PIN, tl_module.ACCENT_TEXT):  # the text colours
+        assert _contrast(fg, tl_module.BG) >= 4.5, fg.name()

@@ -15,6 +15,8 @@ from alis_studio.gui.viewport import PanoramaView
 
 BG, SLOT, TEXT = QColor(32, 43, 54), QColor(48, 58, 70), QColor(190, 200, 210)
 ACCENT, PIN, BAND = QColor(38, 140, 220), QColor(240, 160, 40), QColor(255, 255, 255, 18)
+SEED_TEXT = QColor(158, 167, 175)  # dimmer than TEXT, still above 4.5:1 on BG (WCAG AA)
+ACCENT_TEXT = QColor(80, 165, 235)  # the accent lightened for text: 5.4:1 on BG (ACCENT itself is 4.0)
 THUMB_H, GAP, TOP = 56, 14, 8
 MAX_SPACING = 160  # px between anchors at most: zoomed far in, the timeline still shows the neighbours
 EDGE, SCROLL_PX = 48, 14  # a drag within EDGE px of a side scrolls up to SCROLL_PX timeline px per tick
@@ -174,14 +176,19 @@ class AnchorTimeline(QWidget):
             qp.setPen(QPen(QColor(0, 0, 0, 160), 1))
             qp.drawEllipse(QRectF(r.right() - 11, r.y() + 3, 9, 9))
             qp.setBrush(Qt.BrushStyle.NoBrush)
-        qp.setPen(QPen(ACCENT if i == self.selected else TEXT))
+        qp.setPen(QPen(ACCENT_TEXT if i == self.selected else TEXT))
         qp.drawText(QRect(r.x() - GAP // 2, r.bottom() + 4, r.width() + GAP, 14), Qt.AlignmentFlag.AlignHCenter,
                     f"#{self.scene.canonical(i)}")
-        qp.setPen(QPen(PIN if custom else TEXT.darker(140)))
+        qp.setPen(QPen(PIN if custom else SEED_TEXT))
         text = str(spec.seed) if spec.seed is not None else "custom w"
-        text = qp.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, r.width() + GAP - 4)
-        qp.drawText(QRect(r.x() - GAP // 2, r.bottom() + 17, r.width() + GAP, 14), Qt.AlignmentFlag.AlignHCenter,
+        room = self.label_width()
+        text = qp.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
+        qp.drawText(QRect(round(r.center().x() - room / 2), r.bottom() + 17, room, 14), Qt.AlignmentFlag.AlignHCenter,
                     text)
+
+    def label_width(self) -> int:
+        """Room for a slot's labels: the whole distance to the next slot, not just the thumbnail."""
+        return max(self.thumb_w + GAP, int(self._d * self.spacing_scale())) - 4
 
     # ------------------------------------------------------------------ input
     def mousePressEvent(self, event) -> None:
