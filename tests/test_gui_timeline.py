@@ -272,3 +272,19 @@ def test_seeds_use_the_room_between_slots_and_small_text_is_readable(window):
     assert fm.elidedText(seed, Qt.TextElideMode.ElideRight, tl.label_width()) == seed
     for fg in (tl_module.TEXT, tl_module.SEED_TEXT, tl_module.PIN, tl_module.ACCENT_TEXT):  # the text colours
         assert _contrast(fg, tl_module.BG) >= 4.5, fg.name()
+
+
+def test_ruler_ties_each_thumbnail_to_its_place_in_the_view(qtbot, window):
+    """At the overview the ruler showed #-40..#35 over a timeline of #-10..#8 with nothing to say
+    which was which: where their spacings differ, a line runs from each anchor's tick to its slot."""
+    r, tl, v, d = window.ruler, window.timeline, window.viewport, window.bundle.interval_width
+    v.set_view(scale=1 / 8, fit=False)
+    lines = r.connectors()
+    i0, i1 = tl.anchor_range()
+    assert [i for i, _, _ in lines] == list(range(i0, i1 + 1))
+    for i, top, bottom in lines:
+        assert top == pytest.approx(v.to_screen_x(i * d)) and bottom == pytest.approx(tl.anchor_x(i))
+    v.set_view(scale=tl.spacing_scale(), fit=False)  # the same spacing: ticks are above their slots
+    assert r.connectors() == []
+    qtbot.wait(10)
+    r.repaint()

@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         self.viewport = PanoramaView(self.scene, self.renderer)
         self.ruler = Ruler(self.viewport, self.scene)
         self.timeline = AnchorTimeline(self.scene, self.renderer, self.viewport, self.editor)
+        self.ruler.timeline = self.timeline
         self.timeline.menu_actions = [self.acts[n] if n else None for n in (
             "pin", "resample", "set_seed", None, "insert_before", "insert_after", "delete", None,
             "copy_latent", "paste_latent", None, "connect", "center_selected")]

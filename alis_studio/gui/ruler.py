@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -28,6 +28,7 @@ class Ruler(QWidget):
         super().__init__(parent)
         self.view, self.scene = view, scene
         self.interval = view.renderer.bundle.interval_width
+        self.timeline = None  # set by the window: the anchor slots below, which may be spaced otherwise
         self.setFixedHeight(30)
         view.view_changed.connect(self.update)
         scene.subscribe(self._on_scene)
@@ -73,12 +74,24 @@ class Ruler(QWidget):
             if labelled:
                 qp.setPen(QPen(TEXT))
                 qp.drawText(sx + 3, 14, f"#{self.scene.canonical(i)}")
+        qp.setPen(QPen(TICK.darker(120)))
+        for _i, top, bottom in self.connectors():
+            qp.drawLine(QPointF(top, 17), QPointF(bottom, h))  # below the labels
         if self.scene.loop_period:
             self._paint_loop(qp)
         qp.setPen(QPen(TEXT))
         qp.drawText(QRectF(0, 0, self.width() - 6, h - 2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
                     self.text())
         qp.end()
+
+    def connectors(self) -> list[tuple[int, float, float]]:
+        """(anchor, x in the view, x of its timeline slot) for each slot shown, where the timeline's
+        spacing differs from the view's: lines that tie every thumbnail to its place above."""
+        tl = self.timeline
+        if tl is None or abs(tl.spacing_scale() / self.view.scale - 1) <= 0.01:
+            return []
+        i0, i1 = tl.anchor_range()
+        return [(i, self.view.to_screen_x(i * self.interval), tl.anchor_x(i)) for i in range(i0, i1 + 1)]
 
     def _paint_loop(self, qp: QPainter) -> None:
         """A bar the width of the ruler standing for one loop period, the visible part highlighted."""
