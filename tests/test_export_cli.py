@@ -198,3 +198,19 @@ def test_existing_file_asks_on_a_terminal(tiny_model_path, tmp_path, monkeypatch
     assert export(tiny_model_path, "--width", 64, "--out", out, "--quiet") == rc
     assert "Replace it? [y/N]" in tty.text
     assert (out.read_bytes() == b"keep") == (rc == 2)
+
+
+@pytest.mark.parametrize("compression", ["deflate", "jpeg"])
+def test_the_size_estimate_comes_from_a_measured_probe(tiny_model_path, tmp_path, capsys, compression):
+    """The CLI's estimate used a fixed compression ratio (45% high for a real export): it now
+    compresses a rendered probe batch as the writer will, so the estimate is near the file's size."""
+    import re
+
+    out = tmp_path / "p.tif"
+    assert main(["export", "--model", str(tiny_model_path), "--seed", "3", "--width", "8192",
+                 "--compression", compression, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    m = re.search(r"about ([\d.]+) (KB|MB)", err)
+    estimate = float(m.group(1)) * {"KB": 1e3, "MB": 1e6}[m.group(2)]
+    assert 0.75 < estimate / out.stat().st_size < 1.25, (estimate, out.stat().st_size)
+    assert re.search(r"about \d+:\d\d on CPU", err)  # and a time from the probe's speed

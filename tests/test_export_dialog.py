@@ -89,6 +89,7 @@ def test_cancel_leaves_nothing(qtbot, dialog, tmp_path):
     run = dlg.start()
     with qtbot.waitSignal(run.worker.progress, timeout=20_000):
         pass
+    qtbot.waitUntil(run.dialog.isVisible, timeout=5_000)  # a long export does show its progress box
     run.dialog.findChild(QPushButton).click()  # the Cancel button
     assert finish(qtbot, run) == "cancelled"
     assert list(tmp_path.iterdir()) == []
@@ -175,3 +176,13 @@ def test_small_ranges_and_the_current_view_are_described_truly(qtbot, tiny_rende
     assert "0.0045 Mpx" in dlg.size.text()  # 142 x 32 px
     assert ", under a second at" in dlg.estimate.text() and "0:00" not in dlg.estimate.text()
     dlg.reject()
+
+
+def test_a_short_export_shows_no_progress_box(qtbot, dialog):
+    """Short exports flashed an unpainted black progress box: it appears only after 0.5 s."""
+    dlg = dialog()
+    dlg.r_intervals.setChecked(True)
+    dlg.intervals.setValue(1)
+    run = dlg.start()
+    assert run is not None and not run.dialog.isVisible() and run.dialog.minimumDuration() == 500
+    assert finish(qtbot, run) == "done", run.message

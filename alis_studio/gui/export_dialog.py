@@ -341,8 +341,7 @@ class ExportRun(QObject):
         self._t0 = time.monotonic()
 
     def start(self) -> None:
-        _RUNNING.add(self)
-        self.dialog.show()
+        _RUNNING.add(self)  # the progress box shows itself after its minimum duration, if still running
         self.worker.start()
 
     def cancel(self) -> None:
