@@ -288,3 +288,19 @@ def test_ruler_ties_each_thumbnail_to_its_place_in_the_view(qtbot, window):
     assert r.connectors() == []
     qtbot.wait(10)
     r.repaint()
+
+
+def test_loop_field_hands_the_keys_back_too(qtbot, window):
+    c, v = window.controls, window.viewport
+    window.activateWindow()
+    c.loop_check.setChecked(True)
+    c.loop_spin.setFocus()
+    c.loop_spin.lineEdit().selectAll()
+    qtbot.keyClicks(c.loop_spin, "6")
+    qtbot.keyClick(c.loop_spin, Qt.Key.Key_Return)
+    assert window.scene.loop_period == 6 and v.hasFocus()
+    c.loop_spin.setFocus()
+    qtbot.keyClick(c.loop_spin, Qt.Key.Key_P)  # nothing pending: the scene's shortcut, not the field
+    assert window.scene.anchor(window.timeline.selected).pinned
+    qtbot.keyClick(c.loop_spin, Qt.Key.Key_Escape)
+    assert v.hasFocus()
