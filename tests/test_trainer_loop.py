@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import os
 import signal
 import subprocess
@@ -83,6 +84,7 @@ def test_run_directory_contents(landscapes, tmp_path):
     tr = bundle.meta["training"]
     assert tr["kimg"] == 0.012 and tr["config"] == "tiny" and tr["metrics"]["swd_frames"] > 0
     assert {"swd_infinite", "swd_ratio", "seam_patch", "seam_anchor"} <= set(tr["metrics"])
+    assert tr["dataset"] == Path(landscapes).name  # the set's name, never the training machine's folders
     assert "cached" in (out / "log.txt").read_text()
 
 

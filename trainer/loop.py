@@ -263,7 +263,8 @@ class Trainer:
             sampler=self.sampler.state_dict(), options=self.resolved_options(), training=self.training_info())
 
     def training_info(self, metrics: dict | None = None) -> dict:
-        return {"dataset": str(self.opts.dataset), "kimg": round(self.nimg / 1000, 3), "steps": self.step,
+        # the dataset by name: a bundle is shared, the training machine's folders are nobody's business
+        return {"dataset": Path(self.opts.dataset).name, "kimg": round(self.nimg / 1000, 3), "steps": self.step,
                 "config": self.cfg.name, "metrics": metrics or {}}
 
     # ------------------------------------------------------------------ one step
