@@ -166,8 +166,8 @@ class AnchorHandlers:
             return
         seed_a, seed_b, n = got
         period = self.w.scene.loop_period
-        if period and n % period == 0 or period and n > period // 2:
-            # in a loop, B must not land on A's own anchor (n a multiple of N) nor go round past it
+        if period and n > period // 2:
+            # in a loop, B must not go round past the far side (nor onto A's own anchor at n = N)
             n = max(1, period // 2)
             self.w.statusBar().showMessage(f"In a loop of {period} anchors the scenes are {n} intervals "
                                            "apart (the most a loop allows)", 8000)
