@@ -1,8 +1,13 @@
 """Trainer benchmark: training steps/s per config, and the data loader's images/s against what a
 step consumes.
 
-    python benchmarks/bench_train.py [--configs small tiny] [--steps 6] [--batch B] [--device auto]
+    python benchmarks/bench_train.py [--configs small128 tiny] [--steps 6] [--batch B] [--device auto]
+                                     [--variants base pool-after] [--precision fp32 bf16] [--rounds R]
                                      [--big 6] [--threads N] [--json OUT]
+
+`--variants base pool-after --rounds 2` measures today's D against the one before it (the second
+conv of each D block before the 2x pooling) alternately in one run; `--precision fp32 bf16` the
+autocast precision (bf16 pays only on CPUs with native bf16: avx512_bf16 / AMX).
 
 - steps/s: `Trainer.train_step` (D phase with lazy R1 every 16th step, G phase, EMA) on procedural
   data, after 2 warm-up steps; on CUDA with the run's autocast precision.
@@ -21,14 +26,29 @@ from pathlib import Path
 import numpy as np
 
 
-def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | None, device: str) -> dict:
+def variant(config: str, what: str) -> str:
+    """Register `config` with one speed-up undone (or a precision) and return its name:
+    "base" (as shipped), "pool-after" (D's second conv before the pooling, as before)."""
+    import dataclasses
+
+    from trainer.model import CONFIGS
+
+    if what == "base":
+        return config
+    name = f"{config}-{what}"
+    CONFIGS[name] = dataclasses.replace(CONFIGS[config], name=name, d_pool_first=False)
+    return name
+
+
+def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | None, device: str,
+                precision: str = "auto") -> dict:
     import torch
 
     from trainer.loop import Trainer
     from trainer.options import TrainOptions
 
-    opts = TrainOptions(dataset=str(data), out=str(tmp / f"run-{config}"), config=config, batch=batch,
-                        kimg=1000, device=device, metric_images=0)
+    opts = TrainOptions(dataset=str(data), out=str(tmp / f"run-{config}-{precision}"), config=config, batch=batch,
+                        kimg=1000, device=device, metric_images=0, precision=precision)
     tr = Trainer(opts)
     sync = torch.cuda.synchronize if tr.device.type == "cuda" else (lambda: None)
     for _ in range(2):
@@ -39,7 +59,7 @@ def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | Non
         tr.train_step()
     sync()
     dt = (time.perf_counter() - t0) / steps
-    tr.log.close()
+    tr._teardown()
     g_params = sum(p.numel() for p in tr.G.parameters()) / 1e6
     return {"config": config, "device": str(tr.device), "precision": tr.precision, "batch": tr.opts.batch,
             "height": tr.cfg.height, "G_Mparams": round(g_params, 2), "steps_per_s": 1 / dt,
@@ -86,7 +106,11 @@ def bench_loader(tmp: Path, n_big: int, height: int, batch: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--configs", nargs="+", default=["small", "tiny"])
+    ap.add_argument("--configs", nargs="+", default=["small128", "tiny"])
+    ap.add_argument("--variants", nargs="+", default=["base"], choices=["base", "pool-after"],
+                    help="pool-after: D as before its second conv moved after the pooling (the 'before' figure)")
+    ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16"])
+    ap.add_argument("--rounds", type=int, default=1, help="alternate the variants this many times (noisy machines)")
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--batch", type=int, default=None, help="default: 8 on CPU, 32 on CUDA")
     ap.add_argument("--device", default="auto")
@@ -106,11 +130,14 @@ def main() -> None:
         tmp = Path(d)
         for name in args.configs:
             data = write_dataset(tmp / f"data-{name}", 64, get_config(name).height, workers=1)
-            r = bench_steps(name, data, tmp, args.steps, args.batch, args.device)
-            results["steps"].append(r)
-            print(f"{name:>9} on {r['device']} ({r['precision']}, batch {r['batch']}, {r['height']} px, "
-                  f"G {r['G_Mparams']} M): {r['steps_per_s']:.3f} steps/s, {r['images_per_s']:.1f} img/s, "
-                  f"{r['kimg_per_hour']:.1f} kimg/h", flush=True)
+            for _ in range(args.rounds):
+                for what in args.variants:
+                    for precision in args.precision:
+                        r = bench_steps(variant(name, what), data, tmp, args.steps, args.batch, args.device, precision)
+                        results["steps"].append(r)
+                        print(f"{r['config']:>20} on {r['device']} ({r['precision']}, batch {r['batch']}, "
+                              f"{r['height']} px, G {r['G_Mparams']} M): {r['steps_per_s']:.3f} steps/s, "
+                              f"{r['images_per_s']:.1f} img/s, {r['kimg_per_hour']:.1f} kimg/h", flush=True)
         if args.big:
             s = results["steps"][0]
             r = bench_loader(tmp, args.big, s["height"], s["batch"])

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # How assets/default.alis was made (and how to continue it). Run from the repository root with the
-# `train` extra installed. CPU: about 30 kimg per hour on 2 free cores; a GPU is far faster.
+# `train` extra installed. The 128 px default (config small128, format 2) was grown from the 64 px
+# model bundled before it (small64, format 1, 111.9 kimg; commit 8b9515a): its layers at 4..64 px
+# carry over and the 128 px layers start at zero. CPU: ~20 kimg per hour on 2 free cores.
 #   scripts/train_default_model.sh            # data, then train (stop any time with Ctrl-C; rerun to resume)
 #   scripts/train_default_model.sh release    # eval, slim checkpoint, bundle, sample panorama into assets/ and docs/
 set -euo pipefail
 data="${DATA:-data/procedural256}"
-run="${RUN:-runs/default-small64}"
+run="${RUN:-runs/default-small128}"
 
 if [ "${1:-train}" = train ]; then
     [ -d "$data" ] || alis-studio dataset procedural --out "$data" --count 5000 --resolution 256 --seed 0
-    if [ ! -f "$run/checkpoint.pt" ] && [ -f assets/default-checkpoint.pt ]; then
-        mkdir -p "$run" && cp assets/default-checkpoint.pt "$run/checkpoint.pt"   # continue the bundled model
+    init="${INIT:-runs/small64-111kimg.pt}"
+    if [ ! -f "$run/checkpoint.pt" ] && [ ! -f "$init" ]; then
+        mkdir -p "$(dirname "$init")" && git show 8b9515a:assets/default-checkpoint.pt > "$init"
     fi
-    exec alis-studio train --dataset "$data" --out "$run" --config small64 --kimg "${KIMG:-150}" \
-        --shift-ramp 8 --snap 4 --metric-images 0 --resume --threads "${THREADS:-2}"
+    exec alis-studio train --dataset "$data" --out "$run" --config small128 --init-from "$init" \
+        --kimg "${KIMG:-200}" --shift-ramp 1 --snap 4 --metric-images 0 --resume --threads "${THREADS:-2}"
 fi
 
 alis-studio eval --model "$run/model.alis" --dataset "$data" --images 500 --cache-dir "$run/evalcache" \
     | tee "$run/eval.txt"
 alis-studio slim-checkpoint "$run/checkpoint.pt" assets/default-checkpoint.pt
 cp "$run/model.alis" assets/default.alis
-alis-studio export --model assets/default.alis --seed 7 --intervals 8 --height-scale 2 --psi 0.7 --out docs/default-panorama.png --overwrite
+alis-studio export --model assets/default.alis --seed 7 --intervals 8 --psi 0.7 --out docs/default-panorama.png --overwrite

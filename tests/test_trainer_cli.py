@@ -74,3 +74,16 @@ def test_train_help_documents_torchrun(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     assert "torchrun --nproc_per_node" in capsys.readouterr().out
+
+
+def test_train_progress_line_shows_rate_eta_and_losses():
+    import io
+
+    from trainer.cli import TrainProgress
+
+    out = io.StringIO()
+    TrainProgress(out)({"step": 50, "total_steps": 100, "kimg": 0.4, "total_kimg": 0.8, "steps_per_s": 1.25,
+                        "eta_s": 40.0, "losses": {"D": 1.2, "G": 0.9}})
+    line = out.getvalue()
+    assert "[##########..........]" in line and "1.25 steps/s" in line and "ETA 0:40" in line
+    assert "D 1.200 G 0.900" in line

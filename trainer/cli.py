@@ -101,11 +101,15 @@ def _add_train(sub) -> None:
     p.add_argument("--kimg", type=float, metavar="K",
                    help="training length in thousands of images shown (default 1000)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--init-from", metavar="CHECKPOINT", dest="init_from",
+                   help="start a new run from this checkpoint's weights: the same config (fine-tune) or a taller "
+                        "one grown from it (layers matched by resolution, new toRGB layers from zero)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
     p.add_argument("--augment", metavar="POLICY",
                    help="none, diffaug (for small datasets) or a DiffAugment policy (default none)")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], help="CUDA autocast (default auto: bf16)")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"],
+                   help="autocast precision (default auto: bf16 on CUDA and on CPUs with native bf16, else fp32)")
     p.add_argument("--snap", type=float, metavar="KIMG", dest="snap_kimg",
                    help="kimg between snapshots (default 10 CPU, 50 CUDA)")
     p.add_argument("--lr", type=float, metavar="LR", help="Adam learning rate (default 0.002)")
@@ -158,7 +162,7 @@ class TrainProgress:
     def __call__(self, info: dict) -> None:
         import time
 
-        from alis_studio.progress import _fmt_time
+        from alis_studio.progress import fmt_time
 
         now = time.perf_counter()
         if now - self.last < 0.25 and info["step"] < info["total_steps"]:
@@ -168,7 +172,7 @@ class TrainProgress:
         bar = "#" * int(frac * 20) + "." * (20 - int(frac * 20))
         losses = " ".join(f"{k} {v:.3f}" for k, v in info["losses"].items())
         self.stream.write(f"\rtrain [{bar}] {info['kimg']:.3f}/{info['total_kimg']:g} kimg  "
-                          f"{info['steps_per_s']:.2f} steps/s  ETA {_fmt_time(info['eta_s'])}  {losses}   ")
+                          f"{info['steps_per_s']:.2f} steps/s  ETA {fmt_time(info['eta_s'])}  {losses}   ")
         self.stream.flush()
 
     def message(self, line: str) -> None:

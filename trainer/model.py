@@ -28,6 +28,9 @@ class ModelConfig:
     fourier_freqs: int = 4  # coordinate features per axis: sin and cos of 1, 2, 4, ... cycles
     d_channels: dict | None = None  # discriminator channels per resolution (defaults to G's)
     format: int = 1  # 1: patches alone, zero-padded (checkpoints before format 2); 2: seamless tiles
+    # D's second conv per block after the 2x pooling instead of before it (like StyleGAN2's strided
+    # conv): a quarter of that conv's work, same weights; False only for checkpoints made before it
+    d_pool_first: bool = False
 
     def __post_init__(self):
         h = self.height
@@ -72,14 +75,20 @@ def _ch(base: int, top: int, height: int) -> dict:
 
 CONFIGS = {
     # tests: seconds on CPU
-    "tiny": ModelConfig("tiny", 32, 32, 32, 16, 4, {4: 32, 8: 32, 16: 24, 32: 16}, fourier_freqs=3, format=2),
-    # the bundled default: fluid on a 2-core CPU
-    "small": ModelConfig("small", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 128, 64: 64, 128: 32}, format=2),
+    "tiny": ModelConfig("tiny", 32, 32, 32, 16, 4, {4: 32, 8: 32, 16: 24, 32: 16}, fourier_freqs=3, format=2,
+                        d_pool_first=True),
+    # a wider 128 px model (for a GPU run)
+    "small": ModelConfig("small", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 128, 64: 64, 128: 32}, format=2,
+                         d_pool_first=True),
     # a lighter CPU-trainable model (64 px tall)
-    "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}, format=2),
+    "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}, format=2,
+                           d_pool_first=True),
+    # the bundled default: small64's channels plus a 128 px block, so it can grow from small64
+    "small128": ModelConfig("small128", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48, 128: 24},
+                            format=2, d_pool_first=True),
     # the paper's channel counts (LHQ 256 and 1024)
-    "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256), format=2),
-    "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024), format=2),
+    "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256), format=2, d_pool_first=True),
+    "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024), format=2, d_pool_first=True),
 }
 
 
@@ -187,11 +196,15 @@ class SAModulatedConv(nn.Module):
         weight, wsq = self.frozen or self._weights()
         s = self.styles(w, hat)  # (B, C_in, 1, W)
         x = F.conv2d(x * s, weight, padding=self.padding)
+        gain = math.sqrt(2) if self.act else 1.0  # leaky ReLU is positively homogeneous: gain goes first
+        bias = self.bias[None, :, None, None] * gain
         if self.demodulate:
             sc = s[..., self.trim:s.shape[-1] - self.trim] if self.trim else s  # the kernel's centre column
-            x = x * torch.rsqrt(F.conv2d(sc.square(), wsq) + 1e-8)  # (B, C_out, 1, W')
-        x = x + self.bias[None, :, None, None]
-        return F.leaky_relu(x, 0.2) * math.sqrt(2) if self.act else x
+            x = torch.addcmul(bias, x, torch.rsqrt(F.conv2d(sc.square(), wsq) + 1e-8) * gain)  # (B, C_out, 1, W')
+        else:
+            x = x * gain + bias if self.act else x + bias
+        # fewer full-size tensors per layer: the step is bound by memory traffic outside the convs
+        return F.leaky_relu(x, 0.2, inplace=True) if self.act else x
 
 
 class TileWidthError(ValueError):
@@ -397,20 +410,25 @@ class EqualConv(nn.Module):
         self.scale, self.act, self.pad = 1 / math.sqrt(in_ch * kernel * kernel), act, kernel // 2
 
     def forward(self, x):
-        x = F.conv2d(x, self.weight * self.scale, self.bias, padding=self.pad)
-        return F.leaky_relu(x, 0.2) * math.sqrt(2) if self.act else x
+        gain = math.sqrt(2) if self.act else 1.0  # folded into the conv (leaky ReLU commutes with it)
+        bias = self.bias * gain if self.bias is not None else None
+        x = F.conv2d(x, self.weight * (self.scale * gain), bias, padding=self.pad)
+        return F.leaky_relu(x, 0.2, inplace=True) if self.act else x
 
 
 class DBlock(nn.Module):
-    """StyleGAN2 residual block: two 3x3 convs and a 2x average-pooled skip."""
+    """StyleGAN2 residual block: two 3x3 convs and a 2x average-pooled skip; `pool_first` runs the
+    second conv at the lower resolution (StyleGAN2 strides it), a quarter of its cost."""
 
-    def __init__(self, in_ch, out_ch):
+    def __init__(self, in_ch, out_ch, pool_first: bool = False):
         super().__init__()
         self.conv0, self.conv1 = EqualConv(in_ch, in_ch, 3), EqualConv(in_ch, out_ch, 3)
         self.skip = EqualConv(in_ch, out_ch, 1, act=False, bias=False)
+        self.pool_first = pool_first
 
     def forward(self, x):
-        y = F.avg_pool2d(self.conv1(self.conv0(x)), 2)
+        y = self.conv0(x)
+        y = self.conv1(F.avg_pool2d(y, 2)) if self.pool_first else F.avg_pool2d(self.conv1(y), 2)
         return (y + self.skip(F.avg_pool2d(x, 2))) / math.sqrt(2)
 
 
@@ -423,7 +441,7 @@ class Discriminator(nn.Module):
         res = cfg.resolutions[::-1]  # H .. 4
         self.frame_shape = (3, cfg.height, 2 * cfg.patch_width)
         self.fromrgb = EqualConv(3, ch[res[0]], 1)
-        self.blocks = nn.Sequential(*(DBlock(ch[r], ch[r // 2]) for r in res[:-1]))
+        self.blocks = nn.Sequential(*(DBlock(ch[r], ch[r // 2], cfg.d_pool_first) for r in res[:-1]))
         self.mbstd_group = mbstd_group
         c4 = ch[4]
         self.conv = EqualConv(c4 + 1, c4, 3)

@@ -23,6 +23,7 @@ class TrainOptions:
     seed: int = 0
     device: str = "auto"  # auto, cpu, cuda
     resume: bool = False
+    init_from: str | None = None  # a checkpoint whose weights start a new run (same or a taller config)
     lr: float = 0.002
     r1_gamma: float | None = None  # default 10 * (H / 256)^2, the paper's 10 at 256 px
     r1_interval: int = 16
@@ -31,7 +32,7 @@ class TrainOptions:
     mixing_prob: float = 0.9
     shift_ramp_kimg: float | None = None  # default min(100, kimg / 10)
     augment: str = "none"  # none, diffaug, or a DiffAugment policy (color,translation,cutout)
-    precision: str = "auto"  # auto (bf16 on CUDA, fp32 on CPU), fp32, bf16, fp16
+    precision: str = "auto"  # auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32, bf16, fp16
     snap_kimg: float | None = None  # default 10 on CPU, 50 on CUDA
     metric_images: int = 256  # SWD sample size at each snapshot (0: no metrics)
     sample_intervals: int = 6  # anchor intervals per row of the sample panorama
