@@ -19,8 +19,8 @@ if [ "${1:-train}" = train ]; then
         --kimg "${KIMG:-200}" --shift-ramp 1 --snap 4 --metric-images 0 --resume --threads "${THREADS:-2}"
 fi
 
-alis-studio eval --model "$run/model.alis" --dataset "$data" --images 500 --cache-dir "$run/evalcache" \
+alis-studio eval --model "$run/model.alis" --dataset "$data" --images 500 --cache-dir "$run/evalcache" --quiet \
     | tee "$run/eval.txt"
+alis-studio export-onnx "$run/checkpoint.pt" assets/default.alis --metrics "$run/eval.txt"   # info shows them
 alis-studio slim-checkpoint "$run/checkpoint.pt" assets/default-checkpoint.pt
-cp "$run/model.alis" assets/default.alis
 alis-studio export --model assets/default.alis --seed 7 --intervals 8 --psi 0.7 --out docs/default-panorama.png --overwrite

@@ -138,6 +138,28 @@ def test_export_checkpoint(landscapes, tmp_path):
     assert main(["export-onnx", str(tmp_path / "nothing.pt"), str(tmp_path / "x.alis")]) == 2
 
 
+def test_eval_metrics_go_into_the_bundle_and_info_shows_them(landscapes, tmp_path, capsys):
+    from alis_studio.cli import main
+
+    Trainer(_opts(landscapes, tmp_path / "r", 1)).run()
+    ckpt = str(tmp_path / "r" / "checkpoint.pt")
+    assert main(["eval", "--model", str(tmp_path / "r" / "model.alis"), "--dataset", str(landscapes),
+                 "--images", "4", "--json", "--quiet", "--cache-dir", str(tmp_path / "cache")]) == 0
+    (tmp_path / "eval.json").write_text(capsys.readouterr().out)
+    assert main(["export-onnx", ckpt, str(tmp_path / "m.alis"), "--metrics", str(tmp_path / "eval.json")]) == 0
+    with zipfile.ZipFile(tmp_path / "m.alis") as zf:
+        metrics = json.loads(zf.read("model.json"))["training"]["metrics"]
+    assert metrics["images"] == 4 and metrics["swd_frames"] > 0 and "model" not in metrics  # numbers, no paths
+    capsys.readouterr()
+    assert main(["info", str(tmp_path / "m.alis")]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.strip().startswith("metrics:"))
+    assert "swd_frames" in line and "images 4" in line
+    (tmp_path / "bad.json").write_text("no json here")
+    assert main(["export-onnx", ckpt, str(tmp_path / "x.alis"), "--metrics", str(tmp_path / "bad.json")]) == 2
+    assert "bad.json: not an `alis-studio eval --json` result" in capsys.readouterr().err
+    assert not (tmp_path / "x.alis").exists()
+
+
 def _cli(*args, **kw):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, "-m", "alis_studio", *args], env=env, stdout=subprocess.PIPE,

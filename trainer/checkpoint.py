@@ -113,12 +113,16 @@ def generator_from_checkpoint(state: dict, ema: bool = True) -> Generator:
     return G.eval()
 
 
-def export_checkpoint(ckpt_path: str | os.PathLike, out_path: str | os.PathLike, tile_width: int | None = None) -> Path:
-    """Export a checkpoint's EMA generator as an `.alis` bundle (`alis-studio export-onnx`)."""
+def export_checkpoint(ckpt_path: str | os.PathLike, out_path: str | os.PathLike, tile_width: int | None = None,
+                      metrics: dict | None = None) -> Path:
+    """Export a checkpoint's EMA generator as an `.alis` bundle (`alis-studio export-onnx`);
+    `metrics` (e.g. from `alis-studio eval`) replace the training's own."""
     from trainer.export import export_bundle
 
     state = load_checkpoint(ckpt_path)
     G = generator_from_checkpoint(state)
     training = dict(state.get("training") or {})
     training.setdefault("kimg", round(state["nimg"] / 1000, 3))
+    if metrics is not None:
+        training["metrics"] = metrics
     return export_bundle(G, out_path, training, tile_width)

@@ -28,11 +28,13 @@ def add_parser(sub) -> None:
     p = sub.add_parser("export-onnx", help="export a checkpoint (or a random-weight model) as an .alis bundle")
     p.add_argument("checkpoint", nargs="?", help="a training checkpoint (.pt)")
     p.add_argument("out", help="the .alis file to write")
-    p.add_argument("--config", help="model config for --random-init (tiny, small, small64, paper256, paper1024)")
+    p.add_argument("--config", help="model config for --random-init (tiny, small64, small128, small, paper256, paper1024)")
     p.add_argument("--random-init", action="store_true", help="random weights (tests, benchmarks)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
     p.add_argument("--tile-width", type=int, help="format 2: columns per synthesis call, a multiple of "
                    "height/4 that divides the anchor spacing (default: the whole spacing)")
+    p.add_argument("--metrics", metavar="EVAL_JSON",
+                   help="record these measurements in the bundle (`alis-studio eval --json` output; `info` shows them)")
     p.set_defaults(run=run_export_onnx)
     p = sub.add_parser("slim-checkpoint", help="a small checkpoint to continue training from (fp16, no optimiser)")
     p.add_argument("checkpoint", help="a training checkpoint (.pt)")
@@ -72,11 +74,22 @@ def run_export_onnx(args: argparse.Namespace) -> int:
         from trainer.checkpoint import export_checkpoint
 
         try:
-            path = export_checkpoint(args.checkpoint, args.out, tile_width=args.tile_width)
+            path = export_checkpoint(args.checkpoint, args.out, tile_width=args.tile_width,
+                                     metrics=read_metrics(args.metrics) if args.metrics else None)
         except TileWidthError as e:
             raise UserError(f"--tile-width: {e}") from None
     print(f"wrote {path}")
     return 0
+
+
+def read_metrics(path: str) -> dict:
+    """The numbers of an `eval --json` result (its last JSON line); names and paths stay out."""
+    try:
+        lines = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip().startswith("{")]
+        res = json.loads(lines[-1])
+    except (OSError, ValueError, IndexError) as e:
+        raise UserError(f"{path}: not an `alis-studio eval --json` result ({type(e).__name__})") from None
+    return {k: v for k, v in res.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 # --------------------------------------------------------------------------- train
@@ -95,7 +108,7 @@ def _add_train(sub) -> None:
                    help="a folder (searched recursively) or a zip of images")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="the run directory")
     p.add_argument("--config", metavar="NAME",
-                   help="model size: tiny, small64, small, paper256, paper1024 (default small)")
+                   help="model size: tiny, small64, small128, small, paper256, paper1024 (default small)")
     p.add_argument("--resolution", type=int, metavar="R", help="image height in px (default: the config's)")
     p.add_argument("--batch", type=int, metavar="B", help="global batch size (default 32 on CUDA, 8 on CPU)")
     p.add_argument("--kimg", type=float, metavar="K",
