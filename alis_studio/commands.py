@@ -25,9 +25,30 @@ def resolve_model(path: str | None) -> Path:
 
 
 def add_generator_options(p) -> None:
-    """--device and --batch, shared by the commands that run the generator headless."""
+    """--device, --batch and --direction, shared by the commands that run the generator headless."""
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--batch", type=int, default=8, help="patches per generator call (default 8)")
+    p.add_argument("--direction", type=direction_arg, action="append", default=[], metavar="K=AMOUNT",
+                   help="move the whole scene AMOUNT standard deviations along latent direction K "
+                        "(principal component K of w, from 1; repeatable; replaces a session's K)")
+
+
+def direction_arg(text: str) -> tuple[int, float]:
+    """'K=AMOUNT' -> (K, AMOUNT), checked against the session file's limits."""
+    import argparse
+    import math
+
+    from alis_studio.engine.session_schema import MAX_AMOUNT, MAX_COMPONENT
+
+    k, sep, amount = text.partition("=")
+    try:
+        k, amount = int(k), float(amount)
+    except ValueError:
+        k = None
+    if not sep or k is None or not 1 <= k <= MAX_COMPONENT or not math.isfinite(amount) or abs(amount) > MAX_AMOUNT:
+        raise argparse.ArgumentTypeError(f"expected K=AMOUNT with K in 1..{MAX_COMPONENT} and AMOUNT in "
+                                         f"[-{MAX_AMOUNT:g}, {MAX_AMOUNT:g}], got {text!r}")
+    return k, amount
 
 
 def check_generator_options(args: argparse.Namespace) -> None:
@@ -76,7 +97,7 @@ def run_info(args: argparse.Namespace) -> int:
                   f"format {b.version} ({b.anchor_window} anchors per tile)"),
         ("latents", f"z {b.z_dim}, w {b.w_dim}"),
         ("trained on", f"{tr.get('dataset') or '-'} ({tr.get('kimg', 0)} kimg)"),
-        ("metrics", json.dumps(tr.get("metrics") or {})),
+        ("metrics", ", ".join(f"{k} {v:.4g}" for k, v in (tr.get("metrics") or {}).items()) or "none recorded"),
         ("created", f"{m.get('created', '?')} by {m.get('producer', '?')}"),
         ("providers", ", ".join(available_providers())),
         ("using", f"{b.provider} ({b.device_name})"),
@@ -94,8 +115,11 @@ def scene_from_args(args: argparse.Namespace):
         scene, _ = load_session(args.session)
         if args.psi is not None:
             scene.set_psi(args.psi)
-        return scene
-    return Scene(seed=args.seed, psi=0.7 if args.psi is None else args.psi)
+    else:
+        scene = Scene(seed=args.seed, psi=0.7 if args.psi is None else args.psi)
+    for k, amount in getattr(args, "direction", []):
+        scene.set_direction(k, amount)
+    return scene
 
 
 def run_render(args: argparse.Namespace) -> int:

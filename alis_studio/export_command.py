@@ -1,4 +1,5 @@
-"""`alis-studio export`: stream a panorama of any width to a tiled BigTIFF (or PNG/JPEG), headless."""
+"""`alis-studio export`: stream a panorama of any width to a tiled BigTIFF, PNG/JPEG, a Deep Zoom
+web viewer or a fly-through MP4 video, headless."""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,20 @@ whatever the width. deflate opens everywhere; zstd is faster but some readers (t
 wheels, Photoshop, macOS Preview) cannot decode it. PNG and JPEG hold the image in memory
 (JPEG: at most 65,535 px wide). The image description records the model's sha256 and the scene.
 
+Deep Zoom (--format dzi, or --out NAME.zip): a folder NAME/ with index.html (OpenSeadragon, works
+offline by double-click), NAME.dzi, NAME_files/ and scene.json; a loop pans around endlessly.
+
+360 (--360): a loop period with XMP GPano tags, so panorama viewers show it as a 360-degree
+cylinder: a strip whose vertical field of view is 360 * height / width degrees, not a sphere.
+
+video (--format mp4, or --out NAME.mp4): a camera flies along the panorama. --size WxH frame
+(even sides), --fps, --speed in frame px/s, --zoom (default: the panorama fills the frame's
+height), --ease to start and stop gently. The range is what the frames show (--width counts
+frame pixels at that zoom); a loop travels exactly one period, so the video repeats seamlessly.
+H.264 (libx264, yuv420p, --crf quality) in MP4; the scene JSON is in the container's comment.
+
 example: alis-studio export --model M.alis --seed 7 --width 1000000 --out pano.tif
+         alis-studio export --model M.alis --session loop.json --size 1920x1080 --speed 200 --out fly.mp4
 """
 
 
@@ -45,14 +59,24 @@ def add_parser(sub) -> None:
     p.add_argument("--height-scale", type=float, default=1.0, metavar="S",
                    help="resample by S in both directions, Lanczos (default 1: the model's pixels)")
     p.add_argument("--psi", type=float, default=None, help="truncation psi in [0, 2] (default 0.7)")
-    p.add_argument("--format", choices=["tiff", "png", "jpeg"], help="default: from --out's extension")
+    p.add_argument("--format", choices=["tiff", "png", "jpeg", "dzi", "mp4"], help="default: from --out's extension")
     p.add_argument("--compression", choices=["none", "deflate", "zstd", "jpeg"], default="deflate",
                    help="TIFF compression (default deflate)")
     p.add_argument("--quality", type=int, default=90, help="JPEG quality 1..100 (default 90)")
     p.add_argument("--levels", type=int, default=None,
                    help="TIFF reduced-resolution levels (default: halve while >= 8 px tall; 0: none)")
+    p.add_argument("--tiles", choices=["jpeg", "png"], default="jpeg", help="Deep Zoom tile format (default jpeg)")
+    p.add_argument("--360", dest="pano360", action="store_true",
+                   help="tag a loop period as a 360-degree panorama (XMP GPano; TIFF, PNG, JPEG)")
+    v = p.add_argument_group("video (--format mp4)")
+    v.add_argument("--size", default="1280x720", metavar="WxH", help="frame size, even sides (default 1280x720)")
+    v.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    v.add_argument("--speed", type=float, default=240.0, help="camera speed, frame px per second (default 240)")
+    v.add_argument("--zoom", type=float, default=None, help="frame px per panorama px (default: fill the height)")
+    v.add_argument("--ease", action="store_true", help="ease in and out instead of a constant speed")
+    v.add_argument("--crf", type=int, default=20, help="H.264 quality, 0 (lossless) .. 51 (default 20)")
     add_generator_options(p)
-    p.add_argument("--out", required=True, help="output file: .tif, .png or .jpg")
+    p.add_argument("--out", required=True, help="output: .tif, .png, .jpg, .mp4, .zip or a folder (--format dzi)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file without asking")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=run_export)
@@ -76,12 +100,26 @@ def run_export(args: argparse.Namespace) -> int:
             scene.set_loop_period(args.loop)
         except ValueError as e:
             raise UserError(f"--loop: {e}") from None
+    if fmt == "mp4" and args.pano360:
+        raise UserError("--360 tags images (TIFF, PNG, JPEG, Deep Zoom), not videos")
     args.overwrite = args.overwrite or _confirm_overwrite(out)
     bundle = load_bundle(resolve_model(args.model), device=args.device)
     renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)
-    job = ExportJob(renderer, scene, out, x0=args.start * bundle.interval_width, fmt=fmt,
-                    height_scale=args.height_scale, compression=args.compression, quality=args.quality,
-                    levels=args.levels, overwrite=args.overwrite, **_range(args, scene, bundle))
+    if fmt == "mp4":
+        from alis_studio.export_video import run_video
+
+        try:
+            return run_video(args, renderer, scene, out)
+        finally:
+            renderer.close()
+    try:
+        job = ExportJob(renderer, scene, out, x0=args.start * bundle.interval_width, fmt=fmt,
+                        height_scale=args.height_scale, compression=args.compression, quality=args.quality,
+                        levels=args.levels, overwrite=args.overwrite, tile_format=args.tiles,
+                        pano360=args.pano360, **_range(args, scene, bundle))
+    except UserError:
+        renderer.close()
+        raise
     # one batch first: the real compression ratio of these pixels and the generator's speed here
     rate, sample = probe_speed(renderer, scene, args.start * bundle.interval_width)
     plan = job.plan()
@@ -91,7 +129,7 @@ def run_export(args: argparse.Namespace) -> int:
         free_text = f", {human_bytes(free)} free" if free >= 0 else ""
         seconds = job.source_width * job.model_height / 1e6 / rate
         print(f"exporting {plan.width} x {plan.height} px ({plan.megapixels:.1f} Mpx) to {out} "
-              f"[{fmt}{'/' + plan.compression if fmt == 'tiff' else ''}]: about {human_bytes(plan.estimate_bytes(ratio))}"
+              f"[{fmt}{'/' + plan.compression if fmt in ('tiff', 'dzi') else ''}]: about {human_bytes(plan.estimate_bytes(ratio))}"
               f", needs up to {human_bytes(needed)}{free_text}; about {fmt_time(seconds)} on {bundle.device_name}",
               file=sys.stderr)
     bar = None if args.quiet else ProgressBar(f"export {out.name}", "Mpx", plan.height / 1e6)
@@ -100,8 +138,10 @@ def run_export(args: argparse.Namespace) -> int:
     finally:
         renderer.close()
     if not args.quiet:
-        print(f"wrote {out} ({plan.width} x {plan.height} px, {len(stats.levels)} level(s), "
-              f"{human_bytes(stats.bytes)}, {stats.seconds:.1f} s, writer {stats.writer_share:.0%} of it)",
+        kind = f"{len(stats.levels)} level(s)" if fmt != "dzi" else "Deep Zoom"
+        opened = f"; open {out / 'index.html'} in a browser" if fmt == "dzi" and out.suffix.lower() != ".zip" else ""
+        print(f"wrote {out} ({plan.width} x {plan.height} px, {kind}, "
+              f"{human_bytes(stats.bytes)}, {stats.seconds:.1f} s, writer {stats.writer_share:.0%} of it){opened}",
               file=sys.stderr)
     return 0
 

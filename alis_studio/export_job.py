@@ -7,6 +7,9 @@ resampler into the TIFF or PNG/JPEG writer; nothing here imports Qt.
 Height scale: the panorama is resampled by `height_scale` in both directions (Lanczos), so a
 128 px model exported at 2 gives a 256 px tall image with the same aspect ratio. Output widths
 count output pixels. A loop exports exactly one period, resampled to a whole number of columns.
+Formats: tiled BigTIFF, PNG, JPEG, or a Deep Zoom viewer folder/.zip ("dzi"); `pano360` adds
+GPano XMP to a loop's TIFF/PNG/JPEG so panorama viewers show it as a 360-degree strip. Videos
+are `alis_studio.video_job`'s.
 """
 from __future__ import annotations
 
@@ -52,6 +55,8 @@ class ExportJob:
     quality: int = 90
     levels: int | None = None
     overwrite: bool = False
+    tile_format: str = "jpeg"  # Deep Zoom tiles: jpeg or png
+    pano360: bool = False  # a loop period tagged as a 360-degree panorama (XMP GPano)
 
     def __post_init__(self):
         self.out = Path(self.out)
@@ -63,6 +68,12 @@ class ExportJob:
             self.width = max(1, round(self.period * self.out_height / self.model_height))
         if self.width < 1:
             raise ExportError(f"the export width must be at least 1 px, got {self.width}")
+        if self.pano360:
+            if self.period is None:
+                raise ExportError("a 360° export needs a loop: a looping session or --loop N (one period)")
+            if self.fmt not in ("tiff", "png", "jpeg", "dzi"):
+                raise ExportError(f"a 360° export is a TIFF, PNG, JPEG or Deep Zoom image, not {self.fmt}")
+            self.xmp()  # too tall for a 360-degree strip: say so before rendering
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -91,7 +102,15 @@ class ExportJob:
         return self.width / self.scale_x
 
     def plan(self) -> ExportPlan:
-        return ExportPlan(self.width, self.out_height, self.fmt, self.compression, self.quality, self.levels)
+        codec = self.tile_format if self.fmt == "dzi" else self.compression
+        return ExportPlan(self.width, self.out_height, self.fmt, codec, self.quality, self.levels,
+                          zip=self.fmt == "dzi" and self.out.suffix.lower() == ".zip")
+
+    def xmp(self) -> bytes | None:
+        """GPano XMP for a 360-degree export, else None."""
+        from exporters.xmp import gpano_xmp
+
+        return gpano_xmp(self.width, self.out_height) if self.pano360 else None
 
     def description(self) -> dict:
         """What the image description records, so the export can be reproduced."""
@@ -102,13 +121,19 @@ class ExportJob:
                 "scene": self.scene.to_dict(), "x0": self.x0,
                 "source_width": self.source_width if self.resampled else self.width,
                 "width": self.width, "height": self.out_height, "height_scale": float(self.height_scale),
-                "loop_period_px": self.period, "resample": "lanczos3" if self.resampled else None}
+                "loop_period_px": self.period, "resample": "lanczos3" if self.resampled else None,
+                "pano360": self.pano360}
 
     # ------------------------------------------------------------------ before
     def check(self, ratio: float | None = None) -> tuple[ExportPlan, int, int]:
         """Check the target, the format limits and the free space. Returns (plan, needed, free bytes)."""
         plan = self.plan()
-        check_target(self.out, overwrite=self.overwrite)
+        if self.fmt == "dzi":
+            from exporters.deepzoom import check_deepzoom_target
+
+            check_deepzoom_target(self.out, overwrite=self.overwrite)
+        else:
+            check_target(self.out, overwrite=self.overwrite)
         needed = plan.required_bytes(ratio)
         return plan, needed, check_free_space(self.out, needed)
 
@@ -134,10 +159,16 @@ class ExportJob:
         if plan.fmt == "tiff":
             from exporters.tiff import write_tiff
 
-            return write_tiff(self.out, self.pieces(), compression=plan.compression, levels=plan.levels, **kw)
+            return write_tiff(self.out, self.pieces(), compression=plan.compression, levels=plan.levels,
+                              xmp=self.xmp(), **kw)
+        if plan.fmt == "dzi":
+            from exporters.deepzoom import write_deepzoom
+
+            return write_deepzoom(self.out, self.pieces(), tile_format=self.tile_format,
+                                  wrap=self.period is not None, **kw)
         from exporters.images import write_image
 
-        return write_image(self.out, self.pieces(), fmt=plan.fmt, **kw)
+        return write_image(self.out, self.pieces(), fmt=plan.fmt, xmp=self.xmp(), **kw)
 
 
 def probe_speed(renderer: Renderer, scene: Scene, x0: int = 0, patches: int | None = None) -> tuple[float, np.ndarray]:

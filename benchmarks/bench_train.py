@@ -5,8 +5,9 @@ step consumes.
                                      [--variants base pool-after] [--precision fp32 bf16] [--rounds R]
                                      [--big 6] [--threads N] [--json OUT]
 
-`--variants base pool-after --rounds 2` measures today's D against the one before it (the second
-conv of each D block before the 2x pooling) alternately in one run; `--precision fp32 bf16` the
+`--variants base before --rounds 2 --init-from CKPT` measures today's trainer against the one
+before this round of speed-ups (D's second conv before the 2x pooling, denormals not flushed)
+alternately in one run, from trained weights (random ones make no denormals); `--precision fp32 bf16` the
 autocast precision (bf16 pays only on CPUs with native bf16: avx512_bf16 / AMX).
 
 - steps/s: `Trainer.train_step` (D phase with lazy R1 every 16th step, G phase, EMA) on procedural
@@ -27,29 +28,33 @@ import numpy as np
 
 
 def variant(config: str, what: str) -> str:
-    """Register `config` with one speed-up undone (or a precision) and return its name:
-    "base" (as shipped), "pool-after" (D's second conv before the pooling, as before)."""
+    """Register `config` with one speed-up undone and return its name: "base" (as shipped),
+    "pool-after" (D's second conv before the pooling, as before), "before" (that and denormals)."""
     import dataclasses
 
     from trainer.model import CONFIGS
 
-    if what == "base":
-        return config
+    if what in ("base", "denormals"):
+        return config if what == "base" else f"{config}@denormals"
     name = f"{config}-{what}"
     CONFIGS[name] = dataclasses.replace(CONFIGS[config], name=name, d_pool_first=False)
-    return name
+    return name + ("@denormals" if what == "before" else "")
 
 
 def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | None, device: str,
-                precision: str = "auto") -> dict:
+                precision: str = "auto", init_from: str | None = None) -> dict:
     import torch
 
     from trainer.loop import Trainer
     from trainer.options import TrainOptions
 
-    opts = TrainOptions(dataset=str(data), out=str(tmp / f"run-{config}-{precision}"), config=config, batch=batch,
-                        kimg=1000, device=device, metric_images=0, precision=precision)
+    label = config
+    config, denormals = config.split("@")[0], config.endswith("@denormals")
+    opts = TrainOptions(dataset=str(data), out=str(tmp / f"run-{label}-{precision}"), config=config, batch=batch,
+                        kimg=1000, device=device, metric_images=0, precision=precision, init_from=init_from)
     tr = Trainer(opts)
+    if denormals:
+        torch.set_flush_denormal(False)  # as before the trainer flushed them
     sync = torch.cuda.synchronize if tr.device.type == "cuda" else (lambda: None)
     for _ in range(2):
         tr.train_step()
@@ -61,7 +66,8 @@ def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | Non
     dt = (time.perf_counter() - t0) / steps
     tr._teardown()
     g_params = sum(p.numel() for p in tr.G.parameters()) / 1e6
-    return {"config": config, "device": str(tr.device), "precision": tr.precision, "batch": tr.opts.batch,
+    torch.set_flush_denormal(True)
+    return {"config": label, "device": str(tr.device), "precision": tr.precision, "batch": tr.opts.batch,
             "height": tr.cfg.height, "G_Mparams": round(g_params, 2), "steps_per_s": 1 / dt,
             "images_per_s": tr.opts.batch / dt, "kimg_per_hour": tr.opts.batch / dt * 3.6}
 
@@ -107,8 +113,10 @@ def bench_loader(tmp: Path, n_big: int, height: int, batch: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--configs", nargs="+", default=["small128", "tiny"])
-    ap.add_argument("--variants", nargs="+", default=["base"], choices=["base", "pool-after"],
-                    help="pool-after: D as before its second conv moved after the pooling (the 'before' figure)")
+    ap.add_argument("--variants", nargs="+", default=["base"], choices=["base", "pool-after", "denormals", "before"],
+                    help="pool-after: D's second conv before the pooling; denormals: not flushed; before: both "
+                         "(the trainer before these speed-ups)")
+    ap.add_argument("--init-from", help="start from this checkpoint's weights (trained weights make denormals)")
     ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16"])
     ap.add_argument("--rounds", type=int, default=1, help="alternate the variants this many times (noisy machines)")
     ap.add_argument("--steps", type=int, default=6)
@@ -133,7 +141,8 @@ def main() -> None:
             for _ in range(args.rounds):
                 for what in args.variants:
                     for precision in args.precision:
-                        r = bench_steps(variant(name, what), data, tmp, args.steps, args.batch, args.device, precision)
+                        r = bench_steps(variant(name, what), data, tmp, args.steps, args.batch, args.device, precision,
+                                        args.init_from)
                         results["steps"].append(r)
                         print(f"{r['config']:>20} on {r['device']} ({r['precision']}, batch {r['batch']}, "
                               f"{r['height']} px, G {r['G_Mparams']} M): {r['steps_per_s']:.3f} steps/s, "

@@ -58,12 +58,14 @@ def write_small_image(path: Path, pixels: np.ndarray, *, quality: int = 92, over
 
 def write_image(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, height: int,
                 fmt: str | None = None, quality: int = 92, overwrite: bool = False,
-                description: dict | None = None, progress: Callable[[int, int], None] | None = None,
+                description: dict | None = None, xmp: bytes | None = None,
+                progress: Callable[[int, int], None] | None = None,
                 cancel: Callable[[], bool] | None = None) -> WriteStats:
     """Write (height, w, 3) uint8 column pieces (left to right, `width` in all) as PNG or JPEG, atomically.
 
     fmt: "PNG" or "JPEG" (default: from the extension); quality: JPEG quality 1..100 (default 92,
     4:4:4). progress(done_columns, width) after each piece; cancel() -> True stops with `Cancelled`.
+    xmp: an XMP packet (e.g. exporters.xmp.gpano_xmp) for the JPEG's APP1 or PNG's iTXt chunk.
     Memory: the whole image (4 bytes a pixel). Raises ExportError for a target or size it cannot write.
     """
     from PIL import Image, PngImagePlugin
@@ -92,9 +94,12 @@ def write_image(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, h
         if fmt == "PNG":
             info = PngImagePlugin.PngInfo()
             info.add_text("alis-studio", text)
+            if xmp:
+                info.add_itxt("XML:com.adobe.xmp", xmp.decode())
             canvas.save(tmp, format="PNG", pnginfo=info, compress_level=6)
         else:
-            canvas.save(tmp, format="JPEG", quality=int(quality), comment=text.encode(), subsampling=0)
+            canvas.save(tmp, format="JPEG", quality=int(quality), comment=text.encode(), subsampling=0,
+                        **({"xmp": xmp} if xmp else {}))
         stats.bytes = tmp.stat().st_size
     stats.seconds = time.perf_counter() - t0
     return stats

@@ -17,8 +17,11 @@ from exporters.images import check_limits
 from exporters.pyramid import Level, plan_levels
 from exporters.tiff import COMPRESSIONS, DEFAULT_TILE_WIDTH
 
-FORMATS = ("tiff", "png", "jpeg")
-EXTENSIONS = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+FORMATS = ("tiff", "png", "jpeg", "dzi")  # images ExportPlan sizes; "mp4" is alis_studio.video_job's
+ALL_FORMATS = FORMATS + ("mp4",)
+EXTENSIONS = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".zip": "dzi",
+              ".mp4": "mp4"}
+DZI_PYRAMID = 1.35  # Deep Zoom tiles of all levels over the base: 4/3, plus 1 px overlaps
 TIFF_MAX_WIDTH = 2 ** 32 - 1  # BigTIFF through tifffile
 TIFF_MAX_HEIGHT = 65_535  # one tile row: a tile this tall is already ~100 MB
 # compressed / raw bytes, conservative (random-weight models, which look like coloured noise)
@@ -30,12 +33,13 @@ def format_for(path: str | Path, fmt: str | None = None) -> str:
     """The output format: the one given, else from the file name's extension."""
     if fmt:
         fmt = {"tif": "tiff", "jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
-        if fmt not in FORMATS:
-            raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        if fmt not in ALL_FORMATS:
+            raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(ALL_FORMATS)}")
         return fmt
     ext = Path(path).suffix.lower()
     if ext not in EXTENSIONS:
-        raise ExportError(f"{path}: unknown image type {ext or '(none)'}; use .tif, .png or .jpg, or pass --format")
+        raise ExportError(f"{path}: unknown image type {ext or '(none)'}; use .tif, .png, .jpg, .mp4 or .zip, "
+                          "or pass --format (a Deep Zoom folder: --format dzi)")
     return EXTENSIONS[ext]
 
 
@@ -54,10 +58,11 @@ class ExportPlan:
     width: int
     height: int
     fmt: str = "tiff"
-    compression: str = "deflate"  # TIFF only
+    compression: str = "deflate"  # TIFF's codec; Deep Zoom's tile format (jpeg or png)
     quality: int = 90  # JPEG, and TIFF with jpeg compression
     levels: int | None = None  # TIFF reduced levels (None: automatic)
     tile_width: int = DEFAULT_TILE_WIDTH
+    zip: bool = False  # a Deep Zoom export into a .zip (built as a folder first)
 
     def __post_init__(self):
         w, h = self.width, self.height
@@ -78,6 +83,8 @@ class ExportPlan:
                 self.geometry()
             except ValueError as e:
                 raise ExportError(str(e)) from None
+        if self.fmt == "dzi" and self.compression not in ("jpeg", "png"):
+            raise ExportError(f"unknown Deep Zoom tile format {self.compression!r}; choose jpeg or png")
         if not 1 <= self.quality <= 100:
             raise ExportError(f"JPEG quality must be in [1, 100], got {self.quality}")
 
@@ -97,14 +104,19 @@ class ExportPlan:
 
     @property
     def codec(self) -> str:
-        return {"tiff": self.compression, "png": "png", "jpeg": "jpeg"}[self.fmt]
+        return {"tiff": self.compression, "png": "png", "jpeg": "jpeg", "dzi": self.compression}[self.fmt]
 
     def raw_bytes(self) -> int:
         """Uncompressed pixel bytes of all pages (TIFF: including tile padding)."""
+        if self.fmt == "dzi":
+            return int(self.pixels * 3 * DZI_PYRAMID)
         return sum(lv.tiles * lv.tile_height * lv.tile_width * 3 for lv in self.geometry())
 
     def temp_bytes(self) -> int:
-        """Temporary disk beside the output besides the file itself (the TIFF's spilled levels)."""
+        """Temporary disk beside the output besides the file itself (the TIFF's spilled levels;
+        a Deep Zoom .zip: the folder it is made from)."""
+        if self.fmt == "dzi":
+            return self.estimate_bytes() if self.zip else 0
         return sum(lv.tiles * lv.tile_height * lv.tile_width * 3 for lv in self.geometry()[1:])
 
     def estimate_bytes(self, ratio: float | None = None) -> int:

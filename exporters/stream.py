@@ -32,12 +32,17 @@ class WriteStats:
 
 
 class TimedPieces:
-    """Iterate the caller's (H, w, 3) pieces, timing the waits, reporting progress, checking cancel."""
+    """Iterate the caller's (H, w, 3) pieces, timing the waits, reporting progress, checking cancel.
+
+    Progress counts columns; `measure(item)` counts something else (a video: 1 per frame).
+    """
 
     def __init__(self, pieces: Iterable[np.ndarray], width: int, stats: WriteStats,
-                 progress: Callable[[int, int], None] | None, cancel: Callable[[], bool] | None):
+                 progress: Callable[[int, int], None] | None, cancel: Callable[[], bool] | None,
+                 measure: Callable[[np.ndarray], int] | None = None):
         self._it, self.width, self.stats = iter(pieces), int(width), stats
         self.progress, self.cancel, self.done = progress, cancel, 0
+        self.measure = measure or (lambda piece: piece.shape[1] if getattr(piece, "ndim", 0) == 3 else 0)
 
     def __iter__(self):
         return self
@@ -50,7 +55,7 @@ class TimedPieces:
             piece = next(self._it)
         finally:
             self.stats.source_seconds += time.perf_counter() - t
-        self.done += piece.shape[1] if getattr(piece, "ndim", 0) == 3 else 0
+        self.done += self.measure(piece)
         if self.progress:
             self.progress(min(self.done, self.width), self.width)
         return piece
@@ -58,7 +63,7 @@ class TimedPieces:
     def check_exhausted(self) -> None:
         """After the write: exactly `width` columns, and a source that ends there."""
         if self.done != self.width:
-            raise ValueError(f"the pieces gave {self.done} columns, expected {self.width}")
+            raise ValueError(f"the source gave {self.done} columns (or frames), expected {self.width}")
         t = time.perf_counter()
         extra = next(self._it, None)
         self.stats.source_seconds += time.perf_counter() - t

@@ -30,6 +30,7 @@ from alis_studio.errors import ExportError
 from exporters.atomic import Cancelled, atomic_path
 from exporters.pyramid import Cascade, Spill, iter_tiles, plan_levels
 from exporters.stream import TimedPieces, WriteStats
+from exporters.xmp import XMP_TAG
 
 COMPRESSIONS = ("none", "deflate", "zstd", "jpeg")
 DEFAULT_COMPRESSION = "deflate"
@@ -53,7 +54,8 @@ def tiff_options(compression: str, quality: int) -> dict:
 def write_tiff(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, height: int,
                compression: str = DEFAULT_COMPRESSION, quality: int = 90, levels: int | None = None,
                tile_width: int = DEFAULT_TILE_WIDTH, description: dict | None = None,
-               overwrite: bool = False, progress: Callable[[int, int], None] | None = None,
+               xmp: bytes | None = None, overwrite: bool = False,
+               progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None) -> WriteStats:
     """Write a tiled, pyramidal RGB uint8 BigTIFF atomically from column pieces.
 
@@ -62,6 +64,7 @@ def write_tiff(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, he
     levels: reduced-resolution levels (None: halve while at least 8 px tall; 0: none; at most 16).
     tile_width: multiple of 16 (default 512); tiles are as tall as the image, rounded up to 16.
     description: JSON-able dict stored in the ImageDescription tag (with "producer").
+    xmp: an XMP packet for the base page's XMLPacket tag (700), e.g. exporters.xmp.gpano_xmp.
     progress(done_columns, width) after each piece; cancel() -> True stops with `Cancelled`.
     Raises ExportError (one line) for a bad target or option, an unwritable or full disk;
     ValueError when the pieces do not match width/height. Nothing is left under `path` on failure.
@@ -89,7 +92,8 @@ def write_tiff(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, he
             base = geometry[0]
             tw.write(_fed(iter_tiles(source, base), cascade), shape=(base.height, base.width, 3),
                      tile=(base.tile_height, base.tile_width), subifds=len(spills), description=text,
-                     software="alis-studio", **common)
+                     software="alis-studio", extratags=[(XMP_TAG, "B", len(xmp), xmp, True)] if xmp else None,
+                     **common)
             source.check_exhausted()
             cascade.finish()
             for lv, spill in zip(geometry[1:], spills):

@@ -41,6 +41,17 @@ def tiny_renderer(tiny_bundle):
     r.close()
 
 
+@pytest.fixture(scope="session")
+def directions_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch, directions_cache):
+    """Latent directions are cached per model in the user's cache folder: tests use their own."""
+    monkeypatch.setenv("ALIS_STUDIO_CACHE", str(directions_cache))
+
+
 @pytest.fixture(autouse=True)
 def save_prompts(monkeypatch):
     """Windows closed at teardown must not sit in a modal "save changes?" box: answer "discard" and

@@ -20,3 +20,13 @@ def test_app_runtime_path_does_not_import_torch():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
+
+
+def test_video_and_deep_zoom_libraries_load_only_when_used():
+    """PyAV and libvips cost start-up time: the CLI, the export dialog and the jobs import them lazily."""
+    code = ("import sys, alis_studio.cli, alis_studio.export_job, alis_studio.video_job, exporters.deepzoom;"
+            "import alis_studio.gui.export_dialog; alis_studio.cli.build_parser();"
+            "print(sorted(m for m in ('av', 'pyvips') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"

@@ -186,3 +186,64 @@ def test_a_short_export_shows_no_progress_box(qtbot, dialog):
     run = dlg.start()
     assert run is not None and not run.dialog.isVisible() and run.dialog.minimumDuration() == 500
     assert finish(qtbot, run) == "done", run.message
+
+
+def test_video_fields_and_a_seamless_loop_video(qtbot, dialog, tmp_path):
+    import av
+
+    dlg = dialog(Scene(seed=1, loop_period=3))
+    assert not dlg.video_box.isVisibleTo(dlg)
+    dlg.format.setCurrentText("MP4 video (fly-through)")
+    assert dlg.path.text().endswith("pano.mp4") and dlg.video_box.isVisibleTo(dlg)
+    assert not dlg.scale.isEnabled() and not dlg.pano360.isEnabled()
+    dlg.frame_w.setValue(96)
+    dlg.frame_h.setValue(64)
+    dlg.fps.setValue(20)
+    dlg.speed.setValue(160)
+    assert "96 × 64 px, 48 frames, 0:02 at 20 fps (one loop period" in dlg.size.text()  # 192 px x 2 zoom / 8 px
+    assert "rendering" in dlg.estimate.text()
+    dlg.frame_w.setValue(97)
+    assert "even" in dlg.problem.text() and not dlg.export_button.isEnabled()
+    dlg.frame_w.setValue(96)
+    run = dlg.start()
+    assert finish(qtbot, run) == "done", run.message
+    with av.open(str(tmp_path / "pano.mp4")) as box:
+        assert box.streams.video[0].codec_context.name == "h264"
+        assert sum(1 for _ in box.decode(video=0)) == 48
+
+
+def test_video_cancel_leaves_nothing(qtbot, dialog, tmp_path):
+    dlg = dialog()
+    dlg.format.setCurrentText("MP4 video (fly-through)")
+    dlg.r_intervals.setChecked(True)
+    dlg.intervals.setValue(20_000)
+    dlg.frame_w.setValue(64)
+    dlg.frame_h.setValue(32)
+    dlg.speed.setValue(10)
+    run = dlg.start()
+    with qtbot.waitSignal(run.worker.progress, timeout=20_000):
+        pass
+    run.cancel()
+    assert finish(qtbot, run) == "cancelled"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_deep_zoom_and_360_from_the_dialog(qtbot, dialog, tmp_path):
+    dlg = dialog(Scene(seed=1, loop_period=3))
+    dlg.format.setCurrentText("Deep Zoom web viewer (folder)")
+    assert dlg.path.text().endswith("pano") and dlg.quality.isEnabled() and not dlg.pano360.isEnabled()
+    run = dlg.start()
+    assert finish(qtbot, run) == "done", run.message
+    assert "wrapHorizontal: true" in (tmp_path / "pano" / "index.html").read_text()
+    dlg2 = dialog(Scene(seed=1, loop_period=3))
+    dlg2.format.setCurrentText("JPEG")
+    assert dlg2.pano360.isEnabled()
+    dlg2.pano360.setChecked(True)
+    run = dlg2.start()
+    assert finish(qtbot, run) == "done", run.message
+    from PIL import Image
+
+    with Image.open(tmp_path / "pano.jpg") as img:
+        assert b"FullPanoWidthPixels>192<" in img.info["xmp"]
+    dlg2.r_view.setChecked(True)
+    assert not dlg2.pano360.isEnabled()  # one loop period only

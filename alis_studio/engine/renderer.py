@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from alis_studio.engine.bundle import ModelBundle
+from alis_studio.engine.directions import LazyDirections
 from alis_studio.engine.scene import AnchorSpec, Scene, z_from_seed
 
 
@@ -29,7 +30,8 @@ class Cancelled(Exception):
 @dataclasses.dataclass(frozen=True)
 class PatchKey:
     """Everything that determines one patch's pixels: the anchor window around its interval
-    (anchors i-A/2+1 .. i+A/2; format 1: the interval's two), k, and psi."""
+    (anchors i-A/2+1 .. i+A/2; format 1: the interval's two, each with its latent direction edits,
+    the scene's included), k, and psi."""
 
     anchors: tuple[AnchorSpec, ...]
     k: int
@@ -103,10 +105,10 @@ class Request:
 
     _ids = itertools.count()
 
-    def __init__(self, keys: list[PatchKey], on_patch, on_done, tag):
+    def __init__(self, keys: list[PatchKey], on_patch, on_done, tag, background: bool = False):
         self.id = next(self._ids)
         self.pending = list(dict.fromkeys(keys))  # ordered, unique
-        self.on_patch, self.on_done, self.tag = on_patch, on_done, tag
+        self.on_patch, self.on_done, self.tag, self.background = on_patch, on_done, tag, background
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -117,13 +119,14 @@ class Renderer:
     """Renders patches of a bundle; owns the cache, the latent cache and the worker threads."""
 
     def __init__(self, bundle: ModelBundle, *, cache_bytes: int = 512 * 2 ** 20, workers: int = 1,
-                 batch_size: int = 8, mip_levels: int = 3):
+                 batch_size: int = 8, mip_levels: int = 3, directions_dir=None):
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.bundle, self.batch_size = bundle, int(batch_size)
         self.cache = PatchCache(cache_bytes)
         self.mip_levels = max(0, min(mip_levels, _max_levels(bundle.height, bundle.tile_width)))
         self._latents: collections.OrderedDict = collections.OrderedDict()
+        self.directions = LazyDirections(bundle, directions_dir)  # computed when an edit first needs it
         self._latent_lock = threading.Lock()
         self._requests: list[Request] = []
         self._inflight: set[PatchKey] = set()
@@ -142,13 +145,15 @@ class Renderer:
         b = self.bundle
         i, k = divmod(int(p), b.tiles_per_interval)
         lo = i - b.anchor_window // 2 + 1
-        return PatchKey(tuple(_unpinned(scene.anchor(j)) for j in range(lo, lo + b.anchor_window)), k, scene.psi)
+        return PatchKey(tuple(_unpinned(scene.rendered_anchor(j)) for j in range(lo, lo + b.anchor_window)),
+                        k, scene.psi)
 
     def keys(self, scene: Scene, p0: int, p1: int) -> list[PatchKey]:
         return [self.key(scene, p) for p in range(p0, p1)]
 
     def latent(self, spec: AnchorSpec, psi: float) -> np.ndarray:
-        """Truncated w of an anchor, (w_dim,) float32; memoised (mapping is cheap but not free)."""
+        """Truncated w of an anchor moved along its direction edits, (w_dim,) float32; memoised (mapping
+        is cheap but not free)."""
         spec = _unpinned(spec)
         with self._latent_lock:
             if (spec, psi) in self._latents:
@@ -161,6 +166,8 @@ class Renderer:
             w = self.bundle.mapping.run(["w"], {"z": z})[0][0]
         avg = self.bundle.w_avg
         w = (avg + np.float32(psi) * (w - avg)).astype(np.float32)
+        if spec.edits:
+            w = w + self.directions.get().offset(spec.edits)
         with self._latent_lock:
             self._latents[(spec, psi)] = w
             while len(self._latents) > 4096:
@@ -168,8 +175,8 @@ class Renderer:
         return w
 
     def raw_latent(self, spec: AnchorSpec) -> np.ndarray:
-        """Untruncated w of an anchor (for copying a latent)."""
-        return self.latent(spec, 1.0)
+        """Untruncated w of an anchor, without its direction edits (for copying a latent)."""
+        return self.latent(dataclasses.replace(spec, edits=()), 1.0)
 
     # ------------------------------------------------------------------ synchronous
     def render_batch(self, keys: list[PatchKey]) -> list[np.ndarray]:
@@ -218,9 +225,11 @@ class Renderer:
         return self.cache.get(key, level)
 
     def submit(self, keys: Iterable[PatchKey], on_patch: Callable[[PatchKey], None] | None = None,
-               on_done: Callable[[], None] | None = None, tag: str | None = None) -> Request:
-        """Queue `keys` for the workers; cached ones are reported at once. Newest request first."""
-        req = Request(list(keys), on_patch, on_done, tag)
+               on_done: Callable[[], None] | None = None, tag: str | None = None,
+               background: bool = False) -> Request:
+        """Queue `keys` for the workers; cached ones are reported at once. Newest request first;
+        `background` requests (overview, candidate thumbnails) only when no other is waiting."""
+        req = Request(list(keys), on_patch, on_done, tag, background)
         ready = [k for k in req.pending if k in self.cache]
         ready_set = set(ready)
         req.pending = [k for k in req.pending if k not in ready_set]
@@ -242,7 +251,7 @@ class Renderer:
 
     def _next_batch(self) -> tuple[Request, list[PatchKey]] | None:
         """Under the lock: the newest live request's next keys that nobody is rendering."""
-        for req in reversed(self._requests):
+        for req in sorted(reversed(self._requests), key=lambda r: r.background):  # stable: newest first
             if req.cancelled:
                 continue
             batch = [k for k in req.pending if k not in self._inflight][: self.batch_size]
@@ -320,12 +329,16 @@ class Renderer:
         return levels
 
     def perf(self) -> dict:
-        """Readout for the status bar: ms per batch, patches/s, cache hit rate."""
+        """Readout for the status bar and the performance panel: ms per batch, patches/s, cache use."""
         s = self.stats
+        with self._cv:
+            queued = sum(len(r.pending) for r in self._requests if not r.cancelled)
         return {"last_batch_ms": s["last_batch_ms"],
                 "patches_per_s": s["patches"] / s["seconds"] if s["seconds"] else 0.0,
+                "patches": s["patches"], "batches": s["batches"], "busy_s": s["seconds"], "queued": queued,
                 "cache_hits": self.cache.hits, "cache_misses": self.cache.misses,
-                "cache_mb": self.cache.bytes / 2 ** 20}
+                "cache_mb": self.cache.bytes / 2 ** 20, "cache_limit_mb": self.cache.max_bytes / 2 ** 20,
+                "cache_patches": len(self.cache)}
 
 
 def _unpinned(spec: AnchorSpec) -> AnchorSpec:

@@ -4,6 +4,11 @@ Anchor i shows, in order of precedence: a user override (a seed or an explicit w
 else a default seed derived from the scene seed and i. Insertions and deletions shift everything
 to their right, defaults included, so the panorama right of an edit is a pure shift. A plain
 object with a callback list that fires on real change; the GUI adapts it, it never imports Qt.
+
+Latent directions (GANSpace, engine/directions.py): an anchor may carry edits {component: amount}
+(amounts in standard deviations of that principal component of w), and the scene may carry edits
+that apply to every anchor on top of the anchor's own. Components count from 1 ("component 1" is
+the direction of largest variance) and may be renamed in the session.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import copy
 import dataclasses
 import functools
 import json
+import math
 import os
 from pathlib import Path
 from typing import Callable
@@ -18,10 +24,11 @@ from typing import Callable
 import numpy as np
 
 from alis_studio.atomic import atomic_write
-from alis_studio.engine.session_schema import SEED_LIMIT, session_problem
+from alis_studio.engine.session_schema import MAX_AMOUNT, MAX_COMPONENT, MAX_NAME, SEED_LIMIT, session_problem
 from alis_studio.errors import SessionError
 
-SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 1
+SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 2  # 2: latent direction edits (written only if used)
+Edits = tuple[tuple[int, float], ...]  # ((component, amount), ...): sorted, no zero amounts
 
 
 def z_from_seed(seed: int, z_dim: int) -> np.ndarray:
@@ -38,18 +45,21 @@ def default_seed(scene_seed: int, index: int) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class AnchorSpec:
-    """What one anchor shows: a seed or an explicit (untruncated) w; `pinned` survives resampling."""
+    """What one anchor shows: a seed or an explicit (untruncated) w, moved along latent directions
+    by `edits`; `pinned` survives resampling."""
 
     seed: int | None = None
     w: tuple[float, ...] | None = None
     pinned: bool = False
+    edits: Edits = ()
 
     def __post_init__(self):
         if (self.seed is None) == (self.w is None):
             raise ValueError("an anchor has either a seed or a w")
         if self.seed is not None and not 0 <= self.seed < SEED_LIMIT:
             raise ValueError(f"seed must be in [0, {SEED_LIMIT}), got {self.seed}")
-        object.__setattr__(self, "_hash", hash((self.seed, self.w, self.pinned)))
+        object.__setattr__(self, "edits", normalise_edits(self.edits))
+        object.__setattr__(self, "_hash", hash((self.seed, self.w, self.pinned, self.edits)))
 
     def __hash__(self) -> int:  # computed once: specs key the renderer's caches (a w is 512 floats)
         return self._hash
@@ -57,13 +67,42 @@ class AnchorSpec:
     def to_dict(self) -> dict:
         d = {"pinned": self.pinned}
         d.update({"seed": self.seed} if self.seed is not None else {"w": list(self.w)})
+        if self.edits:  # absent when unused, so sessions without directions read as before
+            d["edits"] = edits_to_dict(self.edits)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "AnchorSpec":
         w = d.get("w")
         return cls(seed=d.get("seed"), w=tuple(float(v) for v in w) if w is not None else None,
-                   pinned=bool(d.get("pinned", False)))
+                   pinned=bool(d.get("pinned", False)), edits=edits_from_dict(d.get("edits", {})))
+
+
+def normalise_edits(edits) -> Edits:
+    """((component, amount), ...) or {component: amount} -> the canonical sorted tuple without zeros."""
+    items = edits.items() if isinstance(edits, dict) else edits
+    out = {}
+    for k, a in items:
+        k, a = int(k), round(float(a), 4)
+        if not 1 <= k <= MAX_COMPONENT:
+            raise ValueError(f"a latent direction is a component in [1, {MAX_COMPONENT}], got {k}")
+        if not math.isfinite(a):
+            raise ValueError(f"a direction's amount must be a finite number, got {a}")
+        out[k] = round(out.get(k, 0.0) + a, 4)
+    return tuple(sorted((k, a) for k, a in out.items() if a != 0.0))
+
+
+def edits_to_dict(edits: Edits) -> dict:
+    return {str(k): a for k, a in edits}
+
+
+def edits_from_dict(d: dict) -> Edits:
+    return normalise_edits({int(k): float(a) for k, a in d.items()})
+
+
+def merge_edits(a: Edits, b: Edits) -> Edits:
+    """The sum of two sets of edits (an anchor's own plus the whole scene's)."""
+    return normalise_edits(tuple(a) + tuple(b)) if a and b else (a or b)
 
 
 class Scene:
@@ -73,6 +112,8 @@ class Scene:
         self._seed, self._psi, self._loop = int(seed) % SEED_LIMIT, float(psi), None
         self._overrides: dict[int, AnchorSpec] = {}
         self._edits: list[tuple[str, int]] = []  # ("insert" | "delete", position), in order
+        self._scene_edits: Edits = ()  # latent direction edits applied to every anchor
+        self._names: dict[int, str] = {}  # user names of direction components
         self.view: dict = {}  # free-form view state saved with the session (e.g. {"x": 0, "zoom": 1})
         self._callbacks: list[Callable[[Scene], None]] = []
         self.set_loop_period(loop_period)
@@ -113,6 +154,23 @@ class Scene:
         if i in self._overrides:
             return self._overrides[i]
         return AnchorSpec(seed=default_seed(self._seed, self._source_index(i)))
+
+    def rendered_anchor(self, i: int) -> AnchorSpec:
+        """What the renderer draws at i: the anchor with the whole scene's direction edits added."""
+        spec = self.anchor(i)
+        if not self._scene_edits:
+            return spec
+        return dataclasses.replace(spec, edits=merge_edits(spec.edits, self._scene_edits))
+
+    @property
+    def scene_edits(self) -> Edits:
+        return self._scene_edits
+
+    def direction_name(self, k: int) -> str:
+        return self._names.get(int(k), f"component {int(k)}")
+
+    def uses_directions(self) -> bool:
+        return bool(self._scene_edits or self._names or any(s.edits for s in self._overrides.values()))
 
     def is_overridden(self, i: int) -> bool:
         return self.canonical(i) in self._overrides
@@ -163,7 +221,38 @@ class Scene:
         return self.set_anchor(i, dataclasses.replace(spec, pinned=pinned))
 
     def set_anchor_seed(self, i: int, seed: int) -> bool:
-        return self.set_anchor(i, AnchorSpec(seed=int(seed), pinned=self.anchor(i).pinned))
+        """A new seed; the anchor keeps its pin and its direction edits (a new scene, moved the same way)."""
+        old = self.anchor(i)
+        return self.set_anchor(i, AnchorSpec(seed=int(seed), pinned=old.pinned, edits=old.edits))
+
+    def set_direction(self, k: int, amount: float, anchor: int | None = None) -> bool:
+        """Move along component k by `amount` standard deviations: at one anchor, or (anchor None)
+        everywhere. Replaces the previous amount of k there; 0 removes the edit."""
+        if not abs(float(amount)) <= MAX_AMOUNT:  # also refuses nan
+            raise ValueError(f"a direction's amount must be in [-{MAX_AMOUNT}, {MAX_AMOUNT}], got {amount}")
+
+        def replaced(edits: Edits) -> Edits:
+            return normalise_edits(tuple(e for e in edits if e[0] != int(k)) + ((int(k), amount),))
+
+        if anchor is None:
+            return self._edit(lambda: setattr(self, "_scene_edits", replaced(self._scene_edits)))
+        spec = self.anchor(anchor)
+        return self.set_anchor(anchor, dataclasses.replace(spec, edits=replaced(spec.edits)))
+
+    def clear_directions(self, anchor: int | None = None) -> bool:
+        if anchor is None:
+            return self._edit(lambda: setattr(self, "_scene_edits", ()))
+        return self.set_anchor(anchor, dataclasses.replace(self.anchor(anchor), edits=()))
+
+    def rename_direction(self, k: int, name: str) -> bool:
+        """Name component k; an empty name (or the default one) restores "component k"."""
+        name = " ".join(str(name).split())[:MAX_NAME]
+
+        def apply():
+            self._names.pop(int(k), None)
+            if name and name != f"component {int(k)}":
+                self._names[int(k)] = name
+        return self._edit(apply)
 
     def resample(self, i: int, rng: np.random.Generator | None = None) -> bool:
         rng = rng or np.random.default_rng()
@@ -226,8 +315,17 @@ class Scene:
             "loop_period": self._loop,
             "anchors": {str(i): s.to_dict() for i, s in sorted(self._overrides.items())},
             "edits": [list(e) for e in self._edits],
+            **self._directions_dict(),
             "view": copy.deepcopy(self.view),
         }
+
+    def _directions_dict(self) -> dict:
+        d = {}
+        if self._scene_edits:
+            d["edits"] = edits_to_dict(self._scene_edits)
+        if self._names:
+            d["names"] = {str(k): v for k, v in sorted(self._names.items())}
+        return {"directions": d} if d else {}  # absent when unused: older sessions compare equal
 
     def restore(self, d: dict) -> bool:
         """Replace the whole state (undo/redo, session load); fires callbacks if anything changed."""
@@ -239,6 +337,9 @@ class Scene:
         self._edits = [(str(k), int(p)) for k, p in d.get("edits", [])]
         if any(k not in ("insert", "delete") for k, _ in self._edits):
             raise ValueError("unknown edit kind")
+        directions = d.get("directions", {})
+        self._scene_edits = edits_from_dict(directions.get("edits", {}))
+        self._names = {int(k): str(v) for k, v in directions.get("names", {}).items()}
         self.view = copy.deepcopy(d.get("view", {}))
         return self._changed(before)
 
@@ -256,7 +357,8 @@ def save_session(path: str | os.PathLike, scene: Scene, model_path: str | None =
                  model_sha256: str | None = None) -> Path:
     """Write the session JSON atomically (temp file beside it, then rename)."""
     path = Path(path)
-    doc = {"format": SESSION_FORMAT, "version": SESSION_VERSION,
+    # version 1 while no direction is used, so such sessions still open in older builds
+    doc = {"format": SESSION_FORMAT, "version": SESSION_VERSION if scene.uses_directions() else 1,
            "model": {"path": str(model_path) if model_path else None, "sha256": model_sha256},
            **scene.to_dict()}
     try:

@@ -7,6 +7,9 @@ import math
 SEED_LIMIT = 2 ** 32
 MAX_LOOP = 10 ** 9  # anchors in one loop period; far beyond any real panorama
 MAX_INDEX = 10 ** 12  # |anchor index| of an override
+MAX_COMPONENT = 64  # latent direction components count from 1 (engine/directions.py computes fewer)
+MAX_AMOUNT = 10.0  # |amount| of one direction edit, in standard deviations of its component
+MAX_NAME = 80  # characters of a component's name
 
 
 def _is_int(v) -> bool:
@@ -29,6 +32,30 @@ def _check_anchor(key, spec) -> str | None:
         return f"{where}.w must be a non-empty list of finite numbers"
     if not isinstance(spec.get("pinned", False), bool):
         return f"{where}.pinned must be true or false"
+    return _check_edits(f"{where}.edits", spec.get("edits", {}))
+
+
+def _is_component(key) -> bool:
+    return isinstance(key, str) and key.isdigit() and str(int(key)) == key and 1 <= int(key) <= MAX_COMPONENT
+
+
+def _check_edits(where: str, edits) -> str | None:
+    if not (isinstance(edits, dict) and all(_is_component(k) for k in edits)):
+        return f"{where} must be an object of component (\"1\" .. \"{MAX_COMPONENT}\") -> amount"
+    if not all(_is_number(a) and abs(a) <= MAX_AMOUNT for a in edits.values()):
+        return f"{where} amounts must be numbers in [-{MAX_AMOUNT:g}, {MAX_AMOUNT:g}]"
+    return None
+
+
+def _check_directions(d) -> str | None:
+    if not isinstance(d, dict):
+        return "'directions' must be an object with 'edits' and 'names'"
+    if (problem := _check_edits("directions.edits", d.get("edits", {}))) is not None:
+        return problem
+    names = d.get("names", {})
+    if not (isinstance(names, dict) and all(_is_component(k) for k in names)
+            and all(isinstance(v, str) and 0 < len(v) <= MAX_NAME for v in names.values())):
+        return f"directions.names must be an object of component -> a name of 1 to {MAX_NAME} characters"
     return None
 
 
@@ -58,6 +85,8 @@ def session_problem(doc: dict) -> str | None:
     if not isinstance(edits, list) or not all(
             isinstance(e, list) and len(e) == 2 and e[0] in ("insert", "delete") and _is_int(e[1]) for e in edits):
         return "'edits' must be a list of [\"insert\" or \"delete\", anchor index] pairs"
+    if (problem := _check_directions(doc.get("directions", {}))) is not None:
+        return problem
     if not isinstance(doc.get("view", {}), dict):
         return "'view' must be an object"
     return None

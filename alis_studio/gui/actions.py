@@ -22,6 +22,15 @@ class Spec:
     tip: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
+class DockToggle:
+    """Show or hide one of the window's docks (`window.docks`)."""
+
+    name: str
+    text: str
+    keys: tuple[str, ...]
+
+
 S = Spec
 SEP, RECENT, UNDO, REDO, HISTORY = "-", "recent", "undo", "redo", "history"
 
@@ -51,9 +60,16 @@ MENUS: dict[str, list] = {
         S("zoom_in", "Zoom &In", ("Ctrl++", "Ctrl+=", "+"), "anchors.zoom_in"),
         S("zoom_out", "Zoom &Out", ("Ctrl+-", "-"), "anchors.zoom_out"),
         S("fit", "&Fit Height", ("Ctrl+0",), "viewport.fit_height"),
+        S("crisp", "Fit &Crisp (at most 2×)", ("Ctrl+2",), "viewport.crisp_view",
+          tip="Fill the height, magnifying the model's pixels at most 2x (the first view)"),
         S("actual", "&Actual Size (1:1)", ("Ctrl+1",), "viewport.actual_size"),
         SEP,
         S("center_selected", "&Centre on Selected Anchor", ("C",), "anchors.center_selected"),
+        SEP,
+        S("overview", "&Overview Strip", ("Ctrl+M",), "toggle_overview", tip="Show or hide the overview strip"),
+        DockToggle("seeds", "Seed &Browser", ("Ctrl+B",)),
+        DockToggle("directions", "Latent &Directions", ("Ctrl+D",)),
+        DockToggle("performance", "P&erformance", ("Ctrl+Shift+P",)),
     ],
     "&Anchor": [
         S("prev_anchor", "Select &Previous Anchor", (",",), "anchors.select_prev"),
@@ -136,6 +152,13 @@ def build(window: QMainWindow, stack) -> tuple[dict[str, QAction], list[QMenu]]:
                 window.addAction(a)
                 menu.addAction(a)
                 actions[item] = a
+            elif isinstance(item, DockToggle):
+                a = window.docks.toggle_action(item.name)
+                a.setText(item.text)
+                a.setShortcuts([QKeySequence(k) for k in item.keys])
+                window.addAction(a)
+                menu.addAction(a)
+                actions[item.name] = a
             elif item == HISTORY:
                 a = window.history_dock.toggleViewAction()
                 a.setText("Undo &History")

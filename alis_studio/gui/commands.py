@@ -14,7 +14,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from alis_studio.engine.scene import AnchorSpec, Scene
 
-PSI_ID = 1  # QUndoCommand.id() of psi changes, for merging
+PSI_ID, DIRECTION_ID = 1, 2  # QUndoCommand.id() of psi and direction slider changes, for merging
 
 
 def psi_text(old: float, new: float) -> str:
@@ -53,6 +53,8 @@ class SnapshotCommand(QUndoCommand):
         self.after = other.after
         if self._id == PSI_ID:
             self.setText(psi_text(self.before["psi"], self.after["psi"]))
+        else:
+            self.setText(other.text())  # the slider's latest value
         self.setObsolete(self.after == self.before)
         return True
 
@@ -134,6 +136,20 @@ class SceneEditor:
         """Consecutive calls with the same `gesture` (one slider drag) merge into one undo step."""
         return self.edit(psi_text(self.scene.psi, psi), lambda: self.scene.set_psi(round(psi, 4)),
                          PSI_ID, gesture)
+
+    def set_direction(self, k: int, amount: float, anchor: int | None = None, gesture=None) -> bool:
+        """Move along latent direction k at `anchor` (None: the whole scene); one slider drag
+        (the same `gesture`) is one undo step."""
+        where = "the scene" if anchor is None else f"anchor {anchor}"
+        return self.edit(f"{self.scene.direction_name(k)} of {where} → {amount:+.2f}",
+                         lambda: self.scene.set_direction(k, round(amount, 4), anchor), DIRECTION_ID, gesture)
+
+    def clear_directions(self, anchor: int | None = None) -> bool:
+        where = "the scene" if anchor is None else f"anchor {anchor}"
+        return self.edit(f"Reset the directions of {where}", lambda: self.scene.clear_directions(anchor))
+
+    def rename_direction(self, k: int, name: str) -> bool:
+        return self.edit(f"Rename component {k} to {name!r}", lambda: self.scene.rename_direction(k, name))
 
     def set_loop(self, period: int | None) -> bool:
         text = f"Loop period {period}" if period else "Loop off"

@@ -112,7 +112,8 @@ class ShortcutsDialog(QDialog):
         extra = QTreeWidgetItem(self.tree, ["Mouse"])
         extra.setFirstColumnSpanned(True)
         for text, keys in (("Pan (with inertia)", "drag"), ("Zoom", "wheel / pinch"),
-                           ("Centre here", "double-click"), ("Move an anchor", "drag its thumbnail"),
+                           ("Centre here", "double-click"), ("Go there", "click or drag the overview strip"),
+                           ("Move an anchor", "drag its thumbnail"),
                            ("Anchor menu", "right-click a thumbnail"), ("Open a model", "drop an .alis file")):
             QTreeWidgetItem(extra, [text, keys])
         extra.setExpanded(True)

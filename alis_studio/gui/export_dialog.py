@@ -1,5 +1,9 @@
 """File > Export panorama…: range, size, format and compression, estimates, then a cancellable export.
 
+Formats: TIFF, PNG, JPEG, a Deep Zoom web viewer (a folder with index.html) and an MP4 fly-through
+(its camera fields appear when it is chosen; the range is what the frames show, a loop period
+travelled once repeats seamlessly). "360°" tags a loop period for panorama viewers (XMP GPano).
+
 The export runs on a QThread with a private synchronous Renderer (workers=0), so the GUI stays
 responsive; progress arrives through Qt signals, at most 20 times a second. The scene is
 snapshotted when the export starts, so editing on while it runs changes nothing in the file.
@@ -11,7 +15,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QComboBox, QDialog, QDialogButtonBox,
+from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QProgressDialog, QPushButton, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
@@ -21,9 +25,11 @@ from alis_studio.engine.scene import Scene
 from alis_studio.errors import UserError
 from alis_studio.export_job import Cancelled, ExportJob, probe_speed
 from alis_studio.progress import fmt_time
+from alis_studio.video_job import VideoJob
 from exporters.plan import human_bytes
 
-FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg")}
+FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg"),
+           "Deep Zoom web viewer (folder)": ("dzi", ""), "MP4 video (fly-through)": ("mp4", ".mp4")}
 COMPRESSIONS = {"deflate (opens everywhere)": "deflate", "zstd (faster; some viewers lack it)": "zstd",
                 "JPEG (lossy, smallest)": "jpeg", "none": "none"}
 _RUNNING: set = set()  # exports in flight, kept alive until they end (the dialog is gone by then)
@@ -104,6 +110,9 @@ class ExportDialog(QDialog):
         self.compression = QComboBox()
         self.compression.addItems(list(COMPRESSIONS))
         self.quality = QSpinBox(minimum=1, maximum=100, value=90)
+        self.pano360 = QCheckBox("Tag as a 360° panorama (XMP GPano, for panorama viewers)")
+        self.pano360.setToolTip("A loop period only: viewers wrap it around you; a strip, not a full sphere")
+        self._build_video()
         self.path = QLineEdit(str(Path.home() / "panorama.tif"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -117,7 +126,9 @@ class ExportDialog(QDialog):
         self._lay_out(browse)
         for sig in (self.range_group.idToggled, self.intervals.valueChanged, self.scale.valueChanged,
                     self.format.currentIndexChanged, self.compression.currentIndexChanged,
-                    self.quality.valueChanged, self.path.textChanged):
+                    self.quality.valueChanged, self.path.textChanged, self.pano360.toggled,
+                    self.frame_w.valueChanged, self.frame_h.valueChanged, self.fps.valueChanged,
+                    self.speed.valueChanged, self.zoom.valueChanged, self.ease.toggled):
             sig.connect(self._update)
         self.format.currentIndexChanged.connect(self._fix_extension)
 
@@ -136,6 +147,9 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("Compression", self.compression)
         form.addRow("JPEG quality", self.quality)
+        form.addRow("", self.pano360)
+        form.addRow("Video", self.video_box)
+        self._form = form
         path_row = QHBoxLayout()
         path_row.addWidget(self.path)
         path_row.addWidget(browse)
@@ -146,34 +160,76 @@ class ExportDialog(QDialog):
         outer.addWidget(self.problem)
         outer.addWidget(self.buttons)
 
+    def _build_video(self) -> None:
+        """The camera's fields, shown for MP4 only."""
+        self.video_box = QWidget()
+        self.frame_w = QSpinBox(minimum=16, maximum=8192, value=1280, singleStep=2, suffix=" px")
+        self.frame_h = QSpinBox(minimum=16, maximum=8192, value=720, singleStep=2, suffix=" px")
+        self.fps = QDoubleSpinBox(minimum=1, maximum=240, value=30, decimals=3)
+        self.speed = QDoubleSpinBox(minimum=1, maximum=100_000, value=240, decimals=0, suffix=" px/s")
+        self.speed.setToolTip("How fast the panorama moves across the frame, in frame pixels per second")
+        self.zoom = QDoubleSpinBox(minimum=0, maximum=64, value=0, decimals=2, singleStep=0.5)
+        self.zoom.setSpecialValueText("fill the height")  # 0: the panorama fills the frame's height
+        self.ease = QCheckBox("Ease in and out (start and stop gently)")
+        size = QHBoxLayout()
+        size.addWidget(self.frame_w)
+        size.addWidget(QLabel("×"))
+        size.addWidget(self.frame_h)
+        form = QFormLayout(self.video_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Frame", size)
+        form.addRow("Frames/s", self.fps)
+        form.addRow("Speed", self.speed)
+        form.addRow("Zoom", self.zoom)
+        form.addRow("", self.ease)
+
     # ------------------------------------------------------------------ state
-    def job(self, renderer: Renderer | None = None, overwrite: bool = False) -> ExportJob:
+    def job(self, renderer: Renderer | None = None, overwrite: bool = False) -> "ExportJob | VideoJob":
         """The export the dialog describes (raises UserError for impossible settings)."""
         b = self.renderer.bundle
         fmt = FORMATS[self.format.currentText()][0]
+        if fmt == "mp4":
+            return self._video_job(renderer or self.renderer, overwrite)
         kw = dict(fmt=fmt, height_scale=self.scale.value(), quality=self.quality.value(), overwrite=overwrite,
-                  compression=COMPRESSIONS[self.compression.currentText()] if fmt == "tiff" else "none")
+                  compression=COMPRESSIONS[self.compression.currentText()] if fmt == "tiff" else "none",
+                  pano360=self.pano360.isChecked() and self.pano360.isEnabled())
         out_h = max(1, round(b.height * self.scale.value()))
         r = renderer or self.renderer
-        if self.r_loop.isChecked() and self.scene.loop_period:
-            x0 = self.view_x0 // b.interval_width * b.interval_width  # any whole period wraps
-            return ExportJob(r, self.scene, Path(self.path.text()), x0=x0, period=self.scene.loop_period
-                             * b.interval_width, **kw)
+        x0, period, width = self._range_px()
+        if period is not None:
+            return ExportJob(r, self.scene, Path(self.path.text()), x0=x0, period=period, **kw)
+        return ExportJob(r, self.scene, Path(self.path.text()), x0=x0,
+                         width=max(1, round(width * out_h / b.height)), **kw)
+
+    def _range_px(self) -> tuple[int, int | None, int]:
+        """(x0, loop period or None, width) in model pixels of the chosen range."""
+        b = self.renderer.bundle
+        if self.r_loop.isChecked() and self.scene.loop_period:  # any whole period wraps: start at an anchor
+            return self.view_x0 // b.interval_width * b.interval_width, self.scene.loop_period * b.interval_width, 0
         if self.r_intervals.isChecked():
             n = self.intervals.value()
             centre = (self.view_x0 + self.view_width // 2) // b.interval_width
-            x0, width = (centre - n // 2) * b.interval_width, n * b.interval_width
-        else:
-            x0, width = self.view_x0, self.view_width
-        return ExportJob(r, self.scene, Path(self.path.text()), x0=x0,
-                         width=max(1, round(width * out_h / b.height)), **kw)
+            return (centre - n // 2) * b.interval_width, None, n * b.interval_width
+        return self.view_x0, None, self.view_width
+
+    def _video_job(self, renderer: Renderer, overwrite: bool) -> VideoJob:
+        x0, period, span = self._range_px()
+        return VideoJob(renderer, self.scene, Path(self.path.text()), x0=x0, span=span, period=period,
+                        width=self.frame_w.value(), height=self.frame_h.value(), fps=self.fps.value(),
+                        speed=self.speed.value(), zoom=self.zoom.value() or None, ease=self.ease.isChecked(),
+                        overwrite=overwrite)
 
     def _update(self, *_) -> None:
         fmt = FORMATS[self.format.currentText()][0]
         self.compression.setEnabled(fmt == "tiff")
-        self.quality.setEnabled(fmt == "jpeg" or (fmt == "tiff" and COMPRESSIONS[self.compression.currentText()] == "jpeg"))
+        self.quality.setEnabled(fmt in ("jpeg", "dzi") or (fmt == "tiff" and COMPRESSIONS[self.compression.currentText()] == "jpeg"))
+        self.scale.setEnabled(fmt != "mp4")
+        self._form.setRowVisible(self.video_box, fmt == "mp4")  # the field and its label
+        self.pano360.setEnabled(fmt in ("tiff", "png", "jpeg") and self.r_loop.isChecked())
         try:
             job = self.job()
+            if isinstance(job, VideoJob):
+                return self._update_video(job)
             plan = job.plan()
         except UserError as e:
             self.size.setText("—")
@@ -193,6 +249,17 @@ class ExportDialog(QDialog):
         else:
             text += ", time: measuring the generator…"
         self.estimate.setText(text)
+
+    def _update_video(self, job: VideoJob) -> None:
+        self.problem.setText("")
+        self.export_button.setEnabled(bool(self.path.text().strip()))
+        self.size.setText(f"{job.width:,} × {job.height:,} px, {job.count:,} frames, {fmt_time(job.seconds)} at "
+                          f"{job.fps:g} fps" + (" (one loop period: repeats seamlessly)" if job.period else ""))
+        if self.rate:
+            seconds = job.source_width * job.model_height / 1e6 / self.rate
+            self.estimate.setText(f"rendering {_fmt_estimate(seconds)} at {self.rate:.2f} Mpx/s, plus encoding")
+        else:
+            self.estimate.setText("time: measuring the generator…")
 
     def _ratio(self, codec: str, quality: int) -> float | None:
         if self.sample is None:
@@ -228,7 +295,7 @@ class ExportDialog(QDialog):
         """Check the settings and the target; ask before replacing a file; start the export."""
         overwrite = False
         target = Path(self.path.text())
-        if target.is_file():
+        if target.is_file() or (target.is_dir() and FORMATS[self.format.currentText()][0] == "dzi"):
             answer = QMessageBox.question(self, "Export panorama", f"{target} already exists. Replace it?")
             if answer != QMessageBox.StandardButton.Yes:
                 return None
@@ -236,7 +303,7 @@ class ExportDialog(QDialog):
         renderer = Renderer(self.renderer.bundle, workers=0, batch_size=self.renderer.batch_size, cache_bytes=0)
         try:
             job = self.job(renderer, overwrite=overwrite)
-            job.check(self._ratio(job.plan().codec, job.quality))
+            job.check() if isinstance(job, VideoJob) else job.check(self._ratio(job.plan().codec, job.quality))
         except UserError as e:
             QMessageBox.warning(self, "Export panorama", str(e))
             return None
@@ -255,7 +322,8 @@ class ExportDialog(QDialog):
         s.setValue("export/range", self.range_group.checkedId())
         for key, value in (("intervals", self.intervals.value()), ("scale", self.scale.value()),
                            ("format", self.format.currentText()), ("compression", self.compression.currentText()),
-                           ("quality", self.quality.value())):
+                           ("quality", self.quality.value()), ("frame_w", self.frame_w.value()),
+                           ("frame_h", self.frame_h.value()), ("fps", self.fps.value()), ("speed", self.speed.value())):
             s.setValue(f"export/{key}", value)
 
     def _restore_settings(self) -> None:
@@ -273,6 +341,9 @@ class ExportDialog(QDialog):
             if i >= 0:
                 box.setCurrentIndex(i)
         self.quality.setValue(s.value("export/quality", self.quality.value(), type=int))
+        for box, key, kind in ((self.frame_w, "frame_w", int), (self.frame_h, "frame_h", int),
+                               (self.fps, "fps", float), (self.speed, "speed", float)):
+            box.setValue(s.value(f"export/{key}", box.value(), type=kind))
         button = self.range_group.button(s.value("export/range", -1, type=int))
         if button is not None and button.isEnabled() and not self.scene.loop_period:
             button.setChecked(True)
@@ -357,6 +428,8 @@ class ExportRun(QObject):
         if self.outcome is not None:
             return
         self.dialog.setValue(int(1000 * done / max(1, total)))
+        if self.job.fmt == "mp4":
+            return self._on_video_progress(done, total)
         h = self.job.out_height
         el = time.monotonic() - self._t0
         rate = done * h / 1e6 / el if el > 0 else 0.0
@@ -367,6 +440,13 @@ class ExportRun(QObject):
         if not self.worker.cancel_event.is_set():
             self.dialog.setLabelText(f"Exporting {self.job.out.name}{finishing}\n{done * h / 1e6:,.1f} of "
                                      f"{total * h / 1e6:,.1f} Mpx, {rate:.2f} Mpx/s, ETA {fmt_time(eta)}")
+
+    def _on_video_progress(self, done: int, total: int) -> None:
+        el = time.monotonic() - self._t0
+        eta = el * (total - done) / done if done else 0.0
+        if not self.worker.cancel_event.is_set():
+            self.dialog.setLabelText(f"Exporting {self.job.out.name}\nframe {done:,} of {total:,}, "
+                                     f"{done / el if el > 0 else 0:.1f} frames/s, ETA {fmt_time(eta)}")
 
     @Slot(object)
     def _on_succeeded(self, stats) -> None:

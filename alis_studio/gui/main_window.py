@@ -1,5 +1,6 @@
 """The main window: one scene, one undo stack, and for the current model a renderer with its
-viewport, ruler and timeline (rebuilt when the model changes). Models load on a thread."""
+viewport, overview strip, ruler, timeline and dock contents (rebuilt when the model changes).
+Models load on a thread."""
 from __future__ import annotations
 
 import sys
@@ -18,10 +19,12 @@ from alis_studio.gui import dialogs
 from alis_studio.gui.anchors import AnchorHandlers
 from alis_studio.gui.commands import SceneEditor
 from alis_studio.gui.controls import SceneControls
+from alis_studio.gui.docks import Docks
 from alis_studio.gui.files import FileHandlers
+from alis_studio.gui.minimap import Minimap
 from alis_studio.gui.ruler import Ruler
 from alis_studio.gui.timeline import AnchorTimeline
-from alis_studio.gui.viewport import PanoramaView
+from alis_studio.gui.viewport import CRISP_MAX, PanoramaView
 
 MAX_RECENT = 8
 
@@ -32,15 +35,15 @@ class ModelLoader(QObject):
     loaded = Signal(object, object)  # bundle, then_session
     failed = Signal(str)
 
-    def load(self, path: str, device: str, then_session=None) -> None:
-        threading.Thread(target=self._run, args=(path, device, then_session), daemon=True,
+    def load(self, path: str, device: str, then_session=None, threads: int = 0) -> None:
+        threading.Thread(target=self._run, args=(path, device, then_session, threads), daemon=True,
                          name="alis-load-model").start()
 
-    def _run(self, path, device, then_session) -> None:
+    def _run(self, path, device, then_session, threads) -> None:
         from alis_studio.engine.bundle import load_bundle
 
         try:
-            bundle = load_bundle(path, device=device)
+            bundle = load_bundle(path, device=device, threads=threads)
         except UserError as e:
             result = (self.failed, str(e))
         except Exception as e:  # anything else is still a bad file to the user, not a crash
@@ -61,12 +64,13 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, device: str = "auto", workers: int = 1):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
-        self.device, self.workers = device, workers
+        self.device, self.workers, self.threads = device, workers, 0  # threads: ONNX Runtime's (0: auto)
         self.scene = Scene()
         self.stack = QUndoStack(self)
         self.interactive = True  # False (smoke test): errors go to stderr instead of a dialog
         self.editor = SceneEditor(self.scene, self.stack, on_error=lambda m: self.report_error("Edit", m))
         self.bundle = self.renderer = self.viewport = self.ruler = self.timeline = self.controls = None
+        self.minimap = None
         self.session_path: str | None = None
         self.loading: str | None = None
         self.files, self.anchors = FileHandlers(self), AnchorHandlers(self)
@@ -78,6 +82,7 @@ class MainWindow(QMainWindow):
         self.history_dock.setWidget(QUndoView(self.stack))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
+        self.docks = Docks(self)
         self.acts, self.menus = actions_mod.build(self, self.stack)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.toolbar = QToolBar("Scene", self, objectName="scene-toolbar", movable=False)
@@ -97,7 +102,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
     def _build_status_bar(self) -> None:
-        self.pending_label, self.perf_label = QLabel(), QLabel()
+        self.pending_label, self.perf_label, self.cursor_label = QLabel(), QLabel(), QLabel()
+        self.statusBar().addPermanentWidget(self.cursor_label)  # permanent: messages do not hide it
         self.statusBar().addPermanentWidget(self.pending_label)
         self.statusBar().addPermanentWidget(self.perf_label)
         self._perf_timer = QTimer(self, interval=500)
@@ -133,6 +139,16 @@ class MainWindow(QMainWindow):
         self.pending_label.setText(f"rendering failed ({failed})" if failed else
                                    f"rendering {n} patch{'es' if n != 1 else ''}…" if n else "")
 
+    def show_cursor(self, x: float | None) -> None:
+        """The panorama column under the mouse, its anchor interval and the position t in it."""
+        if x is None or self.bundle is None:
+            self.cursor_label.setText("")
+            return
+        d = self.bundle.interval_width
+        i = int(x // d)
+        self.cursor_label.setText(f"x {int(x // 1):,} · interval #{self.scene.canonical(i)}"
+                                  f"–#{self.scene.canonical(i + 1)} · t {(x - i * d) / d:.2f}")
+
     def report_error(self, title: str, message: str) -> None:
         """A one-line reason in a dialog (DESIGN.md 3.5); on stderr when not interactive."""
         if self.interactive:
@@ -148,7 +164,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         if self.bundle is None:
             self._set_empty(f"Loading {Path(path).name}…")
-        self._loader.load(str(path), self.device, then_session)
+        self._loader.load(str(path), self.device, then_session, self.threads)
+
+    def reload_model(self, device: str, threads: int) -> None:
+        """Reopen the current model on another provider or thread count (the performance panel)."""
+        if self.bundle is not None:
+            self.device, self.threads = device, int(threads)
+            self.open_model(str(self.bundle.path))
+
+    def toggle_overview(self) -> None:
+        show = not self.settings.value("overview", True, type=bool)
+        self.settings.setValue("overview", show)
+        if self.minimap is not None:
+            self.minimap.setVisible(show)
 
     def _on_loaded(self, bundle, then_session) -> None:
         self.loading = None
@@ -168,6 +196,7 @@ class MainWindow(QMainWindow):
         """Show `bundle` (a loaded ModelBundle): new renderer, viewport, ruler and timeline."""
         old_renderer = self.renderer
         anchor_x = self.viewport.x0 / self.bundle.interval_width if self.viewport else 0.0
+        same = self.viewport.view_state() if self.bundle and self.bundle.sha256 == bundle.sha256 else None
         if any(s.w is not None and len(s.w) != bundle.w_dim for s in self.scene.overrides().values()):
             self.scene.restore(Scene(seed=self.scene.seed, psi=self.scene.psi).to_dict())
             self.stack.clear()  # explicit latents of another model's size cannot carry over
@@ -176,7 +205,10 @@ class MainWindow(QMainWindow):
         cuda = bundle.device_name == "CUDA"
         self.renderer = Renderer(bundle, workers=self.workers, batch_size=32 if cuda else 8)
         self._build_workspace()
-        self.viewport.set_view(x0=anchor_x * bundle.interval_width, fit=True)
+        if same is not None:  # the same model on another provider: the same view
+            self.viewport.set_view_state(same)
+        else:  # crisp: fill the height only up to 2x, so the first impression is sharp
+            self.viewport.set_view(x0=anchor_x * bundle.interval_width, fit=True, fit_cap=CRISP_MAX)
         if old_renderer is not None:  # joining its worker may wait for a batch: not on this thread
             threading.Thread(target=old_renderer.close, daemon=True).start()
         for a in actions_mod.model_actions(self.acts):
@@ -188,6 +220,8 @@ class MainWindow(QMainWindow):
 
     def _build_workspace(self) -> None:
         self.viewport = PanoramaView(self.scene, self.renderer)
+        self.viewport.cursor_moved.connect(self.show_cursor)
+        self.minimap = Minimap(self.scene, self.renderer, self.viewport)
         self.ruler = Ruler(self.viewport, self.scene)
         self.timeline = AnchorTimeline(self.scene, self.renderer, self.viewport, self.editor)
         self.ruler.timeline = self.timeline
@@ -202,8 +236,10 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.viewport, 1)
+        box.addWidget(self.minimap)
         box.addWidget(self.ruler)
         box.addWidget(self.timeline)
+        self.minimap.setVisible(self.settings.value("overview", True, type=bool))  # in the layout: not a window
         self.setCentralWidget(page)
         if self.controls is None:
             self.controls = SceneControls(self.scene, self.editor, self.bundle)
@@ -211,12 +247,14 @@ class MainWindow(QMainWindow):
             self.toolbar.addWidget(self.controls)
         else:
             self.controls.set_bundle(self.bundle)
+        self.docks.rebuild()
         self.viewport.setFocus()
 
     def _close_workspace(self) -> None:
-        for w in (self.viewport, self.ruler, self.timeline):
+        for w in (self.viewport, self.minimap, self.ruler, self.timeline):
             if w is not None:
                 w.close_view()
+        self.docks.close()
 
     def _remember_model(self, path: str) -> None:
         recent = [p for p in self.recent_models() if p != path]

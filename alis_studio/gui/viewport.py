@@ -3,10 +3,14 @@ paint whatever the renderer has ready, with placeholders for the rest. Never wai
 
 View state: `x0` is the panorama column (model pixels, float) at the left edge, `scale` the screen
 pixels per model pixel, `cy` the model row at the vertical centre (only matters when zoomed in past
-the height of the window). With `fit` on, the scale follows the window so the panorama fills its height.
+the height of the window). With `fit` on, the scale follows the window so the panorama fills its height,
+or (`fit_cap`, the first view) fills it only up to that magnification, centred, so model pixels stay crisp.
+The mouse position is reported as a panorama column (`cursor_moved`), each paint's duration kept
+(`paint_ms`) for the performance panel.
 """
 from __future__ import annotations
 
+import collections
 import math
 import time
 
@@ -22,7 +26,22 @@ PLACEHOLDER = (48, 58, 70)
 HATCH = QColor(70, 84, 100)
 MARKER = QColor(38, 140, 220)  # the timeline's accent: where the selected anchor sits
 MIN_SCALE, ZOOM_IN_LIMIT = 1 / 8, 4.0
+CRISP_MAX = 2.0  # the first view magnifies model pixels at most this much (a 64 px model: 128 px tall)
 WHEEL_STEP = 2 ** 0.25  # one notch of the wheel
+
+
+def memo_key(renderer, scene, memo: dict, p: int) -> PatchKey:
+    """The renderer's key of patch p, memoised in `memo` (cleared by the caller when the scene
+    changes). Keys of one interval differ only in k (DESIGN.md 3.2), so the renderer is asked once
+    per interval."""
+    key = memo.get(p)
+    if key is None:
+        K = renderer.bundle.tiles_per_interval
+        first = memo.get(p - p % K)
+        if first is None:
+            first = memo[p - p % K] = renderer.key(scene, p - p % K)
+        key = memo[p] = PatchKey(first.anchors, p % K, first.psi) if p % K else first
+    return key
 
 
 class Inertia:
@@ -70,6 +89,7 @@ class PanoramaView(QWidget):
 
     view_changed = Signal()
     view_complete = Signal()  # every visible patch is rendered
+    cursor_moved = Signal(object)  # the panorama column (float) under the mouse, None when it leaves
 
     def __init__(self, scene, renderer, parent: QWidget | None = None):
         super().__init__(parent)
@@ -77,6 +97,8 @@ class PanoramaView(QWidget):
         self._H, self._P = renderer.bundle.height, renderer.bundle.tile_width
         self._K = renderer.bundle.tiles_per_interval
         self.x0, self.scale, self.cy, self.fit = 0.0, 1.0, self._H / 2, True
+        self.fit_cap: float | None = None  # with `fit`: the most magnification it may use
+        self.paint_ms: collections.deque[float] = collections.deque(maxlen=240)  # the last paints' durations
         self._keys: dict[int, object] = {}  # global patch -> PatchKey under the current scene
         self._strip: PatchStrip | None = None  # what the window shows, and a margin each side
         self._positions: dict[object, list[int]] = {}  # key -> its patches in the strip
@@ -86,6 +108,7 @@ class PanoramaView(QWidget):
         self.marker_x: float | None = None  # the selected anchor's column, marked on the strip
         self.stats = {"requested": 0, "cached": 0}  # the view's cache hits: patches ready when asked
         self._drag = None
+        self._cursor_sx: float | None = None  # the mouse's screen x while it is over the view
         self.inertia = Inertia(self)
         self._bridge = PatchBridge(self)
         self._bridge.patch_ready.connect(self._on_patch)
@@ -94,6 +117,7 @@ class PanoramaView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.grabGesture(Qt.GestureType.PinchGesture)  # two-finger zoom on touchscreens
         self.setMinimumSize(160, 60)
+        self.setMouseTracking(True)  # cursor coordinates without a button held
 
     def close_view(self) -> None:
         """Disconnect from the scene and ignore late renderer callbacks (the widget is going away)."""
@@ -141,13 +165,15 @@ class PanoramaView(QWidget):
 
     # ------------------------------------------------------------------ navigation
     def set_view(self, x0: float | None = None, scale: float | None = None, cy: float | None = None,
-                 fit: bool | None = None) -> None:
+                 fit: bool | None = None, fit_cap=...) -> None:
         if fit is not None:
             self.fit = fit
+        if fit_cap is not ...:
+            self.fit_cap = fit_cap
         if scale is not None:
             self.scale = min(self.max_scale(), max(MIN_SCALE, float(scale)))
         if self.fit:
-            self.scale = self.fit_scale()
+            self.scale = self.fit_scale() if self.fit_cap is None else max(MIN_SCALE, min(self.fit_cap, self.fit_scale()))
         if x0 is not None:
             self.x0 = float(x0)
         half = self.height() / (2 * self.scale)
@@ -156,6 +182,8 @@ class PanoramaView(QWidget):
         self._request()
         self.update()
         self.view_changed.emit()
+        if self._cursor_sx is not None:  # the content moved under a resting mouse
+            self.cursor_moved.emit(self.to_model_x(self._cursor_sx))
 
     def pan_pixels(self, dx: float, dy: float = 0.0) -> None:
         """Move the content by (dx, dy) screen pixels (positive dx: the content moves right)."""
@@ -179,7 +207,13 @@ class PanoramaView(QWidget):
 
     def fit_height(self) -> None:
         c = self.center_x()
-        self.set_view(fit=True)
+        self.set_view(fit=True, fit_cap=None)
+        self.center_on(c)
+
+    def crisp_view(self) -> None:
+        """Fill the height, but magnify model pixels at most CRISP_MAX times (the first view)."""
+        c = self.center_x()
+        self.set_view(fit=True, fit_cap=CRISP_MAX)
         self.center_on(c)
 
     def actual_size(self) -> None:
@@ -187,27 +221,21 @@ class PanoramaView(QWidget):
         self.zoom_at(1.0 / self.scale)
 
     def view_state(self) -> dict:
-        return {"x0": round(self.x0, 3), "scale": round(self.scale, 6), "cy": round(self.cy, 3), "fit": self.fit}
+        return {"x0": round(self.x0, 3), "scale": round(self.scale, 6), "cy": round(self.cy, 3), "fit": self.fit,
+                "fit_cap": self.fit_cap}
 
     def set_view_state(self, state: dict) -> None:
         try:
+            cap = state.get("fit_cap")
             self.set_view(x0=float(state.get("x0", 0.0)), scale=float(state.get("scale", self.scale)),
-                          cy=float(state.get("cy", self.cy)), fit=bool(state.get("fit", True)))
+                          cy=float(state.get("cy", self.cy)), fit=bool(state.get("fit", True)),
+                          fit_cap=None if cap is None else max(MIN_SCALE, float(cap)))
         except (TypeError, ValueError):
             self.set_view(x0=0.0, fit=True)
 
     # ------------------------------------------------------------------ rendering requests
     def _key(self, p: int):
-        """The renderer's key of patch p, memoised until the scene changes. Keys of one interval differ
-        only in k (DESIGN.md 3.2), so the renderer is asked once per interval."""
-        key = self._keys.get(p)
-        if key is None:
-            K = self._K
-            first = self._keys.get(p - p % K)
-            if first is None:
-                first = self._keys[p - p % K] = self.renderer.key(self.scene, p - p % K)
-            key = self._keys[p] = PatchKey(first.anchors, p % K, first.psi) if p % K else first
-        return key
+        return memo_key(self.renderer, self.scene, self._keys, p)
 
     def _on_scene(self, _scene) -> None:
         self._keys.clear()
@@ -293,6 +321,7 @@ class PanoramaView(QWidget):
         return strip
 
     def paintEvent(self, _event) -> None:
+        t0 = time.perf_counter()
         qp = QPainter(self)
         qp.fillRect(self.rect(), BACKGROUND)
         strip, (p0, p1) = self._ensure_strip(), self.patch_range()
@@ -310,6 +339,7 @@ class PanoramaView(QWidget):
         if self.marker_x is not None:
             self._paint_marker(qp, self.to_screen_x(self.marker_x), target)
         qp.end()
+        self.paint_ms.append((time.perf_counter() - t0) * 1000)
 
     def set_marker(self, x: float | None) -> None:
         """Mark column x (the selected anchor) with a notch at the top and bottom of the strip."""
@@ -342,6 +372,8 @@ class PanoramaView(QWidget):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
 
     def mouseMoveEvent(self, event) -> None:
+        self._cursor_sx = event.position().x()
+        self.cursor_moved.emit(self.to_model_x(self._cursor_sx))
         if self._drag is not None:
             pos: QPointF = event.position()
             d = pos - self._drag
@@ -354,6 +386,11 @@ class PanoramaView(QWidget):
             self._drag = None
             self.unsetCursor()
             self.inertia.release()
+
+    def leaveEvent(self, event) -> None:
+        self._cursor_sx = None
+        self.cursor_moved.emit(None)
+        super().leaveEvent(event)
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.inertia.stop()

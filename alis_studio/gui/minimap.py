@@ -1,0 +1,196 @@
+"""The overview strip under the viewport: a long stretch of the panorama at small scale (about
+VIEWS times what the view shows), with the view's window marked. Click or drag to go there. The
+panorama keeps its aspect and is drawn between MIN_H px and the strip's full height, never a line
+of a few pixels. Its patches are background requests, so they never delay the view's own."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from alis_studio.gui.images import PatchBridge, PatchStrip
+from alis_studio.gui.viewport import memo_key
+
+BG, PLACEHOLDER = QColor(25, 35, 45), (40, 50, 62)
+WINDOW, SHADE = QColor(38, 140, 220), QColor(0, 0, 0, 90)
+HEIGHT, MIN_H = 48, 24  # px: the strip's height on screen; the panorama's least height in it
+VIEWS = 4  # the strip spans about this many views
+
+
+class Minimap(QWidget):
+    """Shows `scene` as `renderer` draws it around the centre of `view`; navigates `view`."""
+
+    def __init__(self, scene, renderer, view, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.scene, self.renderer, self.view = scene, renderer, view
+        b = renderer.bundle
+        self._H, self._P = b.height, b.tile_width
+        self._mips = renderer.mip_levels
+        self._keys: dict[int, object] = {}
+        self._strip: PatchStrip | None = None
+        self._positions: dict[object, list[int]] = {}
+        self._epoch, self._requested = 0, None
+        self._drag_x0: float | None = None  # the strip stays put while the mouse drags the window
+        self._bridge = PatchBridge(self)
+        self._bridge.patch_ready.connect(self._on_patch)
+        # requests wait for a pause (30 ms) in panning and edits: they are background work, and
+        # the view's own response to a gesture stays as cheap as without the strip
+        self._later = QTimer(self, singleShot=True, interval=30)
+        self._later.timeout.connect(self._request)
+        view.view_changed.connect(self._on_view)
+        scene.subscribe(self._on_scene)
+        self.setFixedHeight(HEIGHT)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view")
+
+    def close_view(self) -> None:
+        self._bridge.close()
+        try:
+            self.scene.unsubscribe(self._on_scene)
+        except ValueError:
+            pass
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def scale(self) -> float:
+        """Screen px per model px: VIEWS views across, the panorama between MIN_H and HEIGHT px tall."""
+        return min(HEIGHT / self._H, max(MIN_H / self._H, self.view.scale / VIEWS))
+
+    @property
+    def level(self) -> int:
+        return max(0, min(self._mips, int(math.floor(math.log2(1 / self.scale) + 1e-9))))
+
+    def strip_rect(self) -> QRectF:
+        h = self._H * self.scale
+        return QRectF(0, (self.height() - h) / 2, self.width(), h)
+
+    def span(self) -> float:
+        """Model columns across the strip."""
+        return self.width() / self.scale
+
+    @property
+    def x0(self) -> float:
+        """The panorama column at the strip's left edge: the view's centre is the strip's centre."""
+        return self._drag_x0 if self._drag_x0 is not None else self.view.center_x() - self.span() / 2
+
+    def to_model_x(self, sx: float) -> float:
+        return self.x0 + sx / self.scale
+
+    def patch_range(self) -> tuple[int, int]:
+        return math.floor(self.x0 / self._P), math.ceil((self.x0 + self.span()) / self._P)
+
+    # ------------------------------------------------------------------ requests
+    def _key(self, p: int):
+        return memo_key(self.renderer, self.scene, self._keys, p)
+
+    def _on_scene(self, _scene) -> None:
+        self._keys.clear()
+        self._epoch += 1
+        self._requested = None
+        self._on_view()
+
+    def _on_view(self) -> None:
+        self._later.start()
+        self.update()
+
+    def _request(self) -> None:
+        self.update()  # now the strip may be rebuilt for the new scene
+        p0, p1 = self.patch_range()
+        if self.isVisible() and self._requested != (p0, p1):
+            self._requested = (p0, p1)
+            if len(self._keys) > 4 * (p1 - p0) + 256:
+                self._keys = {p: k for p, k in self._keys.items() if p0 - (p1 - p0) <= p < p1 + (p1 - p0)}
+            mid = (p0 + p1) // 2
+            keys = [self._key(p) for p in sorted(range(p0, p1), key=lambda p: abs(p - mid))]
+            cache = self.renderer.cache
+            self.renderer.submit([k for k in keys if k not in cache], on_patch=self._bridge.on_patch,
+                                 tag="overview", background=True)
+
+    def _on_patch(self, key) -> None:
+        strip = self._strip
+        if strip is not None and strip.epoch == self._epoch and key in self._positions:
+            rgb = self.renderer.get(key, strip.level)
+            if rgb is not None:
+                for p in self._positions[key]:
+                    strip.put(p, rgb)
+                self.update()
+
+    def showEvent(self, event) -> None:
+        self._requested = None
+        self._request()
+        super().showEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        self._on_view()
+        super().resizeEvent(event)
+
+    # ------------------------------------------------------------------ painting
+    def _ensure_strip(self) -> PatchStrip:
+        p0, p1 = self.patch_range()
+        old = self._strip
+        if old is not None and old.covers(p0, p1, self.level, old.epoch if self._later.isActive() else self._epoch):
+            return old  # (right after an edit the old scene's strip stays up until the pause)
+        m = max(4, (p1 - p0) // 4)
+        strip = PatchStrip(p0 - m, p1 + m, self.level, self._P, self._H, self._epoch, PLACEHOLDER)
+        if old is not None:
+            strip.inherit(old)
+        self._positions = {}
+        for p in range(strip.p0, strip.p1):
+            key = self._key(p)
+            self._positions.setdefault(key, []).append(p)
+            if not strip.fresh[p - strip.p0]:
+                rgb = self.renderer.get(key, self.level)
+                if rgb is not None:
+                    strip.put(p, rgb)
+        self._strip = strip
+        return strip
+
+    def view_window(self) -> QRectF:
+        """Where the view's window lies on the strip (screen coordinates)."""
+        v = self.view
+        a = (v.x0 - self.x0) * self.scale
+        return QRectF(a, 0, v.width() / v.scale * self.scale, self.height())
+
+    def paintEvent(self, _event) -> None:
+        qp = QPainter(self)
+        qp.fillRect(self.rect(), BG)
+        strip = self._ensure_strip()
+        sub = 2 ** strip.level
+        source = QRectF((self.x0 - strip.p0 * self._P) / sub, 0, self.span() / sub, strip.ph)
+        qp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        qp.drawImage(self.strip_rect(), strip.image, source)
+        win = self.view_window()
+        qp.fillRect(QRectF(0, 0, max(0.0, win.left()), self.height()), SHADE)
+        qp.fillRect(QRectF(win.right(), 0, max(0.0, self.width() - win.right()), self.height()), SHADE)
+        qp.setPen(QPen(WINDOW, 2))
+        qp.drawRect(win.adjusted(1, 1, -1, -1))
+        qp.end()
+
+    # ------------------------------------------------------------------ input
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag_x0 = self.x0
+            self.view.inertia.stop()
+            self.view.center_on(self.to_model_x(event.position().x()))
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag_x0 is not None:
+            self.view.center_on(self.to_model_x(event.position().x()))
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag_x0 is not None:
+            self._drag_x0 = None
+            self._on_view()
+
+    def wheelEvent(self, event) -> None:
+        """The wheel pans the view by a tenth of the strip per notch."""
+        delta = event.angleDelta()
+        steps = (delta.y() or delta.x()) / 120
+        self.view.set_view(x0=self.view.x0 - steps * self.span() / 10)
+        event.accept()
+
+    def closeEvent(self, event) -> None:
+        self.close_view()
+        super().closeEvent(event)
