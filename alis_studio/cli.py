@@ -14,7 +14,7 @@ from alis_studio import __version__
 from alis_studio.errors import UserError
 
 # modules that register sub-commands; a missing one (e.g. the trainer in the binary) is skipped
-COMMAND_MODULES = ("alis_studio.commands", "alis_studio.gui.command", "alis_studio.export_command", "trainer.cli")
+COMMAND_MODULES = ("alis_studio.commands", "alis_studio.gui.command", "alis_studio.export_command", "alis_studio.trainer.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,7 @@ from alis_studio.errors import ModelError, UserError
 
 
 def default_model_path() -> Path:
-    from assets import DEFAULT_MODEL
+    from alis_studio.assets import DEFAULT_MODEL
 
     return DEFAULT_MODEL
 
@@ -127,7 +127,7 @@ def run_render(args: argparse.Namespace) -> int:
     from alis_studio.engine.panorama import render_strip
     from alis_studio.engine.renderer import Renderer
     from alis_studio.progress import ProgressBar
-    from exporters.images import check_small_image_target, write_small_image
+    from alis_studio.exporters.images import check_small_image_target, write_small_image
 
     check_generator_options(args)
     if args.intervals < 1:

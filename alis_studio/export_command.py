@@ -88,7 +88,7 @@ def run_export(args: argparse.Namespace) -> int:
     from alis_studio.engine.renderer import Renderer
     from alis_studio.export_job import ExportJob, probe_speed
     from alis_studio.progress import ProgressBar, fmt_time
-    from exporters.plan import format_for, human_bytes, measure_ratio
+    from alis_studio.exporters.plan import format_for, human_bytes, measure_ratio
 
     out = Path(args.out)
     fmt = format_for(out, args.format)

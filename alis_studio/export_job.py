@@ -25,9 +25,9 @@ from alis_studio.engine.panorama import iter_strip
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
-from exporters.atomic import Cancelled, check_target
-from exporters.plan import ExportPlan, check_free_space
-from exporters.stream import WriteStats
+from alis_studio.exporters.atomic import Cancelled, check_target
+from alis_studio.exporters.plan import ExportPlan, check_free_space
+from alis_studio.exporters.stream import WriteStats
 
 __all__ = ["Cancelled", "ExportJob", "probe_speed"]
 
@@ -108,7 +108,7 @@ class ExportJob:
 
     def xmp(self) -> bytes | None:
         """GPano XMP for a 360-degree export, else None."""
-        from exporters.xmp import gpano_xmp
+        from alis_studio.exporters.xmp import gpano_xmp
 
         return gpano_xmp(self.width, self.out_height) if self.pano360 else None
 
@@ -129,7 +129,7 @@ class ExportJob:
         """Check the target, the format limits and the free space. Returns (plan, needed, free bytes)."""
         plan = self.plan()
         if self.fmt == "dzi":
-            from exporters.deepzoom import check_deepzoom_target
+            from alis_studio.exporters.deepzoom import check_deepzoom_target
 
             check_deepzoom_target(self.out, overwrite=self.overwrite)
         else:
@@ -142,7 +142,7 @@ class ExportJob:
         """Output pieces (out_height, w, 3) uint8, left to right, `width` columns in all."""
         if not self.resampled:
             return (piece for _, piece in iter_strip(self.renderer, self.scene, self.x0, self.width, use_cache=False))
-        from exporters.resample import margin_for, resample_pieces
+        from alis_studio.exporters.resample import margin_for, resample_pieces
 
         m = margin_for(self.scale_x)
         n = math.ceil(self.source_width)
@@ -157,16 +157,16 @@ class ExportJob:
         kw = dict(width=plan.width, height=plan.height, quality=plan.quality, overwrite=self.overwrite,
                   description=self.description(), progress=progress, cancel=cancel)
         if plan.fmt == "tiff":
-            from exporters.tiff import write_tiff
+            from alis_studio.exporters.tiff import write_tiff
 
             return write_tiff(self.out, self.pieces(), compression=plan.compression, levels=plan.levels,
                               xmp=self.xmp(), **kw)
         if plan.fmt == "dzi":
-            from exporters.deepzoom import write_deepzoom
+            from alis_studio.exporters.deepzoom import write_deepzoom
 
             return write_deepzoom(self.out, self.pieces(), tile_format=self.tile_format,
                                   wrap=self.period is not None, **kw)
-        from exporters.images import write_image
+        from alis_studio.exporters.images import write_image
 
         return write_image(self.out, self.pieces(), fmt=plan.fmt, xmp=self.xmp(), **kw)
 

@@ -47,7 +47,7 @@ def video_job(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: P
 def run_video(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: Path) -> int:
     from alis_studio.export_job import probe_speed
     from alis_studio.progress import ProgressBar, fmt_time
-    from exporters.plan import human_bytes
+    from alis_studio.exporters.plan import human_bytes
 
     job = video_job(args, renderer, scene, out)
     job.check()

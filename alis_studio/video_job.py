@@ -18,10 +18,10 @@ from alis_studio.engine.panorama import iter_strip
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
-from exporters.atomic import check_target
-from exporters.flythrough import camera_path, fly_frames, frame_count, source_margin
-from exporters.stream import WriteStats
-from exporters.video import DEFAULT_CRF, check_video_options
+from alis_studio.exporters.atomic import check_target
+from alis_studio.exporters.flythrough import camera_path, fly_frames, frame_count, source_margin
+from alis_studio.exporters.stream import WriteStats
+from alis_studio.exporters.video import DEFAULT_CRF, check_video_options
 
 MAX_ZOOM = 64.0  # a 32 px test model in a 1080p frame is 34x
 MAX_FRAMES = 10_000_000  # about 4 days at 30 fps: a typo, not a video
@@ -124,7 +124,7 @@ class VideoJob:
     def run(self, *, progress: Callable[[int, int], None] | None = None,
             cancel: Callable[[], bool] | None = None) -> WriteStats:
         """Render and encode. progress(done_frames, frames); cancel() -> True raises `Cancelled`."""
-        from exporters.video import write_video
+        from alis_studio.exporters.video import write_video
 
         return write_video(self.out, self.frames(), width=int(self.width), height=int(self.height),
                            count=self.count, fps=self.fps, crf=self.crf, description=self.description(),

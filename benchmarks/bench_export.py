@@ -36,7 +36,7 @@ def child_null(args) -> dict:
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
-    from exporters.tiff import write_tiff
+    from alis_studio.exporters.tiff import write_tiff
 
     bundle = load_bundle(args.model, device="cpu")
     renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)
@@ -60,7 +60,7 @@ def child_dzi_null(args) -> dict:
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
-    from exporters.deepzoom import write_deepzoom
+    from alis_studio.exporters.deepzoom import write_deepzoom
 
     bundle = load_bundle(args.model, device="cpu")
     renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)

@@ -28,11 +28,11 @@ if "QT_QPA_PLATFORM" not in os.environ:  # a headless screen big enough for a fu
 
 
 def default_models(tmp: Path) -> list[Path]:
-    from assets import DEFAULT_MODEL
+    from alis_studio.assets import DEFAULT_MODEL
 
     if DEFAULT_MODEL.exists():
         return [DEFAULT_MODEL]
-    from trainer.export import export_random
+    from alis_studio.trainer.export import export_random
 
     return [export_random(name, tmp / f"{name}.alis", seed=0) for name in ("tiny", "small")]
 

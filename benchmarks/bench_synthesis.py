@@ -44,8 +44,8 @@ def main() -> None:
     import torch
 
     from alis_studio.engine.bundle import load_bundle
-    from trainer.export import export_bundle, random_generator
-    from trainer.model import get_config
+    from alis_studio.trainer.export import export_bundle, random_generator
+    from alis_studio.trainer.model import get_config
 
     cfg2 = get_config(args.config)
     cfg1 = dataclasses.replace(cfg2, name=cfg2.name + "-format1", format=1)

@@ -32,7 +32,7 @@ def variant(config: str, what: str) -> str:
     "pool-after" (D's second conv before the pooling, as before), "before" (that and denormals)."""
     import dataclasses
 
-    from trainer.model import CONFIGS
+    from alis_studio.trainer.model import CONFIGS
 
     if what in ("base", "denormals"):
         return config if what == "base" else f"{config}@denormals"
@@ -45,8 +45,8 @@ def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | Non
                 precision: str = "auto", init_from: str | None = None) -> dict:
     import torch
 
-    from trainer.loop import Trainer
-    from trainer.options import TrainOptions
+    from alis_studio.trainer.loop import Trainer
+    from alis_studio.trainer.options import TrainOptions
 
     label = config
     config, denormals = config.split("@")[0], config.endswith("@denormals")
@@ -76,7 +76,7 @@ def big_photos(folder: Path, n: int) -> Path:
     """n 6000x4000 JPEGs (q90): procedural landscapes upscaled, plus grain so they do not compress away."""
     from PIL import Image
 
-    from trainer.procedural import landscape
+    from alis_studio.trainer.procedural import landscape
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
@@ -89,7 +89,7 @@ def big_photos(folder: Path, n: int) -> Path:
 
 
 def bench_loader(tmp: Path, n_big: int, height: int, batch: int) -> dict:
-    from trainer.data import Sampler, prepare
+    from alis_studio.trainer.data import Sampler, prepare
 
     photos = big_photos(tmp / "photos", n_big)
     t0 = time.perf_counter()
@@ -128,8 +128,8 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from trainer.model import get_config
-    from trainer.procedural import write_dataset
+    from alis_studio.trainer.model import get_config
+    from alis_studio.trainer.procedural import write_dataset
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -14,8 +14,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from alis_studio.errors import ExportError
-from exporters.atomic import atomic_path, check_target
-from exporters.stream import TimedPieces, WriteStats
+from alis_studio.exporters.atomic import atomic_path, check_target
+from alis_studio.exporters.stream import TimedPieces, WriteStats
 
 JPEG_MAX = 65_535  # JPEG stores sizes in 16 bits
 PNG_MAX_PIXELS = 2 ** 28  # 268 Mpx: Pillow holds 4 bytes a pixel, so about 1 GiB
@@ -65,7 +65,7 @@ def write_image(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, h
 
     fmt: "PNG" or "JPEG" (default: from the extension); quality: JPEG quality 1..100 (default 92,
     4:4:4). progress(done_columns, width) after each piece; cancel() -> True stops with `Cancelled`.
-    xmp: an XMP packet (e.g. exporters.xmp.gpano_xmp) for the JPEG's APP1 or PNG's iTXt chunk.
+    xmp: an XMP packet (e.g. alis_studio.exporters.xmp.gpano_xmp) for the JPEG's APP1 or PNG's iTXt chunk.
     Memory: the whole image (4 bytes a pixel). Raises ExportError for a target or size it cannot write.
     """
     from PIL import Image, PngImagePlugin

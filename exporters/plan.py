@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from alis_studio.errors import ExportError
-from exporters.images import check_limits
-from exporters.pyramid import Level, plan_levels
-from exporters.tiff import COMPRESSIONS, DEFAULT_TILE_WIDTH
+from alis_studio.exporters.images import check_limits
+from alis_studio.exporters.pyramid import Level, plan_levels
+from alis_studio.exporters.tiff import COMPRESSIONS, DEFAULT_TILE_WIDTH
 
 FORMATS = ("tiff", "png", "jpeg", "dzi")  # images ExportPlan sizes; "mp4" is alis_studio.video_job's
 ALL_FORMATS = FORMATS + ("mp4",)

@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from exporters.atomic import Cancelled
+from alis_studio.exporters.atomic import Cancelled
 
 
 @dataclasses.dataclass

@@ -27,10 +27,10 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from alis_studio.errors import ExportError
-from exporters.atomic import Cancelled, atomic_path
-from exporters.pyramid import Cascade, Spill, iter_tiles, plan_levels
-from exporters.stream import TimedPieces, WriteStats
-from exporters.xmp import XMP_TAG
+from alis_studio.exporters.atomic import Cancelled, atomic_path
+from alis_studio.exporters.pyramid import Cascade, Spill, iter_tiles, plan_levels
+from alis_studio.exporters.stream import TimedPieces, WriteStats
+from alis_studio.exporters.xmp import XMP_TAG
 
 COMPRESSIONS = ("none", "deflate", "zstd", "jpeg")
 DEFAULT_COMPRESSION = "deflate"
@@ -64,7 +64,7 @@ def write_tiff(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, he
     levels: reduced-resolution levels (None: halve while at least 8 px tall; 0: none; at most 16).
     tile_width: multiple of 16 (default 512); tiles are as tall as the image, rounded up to 16.
     description: JSON-able dict stored in the ImageDescription tag (with "producer").
-    xmp: an XMP packet for the base page's XMLPacket tag (700), e.g. exporters.xmp.gpano_xmp.
+    xmp: an XMP packet for the base page's XMLPacket tag (700), e.g. alis_studio.exporters.xmp.gpano_xmp.
     progress(done_columns, width) after each piece; cancel() -> True stops with `Cancelled`.
     Raises ExportError (one line) for a bad target or option, an unwritable or full disk;
     ValueError when the pieces do not match width/height. Nothing is left under `path` on failure.

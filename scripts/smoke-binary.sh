@@ -78,9 +78,9 @@ expect_error() {  # name, command...
 
 # ---- 1. contents ----------------------------------------------------------------------------------
 say "-- contents"
-if cmp -s "$INTERNAL/assets/default.alis" assets/default.alis; then ok "bundled model = assets/default.alis"
+if cmp -s "$INTERNAL/alis_studio/assets/default.alis" assets/default.alis; then ok "bundled model = assets/default.alis"
 else fail "bundled model" "(missing, or not the same file as assets/default.alis)"; fi
-[ -f "$INTERNAL/assets/icon.png" ] && ok "icon" || fail "icon" "(assets/icon.png not in the build)"
+[ -f "$INTERNAL/alis_studio/assets/icon.png" ] && ok "icon" || fail "icon" "(assets/icon.png not in the build)"
 [ -d "$INTERNAL/qdarkstyle" ] && ok "qdarkstyle theme" || fail "qdarkstyle" "(not in the build)"
 if ls "$INTERNAL"/onnxruntime/capi/onnxruntime_pybind11_state* >/dev/null 2>&1; then ok "ONNX Runtime library"
 else fail "onnxruntime" "(its shared library is not in the build)"; fi
@@ -103,7 +103,7 @@ if [ "${ALIS_BINARY_CUDA:-0}" != 1 ]; then
 fi
 if "$PY" -m PyInstaller --version >/dev/null 2>&1; then
     "$PY" -m PyInstaller.utils.cliutils.archive_viewer -r -b "$BIN" >"$WORK/pyz.txt" 2>&1
-    MODS=$(grep -E '^ *(torch|trainer|tests|pytest|_pytest|onnx|onnxscript|sympy|PyQt5|PyQt6|PySide2)(\.|$)' "$WORK/pyz.txt" | head -n 5)
+    MODS=$(grep -E '^ *(torch|trainer|alis_studio\.trainer|tests|pytest|_pytest|onnx|onnxscript|sympy|PyQt5|PyQt6|PySide2)(\.|$)' "$WORK/pyz.txt" | head -n 5)
     if [ -z "$MODS" ] && grep -q 'alis_studio.gui.app' "$WORK/pyz.txt"; then ok "embedded modules: the app, no trainer / torch / tests"
     else fail "embedded modules" "(found: $(echo $MODS); or alis_studio.gui missing)"; fi
 fi
@@ -176,7 +176,7 @@ done <"$WORK/cmp"
 # ---- 4. bad model files: one line, exit 2, no traceback --------------------------------------------
 say "-- bad model files"
 echo "not a model" >"$WORK/garbage.alis"
-"$PY" - "$WORK" "$INTERNAL/assets/default.alis" <<'EOF'
+"$PY" - "$WORK" "$INTERNAL/alis_studio/assets/default.alis" <<'EOF'
 import json
 import sys
 import zipfile

@@ -12,7 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def tiny_model_path(tmp_path_factory):
     """A `tiny` config bundle (format 2) with random weights (seed 0), in tiles of 16 px (4 per
     interval, so the app's multi-tile paths run); the torch generator is `tiny_generator`."""
-    from trainer.export import export_random
+    from alis_studio.trainer.export import export_random
 
     return export_random("tiny", tmp_path_factory.mktemp("model") / "tiny.alis", seed=0, tile_width=16)
 
@@ -20,7 +20,7 @@ def tiny_model_path(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_generator():
     """The torch generator behind tiny_model_path (same seed, same weights)."""
-    from trainer.export import random_generator
+    from alis_studio.trainer.export import random_generator
 
     return random_generator("tiny", seed=0)
 
@@ -70,8 +70,8 @@ def tiny_f1_generator():
     """A format-1 `tiny` (patches alone, zero-padded): the bundles made before format 2."""
     import dataclasses
 
-    from trainer.export import random_generator
-    from trainer.model import CONFIGS
+    from alis_studio.trainer.export import random_generator
+    from alis_studio.trainer.model import CONFIGS
 
     return random_generator(dataclasses.replace(CONFIGS["tiny"], name="tiny-f1", format=1), seed=0)
 
@@ -79,7 +79,7 @@ def tiny_f1_generator():
 @pytest.fixture(scope="session")
 def tiny_f1_bundle(tiny_f1_generator, tmp_path_factory):
     from alis_studio.engine.bundle import load_bundle
-    from trainer.export import export_bundle
+    from alis_studio.trainer.export import export_bundle
 
     return load_bundle(export_bundle(tiny_f1_generator, tmp_path_factory.mktemp("model") / "tiny-f1.alis"),
                        device="cpu")

@@ -8,7 +8,7 @@ import tifffile
 from PIL import Image
 
 from alis_studio.cli import main
-from exporters.xmp import gpano_xmp, vertical_fov
+from alis_studio.exporters.xmp import gpano_xmp, vertical_fov
 
 GPANO = "{http://ns.google.com/photos/1.0/panorama/}"
 

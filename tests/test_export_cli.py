@@ -103,18 +103,18 @@ def test_existing_file_needs_overwrite(tiny_model_path, tmp_path, capsys):
 
 
 def test_not_enough_free_space(tiny_model_path, tmp_path, capsys, monkeypatch):
-    import exporters.plan
+    import alis_studio.exporters.plan
 
-    monkeypatch.setattr(exporters.plan, "free_bytes", lambda path: 10 ** 6)
+    monkeypatch.setattr(alis_studio.exporters.plan, "free_bytes", lambda path: 10 ** 6)
     assert export(tiny_model_path, "--width", 100_000, "--out", tmp_path / "p.tif") == 2
     _one_line_error(capsys, "needs about")
     assert not list(tmp_path.iterdir())
 
 
 def test_unwritable_folder(tiny_model_path, tmp_path, capsys, monkeypatch):
-    import exporters.plan
+    import alis_studio.exporters.plan
 
-    monkeypatch.setattr(exporters.plan, "free_bytes", lambda path: 10 ** 12)  # sysfs says 0 B free
+    monkeypatch.setattr(alis_studio.exporters.plan, "free_bytes", lambda path: 10 ** 12)  # sysfs says 0 B free
     if os.geteuid() == 0:  # root writes anywhere it has permissions for; sysfs refuses new files
         folder = Path("/sys")
         try:

@@ -15,8 +15,8 @@ from PIL import Image
 
 from alis_studio.cli import main
 from alis_studio.engine.scene import Scene, save_session
-from exporters import dzi
-from exporters.deepzoom import write_deepzoom
+from alis_studio.exporters import dzi
+from alis_studio.exporters.deepzoom import write_deepzoom
 
 
 def tiles_of(files: Path, level: int) -> np.ndarray:
@@ -102,7 +102,7 @@ def test_loop_wraps_and_overwrite_rules(tiny_model_path, tmp_path, capsys):
 
 
 def test_cancel_leaves_nothing(tmp_path):
-    from exporters.atomic import Cancelled
+    from alis_studio.exporters.atomic import Cancelled
 
     img = np.zeros((32, 640, 3), np.uint8)
     with pytest.raises(Cancelled):

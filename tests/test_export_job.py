@@ -14,8 +14,8 @@ from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
 from alis_studio.export_job import ExportJob, probe_speed
-from exporters.plan import ExportPlan, check_free_space, format_for, measure_ratio
-from exporters.resample import margin_for
+from alis_studio.exporters.plan import ExportPlan, check_free_space, format_for, measure_ratio
+from alis_studio.exporters.resample import margin_for
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_plan_sizes_and_free_space(tmp_path, monkeypatch):
     assert plan.temp_bytes() == plan.raw_bytes() - 100_352 * 128 * 3
     assert plan.required_bytes() > plan.estimate_bytes() >= plan.raw_bytes()
     assert check_free_space(tmp_path / "a.tif", 1000) > 1000
-    import exporters.plan as plan_mod
+    import alis_studio.exporters.plan as plan_mod
 
     monkeypatch.setattr(plan_mod, "free_bytes", lambda path: 5 * 10 ** 6)
     with pytest.raises(ExportError, match=r"needs about [\d.]+ MB of free disk space, only 5\.0 MB is free"):

@@ -12,9 +12,9 @@ import pytest
 import tifffile
 
 from alis_studio.errors import ExportError
-from exporters.atomic import Cancelled
-from exporters.pyramid import Cascade, Level, auto_levels, downsample2, iter_tiles, plan_levels
-from exporters.tiff import write_tiff
+from alis_studio.exporters.atomic import Cancelled
+from alis_studio.exporters.pyramid import Cascade, Level, auto_levels, downsample2, iter_tiles, plan_levels
+from alis_studio.exporters.tiff import write_tiff
 
 P = 64  # prepared patch width
 
@@ -280,7 +280,7 @@ PEAK_RSS_SCRIPT = textwrap.dedent("""
     import numpy as np
     sys.path.insert(0, {tests!r})
     from test_export_tiff import null_source, smooth_patches
-    from exporters.tiff import write_tiff
+    from alis_studio.exporters.tiff import write_tiff
     width = int(sys.argv[1])
     write_tiff(sys.argv[2], null_source(smooth_patches(128, n=7), width), width=width, height=128,
                compression="jpeg")

@@ -13,8 +13,8 @@ from alis_studio.engine.panorama import iter_strip, render_strip
 from alis_studio.engine.scene import Scene, save_session
 from alis_studio.errors import ExportError
 from alis_studio.video_job import VideoJob
-from exporters.atomic import Cancelled
-from exporters.flythrough import camera_path, fly_frames
+from alis_studio.exporters.atomic import Cancelled
+from alis_studio.exporters.flythrough import camera_path, fly_frames
 
 
 def decode(path):

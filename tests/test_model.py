@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from trainer.metrics import seam_scores
+from alis_studio.trainer.metrics import seam_scores
 
 
 def _ws(G, n, seed=0):
@@ -139,8 +139,8 @@ def test_untrained_format2_shows_no_tile_borders(tmp_path, tiny_generator, tiny_
     from alis_studio.engine.panorama import render_strip
     from alis_studio.engine.renderer import Renderer, to_uint8
     from alis_studio.engine.scene import Scene, z_from_seed
-    from trainer.export import export_random
-    from trainer.metrics import column_differences
+    from alis_studio.trainer.export import export_random
+    from alis_studio.trainer.metrics import column_differences
 
     narrow = load_bundle(export_random("tiny", tmp_path / "t8.alis", tile_width=8), device="cpu")
     assert narrow.tile_width == 8 and narrow.tiles_per_interval == 8
@@ -178,7 +178,7 @@ def test_per_layer_styles_equal_broadcast_window(tiny_generator):
 
 
 def test_invalid_tile_widths_are_refused(tiny_generator, tiny_f1_generator):
-    from trainer.model import TileWidthError
+    from alis_studio.trainer.model import TileWidthError
 
     for bad in (0, 12, 24, 128):  # not a multiple of 8, does not divide 64, wider than an interval
         with pytest.raises(TileWidthError, match="multiple of 8 that divides the anchor spacing 64"):
@@ -200,7 +200,7 @@ def test_same_seed_gives_identical_pixels_twice(tiny_renderer):
 
 
 def test_configs_build_and_have_square_frames():
-    from trainer.model import CONFIGS, Discriminator, Generator
+    from alis_studio.trainer.model import CONFIGS, Discriminator, Generator
 
     for name in ("tiny", "small64", "small"):
         cfg = CONFIGS[name]

@@ -9,9 +9,9 @@ import torch
 
 from alis_studio.cli import build_parser, main
 from alis_studio.errors import UserError
-from trainer.cli import train_options
-from trainer.model import Discriminator, Generator
-from trainer.options import TrainOptions, resolve_config, resolve_options
+from alis_studio.trainer.cli import train_options
+from alis_studio.trainer.model import Discriminator, Generator
+from alis_studio.trainer.options import TrainOptions, resolve_config, resolve_options
 
 
 def _args(*argv):
@@ -79,7 +79,7 @@ def test_train_help_documents_torchrun(capsys):
 def test_train_progress_line_shows_rate_eta_and_losses():
     import io
 
-    from trainer.cli import TrainProgress
+    from alis_studio.trainer.cli import TrainProgress
 
     out = io.StringIO()
     TrainProgress(out)({"step": 50, "total_steps": 100, "kimg": 0.4, "total_kimg": 0.8, "steps_per_s": 1.25,

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from alis_studio.errors import DatasetError
-from trainer.data import Sampler, load_image, prepare, scan
+from alis_studio.trainer.data import Sampler, load_image, prepare, scan
 
 
 def _save(img, path, **kw):
@@ -106,7 +106,7 @@ def test_cache_is_reused_and_keyed(mixed_folder, tmp_path):
 
 
 def test_parallel_build_matches_serial(tmp_path):
-    from trainer.procedural import write_dataset
+    from alis_studio.trainer.procedural import write_dataset
 
     write_dataset(tmp_path / "p", 80, 32, workers=1)
     a = prepare(tmp_path / "p", 16, 16, tmp_path / "c1", workers=1)

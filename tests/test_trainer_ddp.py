@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from trainer.checkpoint import load_checkpoint
+from alis_studio.trainer.checkpoint import load_checkpoint
 
 
 def _free_port() -> int:
@@ -17,7 +17,7 @@ def _free_port() -> int:
 
 
 def test_torchrun_two_gloo_processes(tmp_path):
-    from trainer.procedural import write_dataset
+    from alis_studio.trainer.procedural import write_dataset
 
     data = write_dataset(tmp_path / "data", 16, 32, workers=1)
     out = tmp_path / "run"

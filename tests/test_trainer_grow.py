@@ -7,11 +7,11 @@ import torch
 import torch.nn.functional as F
 
 from alis_studio.errors import UserError
-from trainer.checkpoint import load_checkpoint
-from trainer.grow import grow
-from trainer.loop import Trainer
-from trainer.model import Discriminator, Generator, get_config
-from trainer.options import TrainOptions, resolve_config
+from alis_studio.trainer.checkpoint import load_checkpoint
+from alis_studio.trainer.grow import grow
+from alis_studio.trainer.loop import Trainer
+from alis_studio.trainer.model import Discriminator, Generator, get_config
+from alis_studio.trainer.options import TrainOptions, resolve_config
 
 
 def _state(G, D, nimg=4000):
@@ -52,7 +52,7 @@ def test_cannot_grow_a_smaller_model():
 
 @pytest.fixture(scope="module")
 def landscapes(tmp_path_factory):
-    from trainer.procedural import write_dataset
+    from alis_studio.trainer.procedural import write_dataset
 
     return write_dataset(tmp_path_factory.mktemp("data") / "procedural", 12, 64, seed=0, workers=1)
 
@@ -84,7 +84,7 @@ def test_init_from_errors_are_one_line(landscapes, tmp_path):
 
 
 def test_bf16_on_the_cpu_is_asked_for_not_assumed(landscapes, tmp_path):
-    from trainer.loop import _native_bf16
+    from alis_studio.trainer.loop import _native_bf16
 
     tr = Trainer(_opts(landscapes, tmp_path / "auto"))
     assert tr.precision == ("bf16" if _native_bf16() else "fp32")

@@ -14,14 +14,14 @@ import pytest
 import torch
 
 from alis_studio.errors import DatasetError, UserError
-from trainer.checkpoint import export_checkpoint, load_checkpoint
-from trainer.loop import Trainer
-from trainer.options import TrainOptions
+from alis_studio.trainer.checkpoint import export_checkpoint, load_checkpoint
+from alis_studio.trainer.loop import Trainer
+from alis_studio.trainer.options import TrainOptions
 
 
 @pytest.fixture(scope="module")
 def landscapes(tmp_path_factory):
-    from trainer.procedural import write_dataset
+    from alis_studio.trainer.procedural import write_dataset
 
     return write_dataset(tmp_path_factory.mktemp("data") / "procedural", 24, 32, seed=0, workers=1)
 
@@ -53,7 +53,7 @@ def test_four_plus_four_resumed_equals_eight_straight(landscapes, tmp_path):
 
 
 def test_slim_checkpoint_continues_training(landscapes, tmp_path):
-    from trainer.checkpoint import slim_checkpoint
+    from alis_studio.trainer.checkpoint import slim_checkpoint
 
     Trainer(_opts(landscapes, tmp_path / "full", 4)).run()
     full = tmp_path / "full" / "checkpoint.pt"

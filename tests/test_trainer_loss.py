@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trainer.loss import ALISLoss, LossOptions, diff_augment
-from trainer.model import CONFIGS, Discriminator, Generator
+from alis_studio.trainer.loss import ALISLoss, LossOptions, diff_augment
+from alis_studio.trainer.model import CONFIGS, Discriminator, Generator
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from alis_studio.cli import main
-from trainer.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
+from alis_studio.trainer.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
                              seam_scores, swd)
-from trainer.procedural import landscape
+from alis_studio.trainer.procedural import landscape
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def landscapes32():
 
 
 def test_laplacian_pyramid_reconstructs():
-    from trainer.metrics import _up
+    from alis_studio.trainer.metrics import _up
 
     x = np.random.default_rng(0).random((2, 3, 32, 32)).astype(np.float32)
     levels = laplacian_pyramid(x)
@@ -79,7 +79,7 @@ def test_eval_cli_prints_table_and_json(tiny_model_path, tmp_path, capsys, monke
     """eval needs no torch: it runs the bundle through the engine (torch is hidden here)."""
     import sys
 
-    from trainer.procedural import write_dataset
+    from alis_studio.trainer.procedural import write_dataset
 
     data = write_dataset(tmp_path / "data", 20, 32, workers=1)
     monkeypatch.setitem(sys.modules, "torch", None)

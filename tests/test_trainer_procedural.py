@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from alis_studio.cli import main
-from trainer.procedural import fbm_1d, landscape, write_dataset
+from alis_studio.trainer.procedural import fbm_1d, landscape, write_dataset
 
 
 def test_landscape_is_deterministic_rgb_uint8():

@@ -13,7 +13,7 @@ import torch
 
 from alis_studio.atomic import atomic_write
 from alis_studio.errors import UserError
-from trainer.model import Generator, ModelConfig
+from alis_studio.trainer.model import Generator, ModelConfig
 
 FORMAT, VERSION = "alis-studio-checkpoint", 1
 
@@ -117,7 +117,7 @@ def export_checkpoint(ckpt_path: str | os.PathLike, out_path: str | os.PathLike,
                       metrics: dict | None = None) -> Path:
     """Export a checkpoint's EMA generator as an `.alis` bundle (`alis-studio export-onnx`);
     `metrics` (e.g. from `alis-studio eval`) replace the training's own."""
-    from trainer.export import export_bundle
+    from alis_studio.trainer.export import export_bundle
 
     state = load_checkpoint(ckpt_path)
     G = generator_from_checkpoint(state)

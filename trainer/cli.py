@@ -44,7 +44,7 @@ def add_parser(sub) -> None:
 
 def run_slim_checkpoint(args: argparse.Namespace) -> int:
     require_torch()
-    from trainer.checkpoint import slim_checkpoint
+    from alis_studio.trainer.checkpoint import slim_checkpoint
 
     path = slim_checkpoint(args.checkpoint, args.out)
     print(f"wrote {path} ({path.stat().st_size / 2 ** 20:.1f} MiB)")
@@ -53,12 +53,12 @@ def run_slim_checkpoint(args: argparse.Namespace) -> int:
 
 def run_export_onnx(args: argparse.Namespace) -> int:
     require_torch()
-    from trainer.model import TileWidthError
+    from alis_studio.trainer.model import TileWidthError
     if args.random_init:
         if args.checkpoint:
             raise UserError("give either a checkpoint or --random-init, not both")
-        from trainer.export import export_random
-        from trainer.model import get_config
+        from alis_studio.trainer.export import export_random
+        from alis_studio.trainer.model import get_config
 
         try:
             cfg = get_config(args.config or "tiny")
@@ -71,7 +71,7 @@ def run_export_onnx(args: argparse.Namespace) -> int:
     else:
         if not args.checkpoint:
             raise UserError("give a checkpoint to export, or --random-init --config NAME")
-        from trainer.checkpoint import export_checkpoint
+        from alis_studio.trainer.checkpoint import export_checkpoint
 
         try:
             path = export_checkpoint(args.checkpoint, args.out, tile_width=args.tile_width,
@@ -147,7 +147,7 @@ def train_options(args: argparse.Namespace):
     """TrainOptions from the command line; with --resume, options not given come from the run's options.json."""
     import dataclasses
 
-    from trainer.options import TrainOptions
+    from alis_studio.trainer.options import TrainOptions
 
     names = [f.name for f in dataclasses.fields(TrainOptions)]
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
@@ -210,7 +210,7 @@ def _install_stop_handlers(progress) -> tuple[dict, callable]:
 
 def run_train(args: argparse.Namespace) -> int:
     require_torch()
-    from trainer.loop import Trainer
+    from alis_studio.trainer.loop import Trainer
 
     opts = train_options(args)
     progress = TrainProgress()
@@ -245,7 +245,7 @@ def _add_dataset(sub) -> None:
 
 def run_dataset_procedural(args: argparse.Namespace) -> int:
     from alis_studio.progress import ProgressBar
-    from trainer.procedural import write_dataset
+    from alis_studio.trainer.procedural import write_dataset
 
     if args.count < 1:
         raise UserError(f"--count must be at least 1, got {args.count}")
@@ -292,8 +292,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.progress import ProgressBar
-    from trainer.data import prepare
-    from trainer.metrics import evaluate_bundle
+    from alis_studio.trainer.data import prepare
+    from alis_studio.trainer.metrics import evaluate_bundle
 
     if args.images < 2:
         raise UserError(f"--images must be at least 2, got {args.images}")

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from alis_studio.atomic import atomic_write
-from trainer.model import Generator, ModelConfig, SAModulatedConv
+from alis_studio.trainer.model import Generator, ModelConfig, SAModulatedConv
 
 FORMAT = "alis-studio-model"
 OPSET = 17
@@ -116,7 +116,7 @@ def export_bundle(G: Generator, out_path: str | os.PathLike, training: dict | No
 
 def random_generator(config: str | ModelConfig, seed: int = 0) -> Generator:
     """A seeded random-weight generator; w_avg is estimated from 2,000 samples (tests, benchmarks)."""
-    from trainer.model import get_config
+    from alis_studio.trainer.model import get_config
 
     cfg = get_config(config) if isinstance(config, str) else config
     torch.manual_seed(seed)

@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from trainer.model import Discriminator, Generator, ModelConfig
+from alis_studio.trainer.model import Discriminator, Generator, ModelConfig
 
 
 def _block_shift(src: ModelConfig, dst: ModelConfig) -> int:

@@ -18,13 +18,13 @@ from typing import Callable
 import torch
 
 from alis_studio.errors import DatasetError, UserError
-from trainer import checkpoint as ckpt
-from trainer.data import Sampler, prepare
-from trainer.export import export_bundle
-from trainer.loss import ALISLoss, LossOptions
-from trainer.model import Discriminator, Generator
-from trainer.options import TrainOptions, augment_policy, resolve_config, resolve_options
-from trainer.sample import save_sample
+from alis_studio.trainer import checkpoint as ckpt
+from alis_studio.trainer.data import Sampler, prepare
+from alis_studio.trainer.export import export_bundle
+from alis_studio.trainer.loss import ALISLoss, LossOptions
+from alis_studio.trainer.model import Discriminator, Generator
+from alis_studio.trainer.options import TrainOptions, augment_policy, resolve_config, resolve_options
+from alis_studio.trainer.sample import save_sample
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -245,7 +245,7 @@ class Trainer:
 
     def _init_from(self) -> None:
         """A new run starting from another checkpoint's weights (--init-from)."""
-        from trainer.grow import grow
+        from alis_studio.trainer.grow import grow
 
         path = Path(self.opts.init_from)
         state = ckpt.load_checkpoint(path, map_location=self.device)
@@ -428,7 +428,7 @@ class Trainer:
         n = min(self.opts.metric_images, len(self.dataset))
         if n <= 0:
             return {}
-        from trainer.metrics import generator_metrics
+        from alis_studio.trainer.metrics import generator_metrics
 
         return generator_metrics(self.G_ema, self.dataset.images, n, device=self.device)
 

@@ -14,7 +14,7 @@ import dataclasses
 import torch
 import torch.nn.functional as F
 
-from trainer.model import Discriminator, Generator
+from alis_studio.trainer.model import Discriminator, Generator
 
 
 @dataclasses.dataclass

@@ -274,7 +274,7 @@ def generator_metrics(G, reals: np.ndarray, n: int, device="cpu", seed: int = 0,
     """The same metrics from a torch generator (training snapshots; faster than exporting first)."""
     import torch
 
-    from trainer.sample import render_panorama
+    from alis_studio.trainer.sample import render_panorama
 
     cfg, S = G.cfg, G.synthesis
     gen = torch.Generator().manual_seed(seed + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from alis_studio.errors import UserError
-from trainer.model import ModelConfig, get_config
+from alis_studio.trainer.model import ModelConfig, get_config
 
 DIFFAUGMENT = "color,translation,cutout"
 
@@ -89,7 +89,7 @@ def augment_policy(augment: str) -> str:
     if augment in ("", "none", None):
         return ""
     policy = DIFFAUGMENT if augment == "diffaug" else augment
-    from trainer.loss import AUGMENTS
+    from alis_studio.trainer.loss import AUGMENTS
 
     bad = [p for p in policy.split(",") if p.strip() not in AUGMENTS]
     if bad:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from trainer.model import Generator
+from alis_studio.trainer.model import Generator
 
 
 @torch.no_grad()

@@ -32,7 +32,7 @@ def app_icon():
     from PySide6.QtGui import QIcon
 
     try:
-        from assets import ASSETS
+        from alis_studio.assets import ASSETS
     except ImportError:
         return None
     path = ASSETS / "icon.png"

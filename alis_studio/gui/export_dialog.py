@@ -26,7 +26,7 @@ from alis_studio.errors import UserError
 from alis_studio.export_job import Cancelled, ExportJob, probe_speed
 from alis_studio.progress import fmt_time
 from alis_studio.video_job import VideoJob
-from exporters.plan import human_bytes
+from alis_studio.exporters.plan import human_bytes
 
 FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg"),
            "Deep Zoom web viewer (folder)": ("dzi", ""), "MP4 video (fly-through)": ("mp4", ".mp4")}
@@ -266,7 +266,7 @@ class ExportDialog(QDialog):
             return None
         key = (codec, quality if codec == "jpeg" else 0)
         if key not in self.ratios:
-            from exporters.plan import measure_ratio
+            from alis_studio.exporters.plan import measure_ratio
 
             self.ratios[key] = measure_ratio(self.sample, codec, quality)
         return self.ratios[key]
