@@ -77,7 +77,7 @@ def child_video(args) -> dict:
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
-    from alis_studio.export_video import parse_size
+    from alis_studio.cli.export_video import parse_size
     from alis_studio.video_job import VideoJob
 
     bundle = load_bundle(args.model, device="cpu")

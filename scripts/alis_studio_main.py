@@ -1,6 +1,6 @@
 """Entry script of the PyInstaller build (`alis-studio.spec`): the `alis-studio` command, frozen.
 
-Same behaviour as the package's console script (`alis_studio.cli:entry`): no arguments opens the app
+Same behaviour as the package's console script (`alis_studio.cli.main:entry`): no arguments opens the app
 on the bundled model; `render`, `info`, `export`, `gui ...` as documented. The trainer's commands
 are absent from the binary (no torch inside), and the CLI skips them.
 """
@@ -23,7 +23,7 @@ def main() -> None:
     multiprocessing.freeze_support()  # harmless when not frozen; required if a worker process is spawned
     _ensure_streams()
     os.environ.setdefault("QT_API", "pyside6")  # qtpy (qdarkstyle) must pick the one binding inside
-    from alis_studio.cli import entry
+    from alis_studio.cli.main import entry
 
     entry()
 

@@ -13,8 +13,8 @@ def test_import_contracts_hold():
 
 
 def test_app_runtime_path_does_not_import_torch():
-    code = ("import sys, alis_studio.cli, alis_studio.engine, alis_studio.commands, alis_studio.exporters.images;"
-            "alis_studio.cli.build_parser(); print('torch' in sys.modules)")
+    code = ("import sys, alis_studio.cli.main, alis_studio.engine, alis_studio.cli.render, alis_studio.exporters.images;"
+            "alis_studio.cli.main.build_parser(); print('torch' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
@@ -22,8 +22,8 @@ def test_app_runtime_path_does_not_import_torch():
 
 def test_video_and_deep_zoom_libraries_load_only_when_used():
     """PyAV and libvips cost start-up time: the CLI, the export dialog and the jobs import them lazily."""
-    code = ("import sys, alis_studio.cli, alis_studio.export_job, alis_studio.video_job, alis_studio.exporters.deepzoom;"
-            "import alis_studio.gui.export_dialog; alis_studio.cli.build_parser();"
+    code = ("import sys, alis_studio.cli.main, alis_studio.export_job, alis_studio.video_job, alis_studio.exporters.deepzoom;"
+            "import alis_studio.gui.export_dialog; alis_studio.cli.main.build_parser();"
             "print(sorted(m for m in ('av', 'pyvips') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr

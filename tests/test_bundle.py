@@ -5,7 +5,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.engine.bundle import load_bundle
 from alis_studio.errors import ModelError
 

@@ -10,7 +10,7 @@ import onnx
 import pytest
 from PIL import Image
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.engine.panorama import render_strip
 from alis_studio.engine.scene import Scene, save_session
 

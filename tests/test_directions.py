@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.engine import directions
 from alis_studio.engine.panorama import render_strip
 from alis_studio.engine.scene import AnchorSpec, Scene, load_session, save_session

@@ -7,7 +7,7 @@ import pytest
 import tifffile
 from PIL import Image
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.exporters.xmp import gpano_xmp, vertical_fov
 
 GPANO = "{http://ns.google.com/photos/1.0/panorama/}"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.engine.panorama import render_strip
 from alis_studio.engine.scene import Scene, save_session
 

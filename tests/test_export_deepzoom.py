@@ -13,7 +13,7 @@ import pytest
 import tifffile
 from PIL import Image
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.engine.scene import Scene, save_session
 from alis_studio.exporters import dzi
 from alis_studio.exporters.deepzoom import write_deepzoom

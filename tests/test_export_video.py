@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.engine.panorama import iter_strip, render_strip
 from alis_studio.engine.scene import Scene, save_session
 from alis_studio.errors import ExportError

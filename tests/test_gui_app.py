@@ -218,18 +218,18 @@ def test_gui_smoke_test_command(tiny_model_path, tmp_path):
 
 
 def test_gui_command_parses_and_imports_no_qt_until_run():
-    from alis_studio.cli import build_parser
+    from alis_studio.cli.main import build_parser
 
     args = build_parser().parse_args(["gui", "m.alis", "--session", "s.json", "--smoke-test"])
     assert (args.model, args.session, args.smoke_test, args.device) == ("m.alis", "s.json", True, "auto")
-    code = "import sys, alis_studio.cli as c; c.build_parser(); print('PySide6' in sys.modules)"
+    code = "import sys, alis_studio.cli.main as c; c.build_parser(); print('PySide6' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
 
 
 def test_bare_alis_studio_runs_the_gui_with_its_defaults(monkeypatch):
     """`alis-studio` alone runs the gui command with the gui parser's defaults."""
-    from alis_studio import cli
+    from alis_studio.cli import main as cli
     from alis_studio.gui import app
 
     seen = []

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.engine.scene import Scene, load_session, save_session
 from alis_studio.errors import SessionError
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from alis_studio.cli import build_parser, main
+from alis_studio.cli.main import build_parser, main
 from alis_studio.errors import UserError
 from alis_studio.trainer.cli import train_options
 from alis_studio.trainer.model import Discriminator, Generator

@@ -132,14 +132,14 @@ def test_export_checkpoint(landscapes, tmp_path):
     with zipfile.ZipFile(path) as zf:
         meta = json.loads(zf.read("model.json"))
     assert meta["arch"]["name"] == "tiny" and meta["training"]["kimg"] == 0.004
-    from alis_studio.cli import main
+    from alis_studio.cli.main import main
 
     assert main(["export-onnx", str(tmp_path / "r" / "checkpoint.pt"), str(tmp_path / "cli.alis")]) == 0
     assert main(["export-onnx", str(tmp_path / "nothing.pt"), str(tmp_path / "x.alis")]) == 2
 
 
 def test_eval_metrics_go_into_the_bundle_and_info_shows_them(landscapes, tmp_path, capsys):
-    from alis_studio.cli import main
+    from alis_studio.cli.main import main
 
     Trainer(_opts(landscapes, tmp_path / "r", 1)).run()
     ckpt = str(tmp_path / "r" / "checkpoint.pt")

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.trainer.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
                              seam_scores, swd)
 from alis_studio.trainer.procedural import landscape

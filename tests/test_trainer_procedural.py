@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from alis_studio.cli import main
+from alis_studio.cli.main import main
 from alis_studio.trainer.procedural import fbm_1d, landscape, write_dataset
 
 

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from alis_studio.engine.devices import DEVICES
 from alis_studio.errors import UserError
 
 TORCH_HINT = "this command needs PyTorch: pip install 'alis-studio[train]'"
@@ -22,8 +23,12 @@ def require_torch() -> None:
 
 
 def add_parser(sub) -> None:
+    """`train` (alis_studio.cli.train registers it)."""
     _add_train(sub)
-    _add_eval(sub)
+
+
+def add_tool_parsers(sub) -> None:
+    """`dataset`, `export-onnx` and `slim-checkpoint` (alis_studio.cli.train registers them, after `eval`)."""
     _add_dataset(sub)
     p = sub.add_parser("export-onnx", help="export a checkpoint (or a random-weight model) as an .alis bundle")
     p.add_argument("checkpoint", nargs="?", help="a training checkpoint (.pt)")
@@ -117,7 +122,7 @@ def _add_train(sub) -> None:
     p.add_argument("--init-from", metavar="CHECKPOINT", dest="init_from",
                    help="start a new run from this checkpoint's weights: the same config (fine-tune) or a taller "
                         "one grown from it (layers matched by resolution, new toRGB layers from zero)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default auto")
+    p.add_argument("--device", choices=DEVICES, help="default auto")
     p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
     p.add_argument("--augment", metavar="POLICY",
                    help="none, diffaug (for small datasets) or a DiffAugment policy (default none)")
@@ -255,71 +260,3 @@ def run_dataset_procedural(args: argparse.Namespace) -> int:
     out = write_dataset(args.out, args.count, args.resolution, args.seed, progress=bar)
     print(f"wrote {args.count} pictures to {out}")
     return 0
-
-
-# --------------------------------------------------------------------------- eval
-
-METRIC_ROWS = (
-    ("swd_frames", "SWD x1e3, single frames (mean over levels)"),
-    ("swd_infinite", "SWD x1e3, frames of long panoramas (infinite)"),
-    ("swd_ratio", "infinite / single-frame SWD"),
-    ("seam_patch", "seam score, patch borders / inside"),
-    ("seam_anchor", "seam score, anchors / inside"),
-    ("fid_frames", "FID, single frames"),
-    ("fid_infinite", "FID, frames of long panoramas"),
-)
-
-
-def _add_eval(sub) -> None:
-    p = sub.add_parser("eval", help="measure a model against real images (SWD, infinite SWD, seams, FID)",
-                       description="Runs the .alis model through the app's engine (no torch needed). FID only "
-                       "with --inception: a local ONNX Inception-v3 feature extractor (float32 (N, 3, 299, 299) "
-                       "in [0, 255] -> (N, 2048)).")
-    p.add_argument("--model", required=True, help="an .alis model bundle")
-    p.add_argument("--dataset", required=True, help="a folder or zip of real images")
-    p.add_argument("--images", type=int, default=1000, help="images per set (default 1000)")
-    p.add_argument("--inception", help="a local ONNX Inception feature extractor, for FID")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampled images (default 0)")
-    p.add_argument("--cache-dir", help="where to keep the prepared real crops (default: a temp folder)")
-    p.add_argument("--json", action="store_true", help="print only the JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=run_eval)
-
-
-def run_eval(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from alis_studio.engine.bundle import load_bundle
-    from alis_studio.progress import ProgressBar
-    from alis_studio.trainer.data import prepare
-    from alis_studio.trainer.metrics import evaluate_bundle
-
-    if args.images < 2:
-        raise UserError(f"--images must be at least 2, got {args.images}")
-    if args.inception and not Path(args.inception).is_file():
-        raise UserError(f"{args.inception}: no such Inception model file")
-    b = load_bundle(args.model, device="cpu")
-    cache = Path(args.cache_dir or Path(tempfile.gettempdir()) / "alis-studio-eval-cache")
-    reals = prepare(args.dataset, b.height, b.frame_width, cache).images
-    del b
-    bar = None if args.quiet or args.json else ProgressBar("eval", "img")
-    res = evaluate_bundle(args.model, reals, args.images, device=args.device, inception=args.inception,
-                          seed=args.seed, progress=bar)
-    if not args.json:
-        print(format_table(res))
-    print(json.dumps(res))
-    return 0
-
-
-def format_table(res: dict) -> str:
-    lines = [f"{res['model']} vs {res['images']} real crops ({res.get('provider', '?')})"]
-    for key, label in METRIC_ROWS:
-        if key in res:
-            lines.append(f"  {label:<48} {res[key]:10.4f}")
-    levels = sorted((int(k.split("_")[1]) for k in res if k.startswith("swd_") and k.endswith("_frames")
-                     and k.split("_")[1].isdigit()), reverse=True)
-    for lv in levels:
-        lines.append(f"  {f'SWD x1e3 at {lv} px (frames / infinite)':<48} {res[f'swd_{lv}_frames']:10.4f} "
-                     f"/ {res[f'swd_{lv}_infinite']:.4f}")
-    return "\n".join(lines)

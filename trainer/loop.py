@@ -17,6 +17,7 @@ from typing import Callable
 
 import torch
 
+from alis_studio.engine.devices import DEVICES
 from alis_studio.errors import DatasetError, UserError
 from alis_studio.trainer import checkpoint as ckpt
 from alis_studio.trainer.data import Sampler, prepare
@@ -39,7 +40,7 @@ def _dist_env() -> tuple[int, int, int]:
 
 
 def _device(name: str, local_rank: int) -> torch.device:
-    if name not in ("auto", "cpu", "cuda"):
+    if name not in DEVICES:
         raise UserError(f"--device must be auto, cpu or cuda, got {name!r}")
     if name == "cuda" and not torch.cuda.is_available():
         raise UserError("--device cuda: PyTorch sees no CUDA device here (is this the CUDA build of torch?)")

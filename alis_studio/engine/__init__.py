@@ -1,6 +1,3 @@
-"""The torch-free, Qt-free core shared by the GUI, the CLI and the exporters."""
-from alis_studio.engine.bundle import ModelBundle, load_bundle
-from alis_studio.engine.renderer import PatchKey, Renderer
-from alis_studio.engine.scene import AnchorSpec, Scene
-
-__all__ = ["AnchorSpec", "ModelBundle", "PatchKey", "Renderer", "Scene", "load_bundle"]
+"""The torch-free, Qt-free core shared by the GUI, the CLI and the exporters' jobs: bundle (the model
+loader), scene, renderer, panorama, directions, session_schema. Import the module you need; this
+package imports nothing, so that small modules (devices, session_schema) stay cheap for the CLI."""

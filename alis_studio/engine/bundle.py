@@ -21,6 +21,23 @@ FORMAT2_KEYS = ("tile_width", "anchor_window")
 SYNTHESIS_INPUTS = {1: ("w_pair", "patch"), 2: ("w_window", "tile")}
 
 
+def default_model_path() -> Path:
+    """The bundled default model (assets/default.alis; it may be missing from a source checkout)."""
+    from alis_studio.assets import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
+def resolve_model(path: str | os.PathLike | None) -> Path:
+    """The model to use: the one given, else the bundled default (shared by the CLI and the GUI)."""
+    if path:
+        return Path(path)
+    p = default_model_path()
+    if not p.exists():
+        raise ModelError(f"{p}: the bundled default model is missing; pass --model MODEL.alis")
+    return p
+
+
 @dataclasses.dataclass
 class ModelBundle:
     path: Path

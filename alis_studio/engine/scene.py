@@ -24,7 +24,8 @@ from typing import Callable
 import numpy as np
 
 from alis_studio.atomic import atomic_write
-from alis_studio.engine.session_schema import MAX_AMOUNT, MAX_COMPONENT, MAX_NAME, SEED_LIMIT, session_problem
+from alis_studio.engine.session_schema import (MAX_AMOUNT, MAX_COMPONENT, MAX_NAME, PSI_MAX, PSI_MIN, SEED_LIMIT,
+                                              session_problem)
 from alis_studio.errors import SessionError
 
 SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 2  # 2: latent direction edits (written only if used)
@@ -197,8 +198,8 @@ class Scene:
         return self._edit(lambda: setattr(self, "_seed", int(seed) % SEED_LIMIT))
 
     def set_psi(self, psi: float) -> bool:
-        if not 0.0 <= psi <= 2.0:
-            raise ValueError(f"psi must be in [0, 2], got {psi}")
+        if not PSI_MIN <= psi <= PSI_MAX:
+            raise ValueError(f"psi must be in [{PSI_MIN:g}, {PSI_MAX:g}], got {psi}")
         return self._edit(lambda: setattr(self, "_psi", float(psi)))
 
     def set_loop_period(self, period: int | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 SEED_LIMIT = 2 ** 32
+PSI_MIN, PSI_MAX = 0.0, 2.0  # truncation psi: the scene, session files and --psi accept this range
 MAX_LOOP = 10 ** 9  # anchors in one loop period; far beyond any real panorama
 MAX_INDEX = 10 ** 12  # |anchor index| of an override
 MAX_COMPONENT = 64  # latent direction components count from 1 (engine/directions.py computes fewer)
@@ -64,8 +65,8 @@ def session_problem(doc: dict) -> str | None:
     if not _is_int(doc.get("seed")):
         return "'seed' must be an integer"
     psi = doc.get("psi")
-    if not (_is_number(psi) and 0.0 <= psi <= 2.0):
-        return "'psi' must be a number in [0, 2]"
+    if not (_is_number(psi) and PSI_MIN <= psi <= PSI_MAX):
+        return f"'psi' must be a number in [{PSI_MIN:g}, {PSI_MAX:g}]"
     loop = doc.get("loop_period")
     if loop is not None and not (_is_int(loop) and 2 <= loop <= MAX_LOOP):
         return f"'loop_period' must be null or an integer in [2, {MAX_LOOP}]"

@@ -51,7 +51,7 @@ def apply_theme(app: QApplication) -> None:
 
 def choose_model(explicit: str | None, session_model: str | None, settings: QSettings) -> str | None:
     """The model to open: the one given, the session's, the bundled default, else the last one used."""
-    from alis_studio.commands import resolve_model
+    from alis_studio.engine.bundle import resolve_model
 
     if explicit:
         return explicit

@@ -9,6 +9,7 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QSpinBox, QWidget
 
 from alis_studio.engine.scene import SEED_LIMIT
+from alis_studio.engine.session_schema import PSI_MAX, PSI_MIN
 
 
 def model_summary(bundle) -> str:
@@ -79,7 +80,8 @@ class SceneControls(QWidget):
         row.setContentsMargins(4, 0, 4, 0)
         row.setSpacing(6)
 
-        self.psi_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=200, singleStep=1, pageStep=10)
+        self.psi_slider = QSlider(Qt.Orientation.Horizontal, minimum=round(PSI_MIN * 100),
+                                  maximum=round(PSI_MAX * 100), singleStep=1, pageStep=10)
         self.psi_slider.setFixedWidth(140)
         self.psi_slider.setToolTip("Truncation ψ: lower is more typical, higher more varied ([ and ])")
         self.psi_label = QLabel(minimumWidth=34)

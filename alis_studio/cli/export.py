@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from alis_studio.commands import add_generator_options
+from alis_studio.cli.options import add_generator_options, add_psi_option, check_generator_options, scene_from_args
 from alis_studio.errors import ExportError, UserError
 
 EPILOG = """\
@@ -58,7 +58,7 @@ def add_parser(sub) -> None:
     p.add_argument("--start", type=int, default=0, help="first anchor interval (default 0)")
     p.add_argument("--height-scale", type=float, default=1.0, metavar="S",
                    help="resample by S in both directions, Lanczos (default 1: the model's pixels)")
-    p.add_argument("--psi", type=float, default=None, help="truncation psi in [0, 2] (default 0.7)")
+    add_psi_option(p)
     p.add_argument("--format", choices=["tiff", "png", "jpeg", "dzi", "mp4"], help="default: from --out's extension")
     p.add_argument("--compression", choices=["none", "deflate", "zstd", "jpeg"], default="deflate",
                    help="TIFF compression (default deflate)")
@@ -83,8 +83,7 @@ def add_parser(sub) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from alis_studio.commands import check_generator_options, resolve_model, scene_from_args
-    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.engine.bundle import load_bundle, resolve_model
     from alis_studio.engine.renderer import Renderer
     from alis_studio.export_job import ExportJob, probe_speed
     from alis_studio.progress import ProgressBar, fmt_time
@@ -106,7 +105,7 @@ def run_export(args: argparse.Namespace) -> int:
     bundle = load_bundle(resolve_model(args.model), device=args.device)
     renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)
     if fmt == "mp4":
-        from alis_studio.export_video import run_video
+        from alis_studio.cli.export_video import run_video
 
         try:
             return run_video(args, renderer, scene, out)

@@ -6,15 +6,20 @@ raises a UserError, printed here as one line (`alis-studio: error: ...`, exit 2)
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 
 from alis_studio import __version__
+from alis_studio.cli import eval as eval_command
+from alis_studio.cli import export, gui, info, render
 from alis_studio.errors import UserError
 
-# modules that register sub-commands; a missing one (e.g. the trainer in the binary) is skipped
-COMMAND_MODULES = ("alis_studio.commands", "alis_studio.gui.command", "alis_studio.export_command", "alis_studio.trainer.cli")
+try:
+    from alis_studio.cli import train
+except ModuleNotFoundError as e:  # the binary ships no trainer (alis-studio.spec): no train commands
+    if e.name not in ("alis_studio.trainer", "alis_studio.trainer.cli"):
+        raise
+    train = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,14 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      "panoramas with ALIS generators. With no command, opens the app.")
     parser.add_argument("--version", action="version", version=f"alis-studio {__version__}")
     sub = parser.add_subparsers(metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name and name.startswith(e.name):
-                continue  # that part is not installed in this build
-            raise
-        module.add_parser(sub)
+    for module in (info, render, gui, export, train, eval_command):
+        if module is not None:
+            module.add_parser(sub)
+    if train is not None:
+        train.add_tool_parsers(sub)
     return parser
 
 
@@ -40,9 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(args, "run", None)
     if run is None:
         if argv:
-            parser.print_help()
-            return 2
-        if "alis_studio.gui.command" not in sys.modules:  # not in this build
             parser.print_help()
             return 2
         args = parser.parse_args(["gui"])  # no command: the app, with the gui command's defaults
