@@ -89,7 +89,8 @@ def big_photos(folder: Path, n: int) -> Path:
 
 
 def bench_loader(tmp: Path, n_big: int, height: int, batch: int) -> dict:
-    from alis_studio.trainer.data import Sampler, prepare
+    from alis_studio.evaluation.datasets import prepare
+    from alis_studio.trainer.data import Sampler
 
     photos = big_photos(tmp / "photos", n_big)
     t0 = time.perf_counter()

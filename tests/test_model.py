@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from alis_studio.trainer.metrics import seam_scores
+from alis_studio.evaluation.metrics import seam_scores
 
 
 def _ws(G, n, seed=0):
@@ -140,7 +140,7 @@ def test_untrained_format2_shows_no_tile_borders(tmp_path, tiny_generator, tiny_
     from alis_studio.engine.renderer import Renderer, to_uint8
     from alis_studio.engine.scene import Scene, z_from_seed
     from alis_studio.trainer.export import export_random
-    from alis_studio.trainer.metrics import column_differences
+    from alis_studio.evaluation.metrics import column_differences
 
     narrow = load_bundle(export_random("tiny", tmp_path / "t8.alis", tile_width=8), device="cpu")
     assert narrow.tile_width == 8 and narrow.tiles_per_interval == 8

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from alis_studio.errors import DatasetError
-from alis_studio.trainer.data import Sampler, load_image, prepare, scan
+from alis_studio.evaluation.datasets import load_image, prepare, scan
+from alis_studio.trainer.data import Sampler
 
 
 def _save(img, path, **kw):

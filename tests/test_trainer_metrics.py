@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from alis_studio.cli.main import main
-from alis_studio.trainer.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
-                             seam_scores, swd)
+from alis_studio.evaluation.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
+                                            seam_scores, swd)
 from alis_studio.trainer.procedural import landscape
 
 
@@ -19,7 +19,7 @@ def landscapes32():
 
 
 def test_laplacian_pyramid_reconstructs():
-    from alis_studio.trainer.metrics import _up
+    from alis_studio.evaluation.metrics import _up
 
     x = np.random.default_rng(0).random((2, 3, 32, 32)).astype(np.float32)
     levels = laplacian_pyramid(x)
@@ -95,3 +95,24 @@ def test_eval_cli_prints_table_and_json(tiny_model_path, tmp_path, capsys, monke
     assert main(["eval", "--model", str(tiny_model_path), "--dataset", str(data), "--inception",
                  str(tmp_path / "missing.onnx")]) == 2
     assert "no such Inception model" in capsys.readouterr().err
+
+
+def test_eval_runs_without_the_trainer_like_the_binary(tiny_model_path, tmp_path):
+    """The binary ships neither torch nor the trainer: `eval` is still a command there, and works."""
+    import subprocess
+    import sys
+
+    from alis_studio.trainer.procedural import write_dataset
+
+    data = write_dataset(tmp_path / "data", 8, 32, workers=1)
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['alis_studio.trainer'] = None\n"
+            "from alis_studio.cli.main import build_parser, main\n"
+            "print(sorted(build_parser()._subparsers._group_actions[0].choices))\n"
+            f"sys.exit(main(['eval', '--model', {str(tiny_model_path)!r}, '--dataset', {str(data)!r}, '--images', '4',"
+            f" '--device', 'cpu', '--cache-dir', {str(tmp_path / 'cache')!r}, '--json']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == str(["eval", "export", "gui", "info", "render"])
+    res = json.loads(lines[-1])
+    assert res["images"] == 4 and res["swd_frames"] > 0

@@ -20,7 +20,8 @@ import torch
 from alis_studio.engine.devices import DEVICES
 from alis_studio.errors import DatasetError, UserError
 from alis_studio.trainer import checkpoint as ckpt
-from alis_studio.trainer.data import Sampler, prepare
+from alis_studio.evaluation.datasets import prepare
+from alis_studio.trainer.data import Sampler
 from alis_studio.trainer.export import export_bundle
 from alis_studio.trainer.loss import ALISLoss, LossOptions
 from alis_studio.trainer.model import Discriminator, Generator

@@ -42,8 +42,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.progress import ProgressBar
-    from alis_studio.trainer.data import prepare
-    from alis_studio.trainer.metrics import evaluate_bundle
+    from alis_studio.evaluation.datasets import prepare
+    from alis_studio.evaluation.evaluate import evaluate_bundle
 
     if args.images < 2:
         raise UserError(f"--images must be at least 2, got {args.images}")
