@@ -78,7 +78,7 @@ def child_video(args) -> dict:
     from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
     from alis_studio.cli.export_video import parse_size
-    from alis_studio.video_job import VideoJob
+    from alis_studio.jobs.video import VideoJob
 
     bundle = load_bundle(args.model, device="cpu")
     renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)
@@ -97,7 +97,7 @@ def child_model(args) -> dict:
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
-    from alis_studio.export_job import ExportJob
+    from alis_studio.jobs.export import ExportJob
 
     bundle = load_bundle(args.model, device="cpu")
     renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)

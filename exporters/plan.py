@@ -17,7 +17,7 @@ from alis_studio.exporters.images import check_limits
 from alis_studio.exporters.pyramid import Level, plan_levels
 from alis_studio.exporters.tiff import COMPRESSIONS, DEFAULT_TILE_WIDTH
 
-FORMATS = ("tiff", "png", "jpeg", "dzi")  # images ExportPlan sizes; "mp4" is alis_studio.video_job's
+FORMATS = ("tiff", "png", "jpeg", "dzi")  # images ExportPlan sizes; "mp4" is alis_studio.jobs.video's
 ALL_FORMATS = FORMATS + ("mp4",)
 EXTENSIONS = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".zip": "dzi",
               ".mp4": "mp4"}

@@ -22,7 +22,7 @@ def test_app_runtime_path_does_not_import_torch():
 
 def test_video_and_deep_zoom_libraries_load_only_when_used():
     """PyAV and libvips cost start-up time: the CLI, the export dialog and the jobs import them lazily."""
-    code = ("import sys, alis_studio.cli.main, alis_studio.export_job, alis_studio.video_job, alis_studio.exporters.deepzoom;"
+    code = ("import sys, alis_studio.cli.main, alis_studio.jobs.export, alis_studio.jobs.video, alis_studio.exporters.deepzoom;"
             "import alis_studio.gui.export_dialog; alis_studio.cli.main.build_parser();"
             "print(sorted(m for m in ('av', 'pyvips') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

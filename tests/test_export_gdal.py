@@ -10,7 +10,7 @@ from PIL import Image
 
 from alis_studio.engine.panorama import render_strip
 from alis_studio.engine.scene import Scene
-from alis_studio.export_job import ExportJob
+from alis_studio.jobs.export import ExportJob
 
 pytestmark = pytest.mark.skipif(not shutil.which("gdal_translate"), reason="GDAL (gdal-bin) is not installed")
 

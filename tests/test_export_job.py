@@ -13,7 +13,7 @@ from alis_studio.engine.panorama import render_strip
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
-from alis_studio.export_job import ExportJob, probe_speed
+from alis_studio.jobs.export import ExportJob, probe_speed
 from alis_studio.exporters.plan import ExportPlan, check_free_space, format_for, measure_ratio
 from alis_studio.exporters.resample import margin_for
 

@@ -85,7 +85,7 @@ def add_parser(sub) -> None:
 def run_export(args: argparse.Namespace) -> int:
     from alis_studio.engine.bundle import load_bundle, resolve_model
     from alis_studio.engine.renderer import Renderer
-    from alis_studio.export_job import ExportJob, probe_speed
+    from alis_studio.jobs.export import ExportJob, probe_speed
     from alis_studio.progress import ProgressBar, fmt_time
     from alis_studio.exporters.plan import format_for, human_bytes, measure_ratio
 

@@ -21,7 +21,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def video_job(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: Path):
     """The VideoJob that --size/--fps/--speed/--zoom/--ease and the range options describe."""
-    from alis_studio.video_job import VideoJob
+    from alis_studio.jobs.video import VideoJob
 
     b = renderer.bundle
     width, height = parse_size(args.size)
@@ -45,7 +45,7 @@ def video_job(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: P
 
 
 def run_video(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: Path) -> int:
-    from alis_studio.export_job import probe_speed
+    from alis_studio.jobs.export import probe_speed
     from alis_studio.progress import ProgressBar, fmt_time
     from alis_studio.exporters.plan import human_bytes
 

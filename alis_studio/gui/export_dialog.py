@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox,
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import UserError
-from alis_studio.export_job import Cancelled, ExportJob, probe_speed
+from alis_studio.jobs.export import Cancelled, ExportJob, probe_speed
 from alis_studio.progress import fmt_time
-from alis_studio.video_job import VideoJob
+from alis_studio.jobs.video import VideoJob
 from alis_studio.exporters.plan import human_bytes
 
 FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg"),

@@ -9,7 +9,7 @@ Height scale: the panorama is resampled by `height_scale` in both directions (La
 count output pixels. A loop exports exactly one period, resampled to a whole number of columns.
 Formats: tiled BigTIFF, PNG, JPEG, or a Deep Zoom viewer folder/.zip ("dzi"); `pano360` adds
 GPano XMP to a loop's TIFF/PNG/JPEG so panorama viewers show it as a 360-degree strip. Videos
-are `alis_studio.video_job`'s.
+are `alis_studio.jobs.video`'s.
 """
 from __future__ import annotations
 
