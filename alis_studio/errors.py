@@ -24,5 +24,10 @@ class DatasetError(UserError):
     """A training dataset that cannot be used."""
 
 
+class Cancelled(Exception):
+    """A render, export or write stopped because its cancel callback returned True (writers leave
+    nothing behind). Not an error: the one class every layer raises and catches."""
+
+
 class AlisWarning(Warning):
     """Something the user should know that is not fatal (skipped files, fallbacks)."""

@@ -11,6 +11,12 @@ def fmt_time(s: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
+def bar(frac: float, width: int) -> str:
+    """The bar itself: `width` characters, '#' for the part done, '.' for the rest."""
+    fill = int(min(1.0, max(0.0, frac)) * width)
+    return "#" * fill + "." * (width - fill)
+
+
 class ProgressBar:
     """`bar(done, total)` redraws at most 10 times a second; `unit_scale` turns units into e.g. Mpx."""
 
@@ -29,7 +35,6 @@ class ProgressBar:
         self._last = now
         el = now - self.t0
         frac = done / total if total else 1.0
-        fill = int(frac * self.width)
         # the rate since the first report: start-up (model load, warm-up) is not work still to come
         t1, d1 = self._first
         steady = (done - d1) / (now - t1) if done > d1 and now > t1 else 0.0
@@ -37,7 +42,7 @@ class ProgressBar:
         eta = (total - done) / steady if steady else None  # no guess before a second report
         u = f" {self.unit}" if self.unit else ""
         nd = 0 if total * self.scale >= 100 else 2
-        line = (f"\r{self.label} [{'#' * fill}{'.' * (self.width - fill)}] {frac:4.0%} "
+        line = (f"\r{self.label} [{bar(frac, self.width)}] {frac:4.0%} "
                 f"{done * self.scale:.{nd}f}/{total * self.scale:.{nd}f}{u}  {rate:.2f}{u}/s  "
                 f"{'in ' + fmt_time(el) if done >= total else 'ETA ' + (fmt_time(eta) if eta is not None else '-:--')}")
         self.stream.write(line)

@@ -17,10 +17,6 @@ from alis_studio.errors import ExportError
 TEMP_SUFFIX = ".part"
 
 
-class Cancelled(Exception):
-    """A write stopped because its cancel callback returned True (nothing is left behind)."""
-
-
 def check_target(path: Path, *, overwrite: bool) -> None:
     """One-line errors for targets we cannot or must not write, before any work starts."""
     path = Path(path)

@@ -25,8 +25,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from alis_studio.errors import ExportError
-from alis_studio.exporters.atomic import Cancelled, atomic_path, check_target, os_error_message
+from alis_studio.errors import Cancelled, ExportError
+from alis_studio.exporters.atomic import atomic_path, check_target, os_error_message
 from alis_studio.exporters.dzi import OVERLAP, TILE_SIZE, write_tiles
 from alis_studio.exporters.stream import TimedPieces, WriteStats
 

@@ -130,10 +130,6 @@ class ExportPlan:
         est = est if self.codec == "none" else int(est * SPACE_MARGIN)
         return est + self.temp_bytes() + 16 * 2 ** 20
 
-    def measure_ratio(self, sample: np.ndarray) -> float:
-        """Compress an (h, w, 3) uint8 sample of the panorama as the writer would; compressed / raw."""
-        return measure_ratio(sample, self.codec, self.quality)
-
 
 def measure_ratio(sample: np.ndarray, codec: str, quality: int = 90) -> float:
     """Compressed / raw bytes of `sample` with one of the writers' codecs (tiled as the writer does)."""

@@ -17,6 +17,8 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from alis_studio.imaging import downsample2
+
 TILE_ALIGN = 16  # TIFF tile sides are multiples of 16
 MIN_LEVEL_HEIGHT = 8  # automatic pyramids stop before a level gets shorter than this
 MAX_LEVELS = 16  # beyond this a level of even a 2**32 px wide image is a few pixels
@@ -38,10 +40,6 @@ class Level:
     @property
     def tiles(self) -> int:
         return -(-self.width // self.tile_width)
-
-    @property
-    def pixels(self) -> int:
-        return self.height * self.width
 
 
 def auto_levels(height: int, width: int) -> int:
@@ -107,17 +105,6 @@ def _pad(tile: np.ndarray, rows: int, cols: int) -> np.ndarray:
     if rows < tile.shape[0]:
         tile[rows:] = tile[rows - 1:rows]
     return tile
-
-
-def downsample2(tile: np.ndarray) -> np.ndarray:
-    """2x2 box filter with rounding: (2h, 2w, 3) uint8 -> (h, w, 3) uint8 (strided sums, no reshape copy)."""
-    s = tile[0::2, 0::2].astype(np.uint16)
-    s += tile[1::2, 0::2]
-    s += tile[0::2, 1::2]
-    s += tile[1::2, 1::2]
-    s += 2
-    s >>= 2
-    return s.astype(np.uint8)
 
 
 class Cascade:

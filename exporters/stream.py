@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from alis_studio.exporters.atomic import Cancelled
+from alis_studio.errors import Cancelled
 
 
 @dataclasses.dataclass

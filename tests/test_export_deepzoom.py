@@ -102,7 +102,7 @@ def test_loop_wraps_and_overwrite_rules(tiny_model_path, tmp_path, capsys):
 
 
 def test_cancel_leaves_nothing(tmp_path):
-    from alis_studio.exporters.atomic import Cancelled
+    from alis_studio.errors import Cancelled
 
     img = np.zeros((32, 640, 3), np.uint8)
     with pytest.raises(Cancelled):

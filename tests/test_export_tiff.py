@@ -12,8 +12,9 @@ import pytest
 import tifffile
 
 from alis_studio.errors import ExportError
-from alis_studio.exporters.atomic import Cancelled
-from alis_studio.exporters.pyramid import Cascade, Level, auto_levels, downsample2, iter_tiles, plan_levels
+from alis_studio.errors import Cancelled
+from alis_studio.exporters.pyramid import Cascade, Level, auto_levels, iter_tiles, plan_levels
+from alis_studio.imaging import downsample2
 from alis_studio.exporters.tiff import write_tiff
 
 P = 64  # prepared patch width

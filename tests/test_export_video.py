@@ -13,7 +13,7 @@ from alis_studio.engine.panorama import iter_strip, render_strip
 from alis_studio.engine.scene import Scene, save_session
 from alis_studio.errors import ExportError
 from alis_studio.jobs.video import VideoJob
-from alis_studio.exporters.atomic import Cancelled
+from alis_studio.errors import Cancelled
 from alis_studio.exporters.flythrough import camera_path, fly_frames
 
 

@@ -180,16 +180,15 @@ class TrainProgress:
     def __call__(self, info: dict) -> None:
         import time
 
-        from alis_studio.progress import fmt_time
+        from alis_studio.progress import bar, fmt_time
 
         now = time.perf_counter()
         if now - self.last < 0.25 and info["step"] < info["total_steps"]:
             return
         self.last = now
         frac = min(1.0, info["step"] / max(1, info["total_steps"]))
-        bar = "#" * int(frac * 20) + "." * (20 - int(frac * 20))
         losses = " ".join(f"{k} {v:.3f}" for k, v in info["losses"].items())
-        self.stream.write(f"\rtrain [{bar}] {info['kimg']:.3f}/{info['total_kimg']:g} kimg  "
+        self.stream.write(f"\rtrain [{bar(frac, 20)}] {info['kimg']:.3f}/{info['total_kimg']:g} kimg  "
                           f"{info['steps_per_s']:.2f} steps/s  ETA {fmt_time(info['eta_s'])}  {losses}   ")
         self.stream.flush()
 

@@ -14,9 +14,9 @@ import torch
 from torch import nn
 
 from alis_studio.atomic import atomic_write
+from alis_studio.engine.bundle import FORMAT
 from alis_studio.trainer.model import Generator, ModelConfig, SAModulatedConv
 
-FORMAT = "alis-studio-model"
 OPSET = 17
 
 

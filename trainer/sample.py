@@ -2,12 +2,12 @@
 infinite metrics during training."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from alis_studio.atomic import atomic_write
 from alis_studio.trainer.model import Generator
 
 
@@ -47,7 +47,6 @@ def save_sample(G: Generator, path: Path, intervals: int = 6, rows: int = 4, dev
     strips = [render_panorama(G, panorama_seeds(G, lambda i: default_seed(r, i), 0, intervals), device=device)
               for r in range(rows)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    Image.fromarray(np.concatenate(strips, axis=0)).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    with atomic_write(path, suffix=".tmp") as tmp:
+        Image.fromarray(np.concatenate(strips, axis=0)).save(tmp, format="PNG")
     return path

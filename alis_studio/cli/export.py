@@ -147,6 +147,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _range(args, scene, bundle) -> dict:
     """ExportJob's range keywords from --width / --intervals / --loop (or a looping session)."""
+    from alis_studio.jobs.export import scaled_width
+
     if args.width is not None:
         if args.width < 1:
             raise UserError(f"--width must be at least 1, got {args.width}")
@@ -154,8 +156,7 @@ def _range(args, scene, bundle) -> dict:
     if args.intervals is not None:
         if args.intervals < 1:
             raise UserError(f"--intervals must be at least 1, got {args.intervals}")
-        scaled = round(bundle.height * args.height_scale) / bundle.height
-        return {"width": max(1, round(args.intervals * bundle.interval_width * scaled))}
+        return {"width": scaled_width(args.intervals * bundle.interval_width, bundle.height, args.height_scale)}
     if scene.loop_period:
         return {"period": scene.loop_period * bundle.interval_width}
     raise UserError("give the range: --width PX, --intervals N or --loop N")

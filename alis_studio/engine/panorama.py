@@ -14,17 +14,6 @@ def patch_span(x0: int, width: int, patch_width: int) -> tuple[int, int]:
     return x0 // patch_width, -(-(x0 + width) // patch_width)
 
 
-def interval_of(x: int, interval_width: int) -> int:
-    return x // interval_width
-
-
-def loop_width(renderer: Renderer, scene: Scene) -> int:
-    """Width in pixels of one loop period (a closed 360-degree panorama)."""
-    if not scene.loop_period:
-        raise ValueError("the scene has no loop period")
-    return scene.loop_period * renderer.bundle.interval_width
-
-
 def iter_strip(renderer: Renderer, scene: Scene, x0: int, width: int, *, use_cache: bool = True,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None) -> Iterator[tuple[int, np.ndarray]]:

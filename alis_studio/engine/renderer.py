@@ -21,10 +21,8 @@ import numpy as np
 from alis_studio.engine.bundle import ModelBundle
 from alis_studio.engine.directions import LazyDirections
 from alis_studio.engine.scene import AnchorSpec, Scene, z_from_seed
-
-
-class Cancelled(Exception):
-    """Raised by synchronous rendering when its cancel callback returns True."""
+from alis_studio.errors import Cancelled
+from alis_studio.imaging import downsample2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,13 +46,6 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     """(B, 3, H, W) float in about [-1, 1] -> (B, H, W, 3) uint8."""
     x = np.clip(images * 127.5 + 128.0, 0, 255).astype(np.uint8)
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
-
-
-def downscale2(img: np.ndarray) -> np.ndarray:
-    """2x2 box filter of an (H, W, 3) uint8 image with even sides."""
-    h, w = img.shape[0] // 2, img.shape[1] // 2
-    s = img.reshape(h, 2, w, 2, 3).astype(np.uint16).sum(axis=(1, 3))
-    return ((s + 2) // 4).astype(np.uint8)
 
 
 class PatchCache:
@@ -173,10 +164,6 @@ class Renderer:
             while len(self._latents) > 4096:
                 self._latents.popitem(last=False)
         return w
-
-    def raw_latent(self, spec: AnchorSpec) -> np.ndarray:
-        """Untruncated w of an anchor, without its direction edits (for copying a latent)."""
-        return self.latent(dataclasses.replace(spec, edits=()), 1.0)
 
     # ------------------------------------------------------------------ synchronous
     def render_batch(self, keys: list[PatchKey]) -> list[np.ndarray]:
@@ -325,7 +312,7 @@ class Renderer:
     def _levels(self, img: np.ndarray) -> list[np.ndarray]:
         levels = [img]
         for _ in range(self.mip_levels):
-            levels.append(downscale2(levels[-1]))
+            levels.append(downsample2(levels[-1]))
         return levels
 
     def perf(self) -> dict:

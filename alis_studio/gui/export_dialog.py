@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox,
 
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
-from alis_studio.errors import UserError
-from alis_studio.jobs.export import Cancelled, ExportJob, probe_speed
-from alis_studio.progress import fmt_time
-from alis_studio.jobs.video import VideoJob
+from alis_studio.errors import Cancelled, UserError
 from alis_studio.exporters.plan import human_bytes
+from alis_studio.jobs.export import ExportJob, probe_speed, scaled_width
+from alis_studio.jobs.video import VideoJob
+from alis_studio.progress import fmt_time
 
 FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg"),
            "Deep Zoom web viewer (folder)": ("dzi", ""), "MP4 video (fly-through)": ("mp4", ".mp4")}
@@ -193,13 +193,12 @@ class ExportDialog(QDialog):
         kw = dict(fmt=fmt, height_scale=self.scale.value(), quality=self.quality.value(), overwrite=overwrite,
                   compression=COMPRESSIONS[self.compression.currentText()] if fmt == "tiff" else "none",
                   pano360=self.pano360.isChecked() and self.pano360.isEnabled())
-        out_h = max(1, round(b.height * self.scale.value()))
         r = renderer or self.renderer
         x0, period, width = self._range_px()
         if period is not None:
             return ExportJob(r, self.scene, Path(self.path.text()), x0=x0, period=period, **kw)
         return ExportJob(r, self.scene, Path(self.path.text()), x0=x0,
-                         width=max(1, round(width * out_h / b.height)), **kw)
+                         width=scaled_width(width, b.height, self.scale.value()), **kw)
 
     def _range_px(self) -> tuple[int, int | None, int]:
         """(x0, loop period or None, width) in model pixels of the chosen range."""

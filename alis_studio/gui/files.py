@@ -8,10 +8,11 @@ import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from alis_studio.atomic import atomic_write
 from alis_studio.engine.scene import Scene, load_session, save_session
 from alis_studio.errors import UserError
 from alis_studio.gui import dialogs
-from alis_studio.gui.images import PatchBridge
+from alis_studio.gui.images import PatchBridge, to_qimage
 
 MODEL_FILTER = "ALIS models (*.alis);;All files (*)"
 SESSION_FILTER = "ALIS Studio sessions (*.json);;All files (*)"
@@ -51,13 +52,6 @@ class ViewGrabber(QObject):
         a = self.x0 - self.p0 * P
         self.callback(np.ascontiguousarray(strip[:, a:a + self.width]))
         self.deleteLater()
-
-
-def pixels_to_qimage(pixels: np.ndarray):
-    from PySide6.QtGui import QImage
-
-    h, w, _ = pixels.shape
-    return QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
 class FileHandlers:
@@ -168,7 +162,7 @@ class FileHandlers:
             if pixels is None:
                 self.w.statusBar().showMessage("Could not copy the view (the cache is too small)", 5000)
                 return
-            QApplication.clipboard().setImage(pixels_to_qimage(pixels))
+            QApplication.clipboard().setImage(to_qimage(pixels))
             self.w.statusBar().showMessage(f"Copied the view ({pixels.shape[1]} x {pixels.shape[0]} px)", 4000)
         self.grab_view(done)
 
@@ -185,12 +179,13 @@ class FileHandlers:
             if pixels is None:
                 self.w.report_error("Save view", "The view could not be rendered (the cache is too small).")
                 return
-            tmp = Path(path).with_name(f".{Path(path).name}.tmp.png")
-            if not pixels_to_qimage(pixels).save(str(tmp), "PNG"):
-                tmp.unlink(missing_ok=True)
+            try:
+                with atomic_write(path, suffix=".tmp.png") as tmp:  # never a partial file under the final name
+                    if not to_qimage(pixels).save(str(tmp), "PNG"):
+                        raise OSError("QImage.save failed")
+            except OSError:
                 self.w.report_error("Save view", f"{path}: cannot write the image")
                 return
-            tmp.replace(path)  # atomic: never a partial file under the final name
             self.w.statusBar().showMessage(f"Saved {path} ({pixels.shape[1]} x {pixels.shape[0]} px)", 4000)
             self.w.view_saved.emit(path)
         self.grab_view(done)

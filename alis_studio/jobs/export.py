@@ -25,14 +25,25 @@ from alis_studio.engine.panorama import iter_strip
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
-from alis_studio.exporters.atomic import Cancelled, check_target
+from alis_studio.exporters.atomic import check_target
 from alis_studio.exporters.plan import ExportPlan, check_free_space
 from alis_studio.exporters.stream import WriteStats
 
-__all__ = ["Cancelled", "ExportJob", "probe_speed"]
+__all__ = ["ExportJob", "probe_speed", "scaled_height", "scaled_width"]
 
 MAX_HEIGHT_SCALE = 8.0
 MIN_HEIGHT_SCALE = 0.125
+
+
+def scaled_height(model_height: int, height_scale: float) -> int:
+    """Output rows of a panorama resampled by `height_scale`."""
+    return max(1, round(model_height * float(height_scale)))
+
+
+def scaled_width(model_width: int, model_height: int, height_scale: float) -> int:
+    """Output columns of `model_width` model columns resampled by `height_scale`: the same factor as
+    the rounded height, so the aspect ratio holds (the CLI's --intervals, the dialog's ranges)."""
+    return max(1, round(model_width * scaled_height(model_height, height_scale) / model_height))
 
 
 @dataclasses.dataclass
@@ -82,7 +93,7 @@ class ExportJob:
 
     @property
     def out_height(self) -> int:
-        return max(1, round(self.model_height * float(self.height_scale)))
+        return scaled_height(self.model_height, self.height_scale)
 
     @property
     def resampled(self) -> bool:
@@ -152,7 +163,7 @@ class ExportJob:
 
     def run(self, *, progress: Callable[[int, int], None] | None = None,
             cancel: Callable[[], bool] | None = None) -> WriteStats:
-        """Render and write. progress(done_columns, width); cancel() -> True raises `Cancelled`."""
+        """Render and write. progress(done_columns, width); cancel() -> True raises `alis_studio.errors.Cancelled`."""
         plan = self.plan()
         kw = dict(width=plan.width, height=plan.height, quality=plan.quality, overwrite=self.overwrite,
                   description=self.description(), progress=progress, cancel=cancel)
