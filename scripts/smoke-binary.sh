@@ -115,9 +115,9 @@ GOT=$(run_isolated "$BIN" --version 2>&1)
 [ "$GOT" = "$WANT" ] && ok "--version: $GOT" || fail "--version" "(got '$GOT', expected '$WANT')"
 run_isolated "$BIN" --help >"$WORK/help" 2>&1
 CMDS=$(grep -oE '^    [a-z][a-z-]*' "$WORK/help" | tr -d ' ' | sort | tr '\n' ' ')
-if [[ " $CMDS" == *" export "* && " $CMDS" == *" gui "* && " $CMDS" == *" render "* && " $CMDS" == *" info "* ]] \
-   && ! [[ " $CMDS" =~ \ (train|eval|dataset|export-onnx)\  ]]
-then ok "--help: commands $CMDS(no trainer commands)"
+if [[ " $CMDS" == *" export "* && " $CMDS" == *" gui "* && " $CMDS" == *" render "* && " $CMDS" == *" info "* \
+      && " $CMDS" == *" eval "* ]] && ! [[ " $CMDS" =~ \ (train|dataset|export-onnx|slim-checkpoint)\  ]]
+then ok "--help: commands $CMDS(eval, no trainer commands)"
 else fail "--help" "(commands: $CMDS)"; fi
 # no GPU: CUDA hidden, the app runs on the CPU provider (a CPU-only build always does)
 if run_isolated env CUDA_VISIBLE_DEVICES= "$BIN" info >"$WORK/info" 2>"$WORK/err" && grep -q 'using: CPUExecutionProvider' "$WORK/info"

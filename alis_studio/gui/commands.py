@@ -1,4 +1,5 @@
-"""Undoable scene edits: every change the GUI makes to the scene goes through `SceneEditor`.
+"""Undoable scene edits: every change the GUI makes to the scene goes through `SceneEditor` (a new
+scene, from a session or after a model change, through `reset`, which starts a fresh history).
 
 Each command holds two snapshots of `Scene.to_dict()` (the view excluded, so undo never moves the
 camera) and restores them, which makes undo exact whatever the edit did (random seeds included).
@@ -84,6 +85,12 @@ class SceneEditor:
             return False
         self.stack.push(SnapshotCommand(self.scene, text, before, after, merge_id, gesture))
         return True
+
+    def reset(self, state: dict) -> None:
+        """Replace the whole scene with `state` (Scene.to_dict()) and forget the undo history: a
+        loaded session, or a scene whose latents no longer fit the model."""
+        self.scene.restore(state)
+        self.stack.clear()
 
     # ---------------------------------------------------------------- anchors
     def pin(self, i: int, pinned: bool) -> bool:

@@ -198,8 +198,8 @@ class MainWindow(QMainWindow):
         anchor_x = self.viewport.x0 / self.bundle.interval_width if self.viewport else 0.0
         same = self.viewport.view_state() if self.bundle and self.bundle.sha256 == bundle.sha256 else None
         if any(s.w is not None and len(s.w) != bundle.w_dim for s in self.scene.overrides().values()):
-            self.scene.restore(Scene(seed=self.scene.seed, psi=self.scene.psi).to_dict())
-            self.stack.clear()  # explicit latents of another model's size cannot carry over
+            # explicit latents of another model's size cannot carry over
+            self.editor.reset(Scene(seed=self.scene.seed, psi=self.scene.psi).to_dict())
         self._close_workspace()
         self.bundle = bundle
         cuda = bundle.device_name == "CUDA"
@@ -275,8 +275,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ sessions
     def apply_session(self, scene: Scene, path: str | None) -> None:
         """Show a loaded session: its scene (a fresh undo history) and its camera."""
-        self.scene.restore(scene.to_dict())
-        self.stack.clear()
+        self.editor.reset(scene.to_dict())
         self.session_path = str(path) if path else None
         if self.viewport is not None:
             self.viewport.set_view_state(self.scene.view)
