@@ -3,6 +3,7 @@ renderer's worker-thread callbacks onto the GUI thread."""
 from __future__ import annotations
 
 import collections
+import math
 import sys
 
 import numpy as np
@@ -79,6 +80,20 @@ class PatchBridge(QObject):
 
     def close(self) -> None:
         self.alive = False
+
+
+def detach(bridge: PatchBridge, scene, on_scene) -> None:
+    """A view's close: ignore the renderer's late callbacks, stop following the scene (twice is harmless)."""
+    bridge.close()
+    try:
+        scene.unsubscribe(on_scene)
+    except ValueError:  # already detached
+        pass
+
+
+def mip_level(scale: float, coarsest: int) -> int:
+    """The mip level to draw at `scale` screen px per model px: each level halves the patches."""
+    return max(0, min(coarsest, int(math.floor(math.log2(1 / scale) + 1e-9))))
 
 
 def patch_image(renderer, cache: ImageCache, key, level: int) -> QImage | None:

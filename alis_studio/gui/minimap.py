@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from alis_studio.gui.images import PatchBridge, PatchStrip
+from alis_studio.gui.images import PatchBridge, PatchStrip, detach, mip_level
 from alis_studio.gui.viewport import memo_key
 
 BG, PLACEHOLDER = QColor(25, 35, 45), (40, 50, 62)
@@ -46,11 +46,7 @@ class Minimap(QWidget):
         self.setToolTip("Overview: click or drag to move the view")
 
     def close_view(self) -> None:
-        self._bridge.close()
-        try:
-            self.scene.unsubscribe(self._on_scene)
-        except ValueError:
-            pass
+        detach(self._bridge, self.scene, self._on_scene)
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -60,7 +56,7 @@ class Minimap(QWidget):
 
     @property
     def level(self) -> int:
-        return max(0, min(self._mips, int(math.floor(math.log2(1 / self.scale) + 1e-9))))
+        return mip_level(self.scale, self._mips)
 
     def strip_rect(self) -> QRectF:
         h = self._H * self.scale

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QListW
                                QPushButton, QVBoxLayout, QWidget)
 
 from alis_studio.engine.scene import SEED_LIMIT, Scene, default_seed
-from alis_studio.gui.images import PatchBridge, to_qimage
+from alis_studio.gui.images import PatchBridge, detach, to_qimage
 
 PER_PAGE = 12
 THUMB_MAX_H = 72  # px: thumbnails use the mip level that brings the model's height to this or less
@@ -76,11 +76,7 @@ class SeedBrowser(QWidget):
         box.addLayout(typed)
 
     def close_view(self) -> None:
-        self._bridge.close()
-        try:
-            self.scene.unsubscribe(self._on_scene)
-        except ValueError:
-            pass
+        detach(self._bridge, self.scene, self._on_scene)
 
     # ------------------------------------------------------------------ candidates
     def seeds(self) -> list[int]:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QToolTip, QWidget
 
-from alis_studio.gui.images import ImageCache, PatchBridge, patch_image
+from alis_studio.gui.images import ImageCache, PatchBridge, detach, patch_image
 from alis_studio.gui.viewport import PanoramaView
 
 BG, SLOT, TEXT = QColor(32, 43, 54), QColor(48, 58, 70), QColor(190, 200, 210)
@@ -55,11 +55,7 @@ class AnchorTimeline(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
     def close_view(self) -> None:
-        self._bridge.close()
-        try:
-            self.scene.unsubscribe(self._on_scene)
-        except ValueError:
-            pass
+        detach(self._bridge, self.scene, self._on_scene)
 
     # ------------------------------------------------------------------ layout
     def spacing_scale(self) -> float:

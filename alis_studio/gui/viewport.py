@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QPinchGesture, QWidget
 
 from alis_studio.engine.renderer import PatchKey
-from alis_studio.gui.images import PatchBridge, PatchStrip
+from alis_studio.gui.images import PatchBridge, PatchStrip, detach, mip_level
 
 BACKGROUND = QColor(25, 35, 45)
 PLACEHOLDER = (48, 58, 70)
@@ -121,18 +121,14 @@ class PanoramaView(QWidget):
 
     def close_view(self) -> None:
         """Disconnect from the scene and ignore late renderer callbacks (the widget is going away)."""
-        self._bridge.close()
         self.inertia.stop()
-        try:
-            self.scene.unsubscribe(self._on_scene)
-        except ValueError:
-            pass
+        detach(self._bridge, self.scene, self._on_scene)
 
     # ------------------------------------------------------------------ geometry
     @property
     def level(self) -> int:
         """Mip level to draw at: each level halves the patches, down to the renderer's coarsest."""
-        return max(0, min(self.renderer.mip_levels, int(math.floor(math.log2(1 / self.scale) + 1e-9))))
+        return mip_level(self.scale, self.renderer.mip_levels)
 
     def fit_scale(self) -> float:
         return max(MIN_SCALE, self.height() / self._H)
