@@ -115,7 +115,9 @@ class Scene:
         self._edits: list[tuple[str, int]] = []  # ("insert" | "delete", position), in order
         self._scene_edits: Edits = ()  # latent direction edits applied to every anchor
         self._names: dict[int, str] = {}  # user names of direction components
-        self.view: dict = {}  # free-form view state saved with the session (e.g. {"x": 0, "zoom": 1})
+        # the session's "view" as read from a file (Camera.to_dict(); free-form here): the GUI moves
+        # it into its camera on load and saves the camera itself (save_session's `view`)
+        self.view: dict = {}
         self._callbacks: list[Callable[[Scene], None]] = []
         self.set_loop_period(loop_period)
 
@@ -355,13 +357,16 @@ class Scene:
 
 
 def save_session(path: str | os.PathLike, scene: Scene, model_path: str | None = None,
-                 model_sha256: str | None = None) -> Path:
-    """Write the session JSON atomically (temp file beside it, then rename)."""
+                 model_sha256: str | None = None, view: dict | None = None) -> Path:
+    """Write the session JSON atomically (temp file beside it, then rename). `view`: the camera's
+    state (Camera.to_dict()) to save as the session's "view" (default: the scene's own `view`)."""
     path = Path(path)
     # version 1 while no direction is used, so such sessions still open in older builds
     doc = {"format": SESSION_FORMAT, "version": SESSION_VERSION if scene.uses_directions() else 1,
            "model": {"path": str(model_path) if model_path else None, "sha256": model_sha256},
            **scene.to_dict()}
+    if view is not None:
+        doc["view"] = copy.deepcopy(view)
     try:
         with atomic_write(path, suffix=".tmp") as tmp:
             tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")

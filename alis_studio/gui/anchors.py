@@ -31,7 +31,7 @@ def spec_from_text(text: str) -> AnchorSpec | None:
 
 
 class AnchorHandlers:
-    """Slots for the actions; `window` provides scene, editor, viewport, timeline and controls."""
+    """Slots for the actions; `window` provides scene, editor, camera, timeline and controls."""
 
     def __init__(self, window):
         self.w = window
@@ -51,32 +51,32 @@ class AnchorHandlers:
     # ---------------------------------------------------------------- view
     def pan_left(self):
         if self.ready:
-            self.w.viewport.pan_pixels(self.w.viewport.width() / 8)
+            self.w.camera.pan_pixels(self.w.camera.width / 8)
 
     def pan_right(self):
         if self.ready:
-            self.w.viewport.pan_pixels(-self.w.viewport.width() / 8)
+            self.w.camera.pan_pixels(-self.w.camera.width / 8)
 
     def page_left(self):
         if self.ready:
-            self.w.viewport.pan_pixels(self.w.viewport.width() * 0.9)
+            self.w.camera.pan_pixels(self.w.camera.width * 0.9)
 
     def page_right(self):
         if self.ready:
-            self.w.viewport.pan_pixels(-self.w.viewport.width() * 0.9)
+            self.w.camera.pan_pixels(-self.w.camera.width * 0.9)
 
     def zoom_in(self):
         if self.ready:
-            self.w.viewport.zoom_at(2 ** 0.5)
+            self.w.camera.zoom_at(2 ** 0.5)
 
     def zoom_out(self):
         if self.ready:
-            self.w.viewport.zoom_at(2 ** -0.5)
+            self.w.camera.zoom_at(2 ** -0.5)
 
     def center_selected(self):
         """Centre the selected anchor; in a loop, its copy nearest to the view (not a period away)."""
         if self.ready:
-            v, d, n = self.w.viewport, self.w.bundle.interval_width, self.w.scene.loop_period
+            v, d, n = self.w.camera, self.w.bundle.interval_width, self.w.scene.loop_period
             i = self.selected
             if n:
                 i += n * round((v.center_x() / d - i) / n)
@@ -93,8 +93,8 @@ class AnchorHandlers:
             self._keep_visible()
 
     def _keep_visible(self):
-        v, x = self.w.viewport, self.selected * self.w.bundle.interval_width
-        if not v.x0 <= x <= v.to_model_x(v.width()):
+        v, x = self.w.camera, self.selected * self.w.bundle.interval_width
+        if not v.x0 <= x <= v.to_model_x(v.width):
             v.center_on(x)
 
     # ---------------------------------------------------------------- anchor edits
@@ -172,9 +172,9 @@ class AnchorHandlers:
             self.w.statusBar().showMessage(f"In a loop of {period} anchors the scenes are {n} intervals "
                                            "apart (the most a loop allows)", 8000)
         self.w.editor.connect(i, seed_a, seed_b, n)
-        v, d = self.w.viewport, self.w.bundle.interval_width
-        v.set_view(scale=min(v.scale, v.width() / ((n + 1) * d)), fit=False)  # both scenes in view
-        v.center_on((i + n / 2) * d)
+        c, d = self.w.camera, self.w.bundle.interval_width
+        c.set(scale=min(c.scale, c.width / ((n + 1) * d)), fit=False)  # both scenes in view
+        c.center_on((i + n / 2) * d)
 
     def random_seed(self):
         if self.ready:

@@ -120,9 +120,9 @@ class FileHandlers:
         return bool(path) and self._write_session(path)
 
     def _write_session(self, path: str) -> bool:
-        self.w.scene.view = self.w.viewport.view_state()  # the camera travels with the session
-        try:
-            save_session(path, self.w.scene, model_path=str(self.w.bundle.path), model_sha256=self.w.bundle.sha256)
+        try:  # the camera travels with the session as its "view"
+            save_session(path, self.w.scene, model_path=str(self.w.bundle.path), model_sha256=self.w.bundle.sha256,
+                         view=self.w.camera.to_dict())
         except UserError as e:
             self.w.report_error("Save session", str(e))
             return False
@@ -144,13 +144,13 @@ class FileHandlers:
             dialogs.info_box(self.w, "Export panorama", "The export dialog is not part of this build yet. "
                              "Use File → Save View as PNG, or `alis-studio render` on the command line.")
             return
-        x0, width = self.w.viewport.visible_range()
+        x0, width = self.w.camera.visible_range()
         export_dialog.show_export_dialog(self.w, self.w.renderer, self.w.scene, x0, width, settings=self.w.settings,
-                                         screen_width=self.w.viewport.width())
+                                         screen_width=round(self.w.camera.width))
 
     def grab_view(self, callback: Callable[[np.ndarray | None], None]) -> None:
         """The visible columns at full resolution (rendered first if needed), then `callback(pixels)`."""
-        x0, width = self.w.viewport.visible_range()
+        x0, width = self.w.camera.visible_range()
         self.w.statusBar().showMessage("Rendering the view…")
         ViewGrabber(self.w.renderer, self.w.scene, x0, width, callback, self.w).start()
 

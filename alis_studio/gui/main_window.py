@@ -1,5 +1,6 @@
-"""The main window: one scene, one undo stack, and for the current model a renderer with its
-viewport, overview strip, ruler, timeline and dock contents (rebuilt when the model changes).
+"""The main window: one scene, one undo stack, one camera, and for the current model a renderer with
+its viewport, overview strip, ruler, timeline and dock contents (rebuilt when the model changes).
+The views meet here: each follows the scene and the camera, and the window wires their signals.
 Models load on a thread."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QUndoView, QVBoxLayout, QWidget
 
+from alis_studio.engine.camera import CRISP_MAX, Camera
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import UserError
@@ -24,7 +26,7 @@ from alis_studio.gui.files import FileHandlers
 from alis_studio.gui.minimap import Minimap
 from alis_studio.gui.ruler import Ruler
 from alis_studio.gui.timeline import AnchorTimeline
-from alis_studio.gui.viewport import CRISP_MAX, PanoramaView
+from alis_studio.gui.viewport import PanoramaView
 
 MAX_RECENT = 8
 
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.device, self.workers, self.threads = device, workers, 0  # threads: ONNX Runtime's (0: auto)
         self.scene = Scene()
+        self.camera = Camera()  # what the window shows: the session's "view", never an undo step
         self.stack = QUndoStack(self)
         self.interactive = True  # False (smoke test): errors go to stderr instead of a dialog
         self.editor = SceneEditor(self.scene, self.stack, on_error=lambda m: self.report_error("Edit", m))
@@ -195,20 +198,21 @@ class MainWindow(QMainWindow):
     def install_bundle(self, bundle) -> None:
         """Show `bundle` (a loaded ModelBundle): new renderer, viewport, ruler and timeline."""
         old_renderer = self.renderer
-        anchor_x = self.viewport.x0 / self.bundle.interval_width if self.viewport else 0.0
-        same = self.viewport.view_state() if self.bundle and self.bundle.sha256 == bundle.sha256 else None
+        anchor_x = self.camera.x0 / self.bundle.interval_width if self.viewport else 0.0
+        same = self.camera.to_dict() if self.bundle and self.bundle.sha256 == bundle.sha256 else None
         if any(s.w is not None and len(s.w) != bundle.w_dim for s in self.scene.overrides().values()):
             # explicit latents of another model's size cannot carry over
             self.editor.reset(Scene(seed=self.scene.seed, psi=self.scene.psi).to_dict())
         self._close_workspace()
         self.bundle = bundle
+        self.camera.set_height(bundle.height)
         cuda = bundle.device_name == "CUDA"
         self.renderer = Renderer(bundle, workers=self.workers, batch_size=32 if cuda else 8)
         self._build_workspace()
         if same is not None:  # the same model on another provider: the same view
-            self.viewport.set_view_state(same)
+            self.camera.restore(same)
         else:  # crisp: fill the height only up to 2x, so the first impression is sharp
-            self.viewport.set_view(x0=anchor_x * bundle.interval_width, fit=True, fit_cap=CRISP_MAX)
+            self.camera.set(x0=anchor_x * bundle.interval_width, fit=True, fit_cap=CRISP_MAX)
         if old_renderer is not None:  # joining its worker may wait for a batch: not on this thread
             threading.Thread(target=old_renderer.close, daemon=True).start()
         for a in actions_mod.model_actions(self.acts):
@@ -219,16 +223,17 @@ class MainWindow(QMainWindow):
         self.model_installed.emit(bundle)
 
     def _build_workspace(self) -> None:
-        self.viewport = PanoramaView(self.scene, self.renderer)
+        self.viewport = PanoramaView(self.scene, self.renderer, self.camera)
         self.viewport.cursor_moved.connect(self.show_cursor)
-        self.minimap = Minimap(self.scene, self.renderer, self.viewport)
-        self.ruler = Ruler(self.viewport, self.scene)
-        self.timeline = AnchorTimeline(self.scene, self.renderer, self.viewport, self.editor)
+        self.minimap = Minimap(self.scene, self.renderer, self.camera)
+        self.minimap.grabbed.connect(self.viewport.inertia.stop)  # the strip takes over from a glide
+        self.ruler = Ruler(self.camera, self.scene, self.bundle)
+        self.timeline = AnchorTimeline(self.scene, self.renderer, self.camera, self.editor)
         self.ruler.timeline = self.timeline
         self.timeline.menu_actions = [self.acts[n] if n else None for n in (
             "pin", "resample", "set_seed", None, "insert_before", "insert_after", "delete", None,
             "copy_latent", "paste_latent", None, "connect", "center_selected")]
-        self.timeline.activated.connect(lambda i: self.viewport.center_on(i * self.bundle.interval_width))
+        self.timeline.activated.connect(lambda i: self.camera.center_on(i * self.bundle.interval_width))
         self.timeline.selection_changed.connect(lambda i: self.viewport.set_marker(i * self.bundle.interval_width))
         self.viewport.set_marker(self.timeline.selected * self.bundle.interval_width)
         page = QWidget()
@@ -274,12 +279,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ sessions
     def apply_session(self, scene: Scene, path: str | None) -> None:
-        """Show a loaded session: its scene (a fresh undo history) and its camera."""
-        self.editor.reset(scene.to_dict())
+        """Show a loaded session: its scene (a fresh undo history) and its camera (the session's
+        "view", which lives on in the camera only)."""
+        self.editor.reset({**scene.to_dict(), "view": {}})
         self.session_path = str(path) if path else None
+        self.camera.restore(scene.view)
         if self.viewport is not None:
-            self.viewport.set_view_state(self.scene.view)
-            self.timeline.select(round(self.viewport.center_x() / self.bundle.interval_width))
+            self.timeline.select(round(self.camera.center_x() / self.bundle.interval_width))
         self.update_title()
 
     # ------------------------------------------------------------------ help

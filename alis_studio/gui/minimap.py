@@ -1,12 +1,13 @@
 """The overview strip under the viewport: a long stretch of the panorama at small scale (about
-VIEWS times what the view shows), with the view's window marked. Click or drag to go there. The
-panorama keeps its aspect and is drawn between MIN_H px and the strip's full height, never a line
-of a few pixels. Its patches are background requests, so they never delay the view's own."""
+VIEWS times what the view shows), with the view's window marked, both where the camera says. Click
+or drag to move the camera there. The panorama keeps its aspect and is drawn between MIN_H px and
+the strip's full height, never a line of a few pixels. Its patches are background requests, so they
+never delay the view's own."""
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -20,11 +21,14 @@ VIEWS = 4  # the strip spans about this many views
 
 
 class Minimap(QWidget):
-    """Shows `scene` as `renderer` draws it around the centre of `view`; navigates `view`."""
+    """Shows `scene` as `renderer` draws it around the centre of `camera`; navigates by moving the
+    camera. `grabbed` fires when the user takes hold of the strip (the window stops the view's glide)."""
 
-    def __init__(self, scene, renderer, view, parent: QWidget | None = None):
+    grabbed = Signal()
+
+    def __init__(self, scene, renderer, camera, parent: QWidget | None = None):
         super().__init__(parent)
-        self.scene, self.renderer, self.view = scene, renderer, view
+        self.scene, self.renderer, self.camera = scene, renderer, camera
         b = renderer.bundle
         self._H, self._P = b.height, b.tile_width
         self._mips = renderer.mip_levels
@@ -39,7 +43,7 @@ class Minimap(QWidget):
         # the view's own response to a gesture stays as cheap as without the strip
         self._later = QTimer(self, singleShot=True, interval=30)
         self._later.timeout.connect(self._request)
-        view.view_changed.connect(self._on_view)
+        camera.subscribe(self._on_camera)
         scene.subscribe(self._on_scene)
         self.setFixedHeight(HEIGHT)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -47,12 +51,13 @@ class Minimap(QWidget):
 
     def close_view(self) -> None:
         detach(self._bridge, self.scene, self._on_scene)
+        self.camera.unsubscribe(self._on_camera)
 
     # ------------------------------------------------------------------ geometry
     @property
     def scale(self) -> float:
         """Screen px per model px: VIEWS views across, the panorama between MIN_H and HEIGHT px tall."""
-        return min(HEIGHT / self._H, max(MIN_H / self._H, self.view.scale / VIEWS))
+        return min(HEIGHT / self._H, max(MIN_H / self._H, self.camera.scale / VIEWS))
 
     @property
     def level(self) -> int:
@@ -69,7 +74,7 @@ class Minimap(QWidget):
     @property
     def x0(self) -> float:
         """The panorama column at the strip's left edge: the view's centre is the strip's centre."""
-        return self._drag_x0 if self._drag_x0 is not None else self.view.center_x() - self.span() / 2
+        return self._drag_x0 if self._drag_x0 is not None else self.camera.center_x() - self.span() / 2
 
     def to_model_x(self, sx: float) -> float:
         return self.x0 + sx / self.scale
@@ -85,6 +90,9 @@ class Minimap(QWidget):
         self._keys.clear()
         self._epoch += 1
         self._requested = None
+        self._on_view()
+
+    def _on_camera(self, _camera) -> None:
         self._on_view()
 
     def _on_view(self) -> None:
@@ -145,9 +153,9 @@ class Minimap(QWidget):
 
     def view_window(self) -> QRectF:
         """Where the view's window lies on the strip (screen coordinates)."""
-        v = self.view
-        a = (v.x0 - self.x0) * self.scale
-        return QRectF(a, 0, v.width() / v.scale * self.scale, self.height())
+        c = self.camera
+        a = (c.x0 - self.x0) * self.scale
+        return QRectF(a, 0, c.span() * self.scale, self.height())
 
     def paintEvent(self, _event) -> None:
         qp = QPainter(self)
@@ -168,12 +176,12 @@ class Minimap(QWidget):
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._drag_x0 = self.x0
-            self.view.inertia.stop()
-            self.view.center_on(self.to_model_x(event.position().x()))
+            self.grabbed.emit()
+            self.camera.center_on(self.to_model_x(event.position().x()))
 
     def mouseMoveEvent(self, event) -> None:
         if self._drag_x0 is not None:
-            self.view.center_on(self.to_model_x(event.position().x()))
+            self.camera.center_on(self.to_model_x(event.position().x()))
 
     def mouseReleaseEvent(self, event) -> None:
         if self._drag_x0 is not None:
@@ -184,7 +192,7 @@ class Minimap(QWidget):
         """The wheel pans the view by a tenth of the strip per notch."""
         delta = event.angleDelta()
         steps = (delta.y() or delta.x()) / 120
-        self.view.set_view(x0=self.view.x0 - steps * self.span() / 10)
+        self.camera.set(x0=self.camera.x0 - steps * self.span() / 10)
         event.accept()
 
     def closeEvent(self, event) -> None:

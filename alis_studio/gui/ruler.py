@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from alis_studio.gui.viewport import PanoramaView
+from alis_studio.engine.camera import Camera
 
 BG, TICK, TEXT, ACCENT = QColor(32, 43, 54), QColor(110, 125, 140), QColor(190, 200, 210), QColor(38, 140, 220)
 
@@ -22,28 +22,29 @@ def label_step(spacing: float, min_gap: float = 44.0) -> int:
 
 
 class Ruler(QWidget):
-    """Reads the view and the scene; writes nothing."""
+    """Reads the camera and the scene (of a model with `bundle`'s geometry); writes nothing."""
 
-    def __init__(self, view: PanoramaView, scene, parent: QWidget | None = None):
+    def __init__(self, camera: Camera, scene, bundle, parent: QWidget | None = None):
         super().__init__(parent)
-        self.view, self.scene = view, scene
-        self.interval = view.renderer.bundle.interval_width
+        self.camera, self.scene = camera, scene
+        self.interval, self.tile_width = bundle.interval_width, bundle.tile_width
         self.timeline = None  # set by the window: the anchor slots below, which may be spaced otherwise
         self.setFixedHeight(30)
-        view.view_changed.connect(self.update)
-        scene.subscribe(self._on_scene)
+        camera.subscribe(self._on_change)
+        scene.subscribe(self._on_change)
 
-    def _on_scene(self, _scene) -> None:
+    def _on_change(self, _model) -> None:
         self.update()
 
     def close_view(self) -> None:
         try:
-            self.scene.unsubscribe(self._on_scene)
+            self.scene.unsubscribe(self._on_change)
         except ValueError:
             pass
+        self.camera.unsubscribe(self._on_change)
 
     def text(self) -> str:
-        v = self.view
+        v = self.camera
         x = v.center_x()
         if self.scene.loop_period:  # a loop has one period of positions: show where in it
             w = self.scene.loop_period * self.interval
@@ -56,11 +57,11 @@ class Ruler(QWidget):
     def paintEvent(self, _event) -> None:
         qp = QPainter(self)
         qp.fillRect(self.rect(), BG)
-        v, d, h = self.view, self.interval, self.height()
+        v, d, h = self.camera, self.interval, self.height()
         spacing = d * v.scale
         step = label_step(spacing)
         i0, i1 = math.floor(v.x0 / d), math.ceil(v.to_model_x(self.width()) / d)
-        P = v.renderer.bundle.tile_width
+        P = self.tile_width
         if P * v.scale >= 10:  # patch ticks
             qp.setPen(QPen(TICK.darker(130)))
             for p in range(math.floor(v.x0 / P), math.ceil(v.to_model_x(self.width()) / P) + 1):
@@ -88,14 +89,14 @@ class Ruler(QWidget):
         """(anchor, x in the view, x of its timeline slot) for each slot shown, where the timeline's
         spacing differs from the view's: lines that tie every thumbnail to its place above."""
         tl = self.timeline
-        if tl is None or abs(tl.spacing_scale() / self.view.scale - 1) <= 0.01:
+        if tl is None or abs(tl.spacing_scale() / self.camera.scale - 1) <= 0.01:
             return []
         i0, i1 = tl.anchor_range()
-        return [(i, self.view.to_screen_x(i * self.interval), tl.anchor_x(i)) for i in range(i0, i1 + 1)]
+        return [(i, self.camera.to_screen_x(i * self.interval), tl.anchor_x(i)) for i in range(i0, i1 + 1)]
 
     def _paint_loop(self, qp: QPainter) -> None:
         """A bar the width of the ruler standing for one loop period, the visible part highlighted."""
-        v, w = self.view, self.scene.loop_period * self.interval
+        v, w = self.camera, self.scene.loop_period * self.interval
         y, bar = self.height() - 4, self.width()
         qp.fillRect(QRectF(0, y, bar, 3), TICK.darker(150))
         a, span = v.x0 % w, self.width() / v.scale

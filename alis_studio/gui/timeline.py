@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QToolTip, QWidget
 
 from alis_studio.gui.images import ImageCache, PatchBridge, detach, patch_image
-from alis_studio.gui.viewport import PanoramaView
+from alis_studio.engine.camera import Camera
 
 BG, SLOT, TEXT = QColor(32, 43, 54), QColor(48, 58, 70), QColor(190, 200, 210)
 ACCENT, PIN, BAND = QColor(38, 140, 220), QColor(240, 160, 40), QColor(255, 255, 255, 18)
@@ -23,20 +23,21 @@ EDGE, SCROLL_PX = 48, 14  # a drag within EDGE px of a side scrolls up to SCROLL
 
 
 class AnchorTimeline(QWidget):
-    """Anchors of `scene` near `view`; edits go through `editor` (a SceneEditor)."""
+    """Anchors of `scene` near where `camera` looks; edits go through `editor` (a SceneEditor); the
+    wheel and a drag at an edge move the camera."""
 
     selection_changed = Signal(int)
     activated = Signal(int)  # double-click on an anchor
 
-    def __init__(self, scene, renderer, view: PanoramaView, editor, parent: QWidget | None = None):
+    def __init__(self, scene, renderer, camera: Camera, editor, parent: QWidget | None = None):
         super().__init__(parent)
-        self.scene, self.renderer, self.view, self.editor = scene, renderer, view, editor
+        self.scene, self.renderer, self.camera, self.editor = scene, renderer, camera, editor
         b = renderer.bundle
         self._H, self._P, self._K, self._d = b.height, b.tile_width, b.tiles_per_interval, b.interval_width
         self._half = min(self._P, b.frame_width // 2)  # columns shown each side of the anchor
         self.thumb_w = max(24, round(2 * self._half * THUMB_H / self._H))
         self.level = max(0, min(renderer.mip_levels, int(math.floor(math.log2(max(1.0, self._H / THUMB_H))))))
-        self.selected = round(view.center_x() / self._d)
+        self.selected = round(camera.center_x() / self._d)
         self.menu_actions: list = []  # QActions for the context menu (set by the main window)
         self._keys: dict[int, tuple] = {}
         self._images = ImageCache(32 * 2 ** 20)
@@ -48,7 +49,7 @@ class AnchorTimeline(QWidget):
         self._scroll_timer.timeout.connect(self._auto_scroll)
         self._bridge = PatchBridge(self)
         self._bridge.patch_ready.connect(self._on_patch)
-        view.view_changed.connect(self._on_view)
+        camera.subscribe(self._on_camera)
         scene.subscribe(self._on_scene)
         self.setFixedHeight(TOP + THUMB_H + 36)
         self.setMouseTracking(False)
@@ -56,24 +57,25 @@ class AnchorTimeline(QWidget):
 
     def close_view(self) -> None:
         detach(self._bridge, self.scene, self._on_scene)
+        self.camera.unsubscribe(self._on_camera)
 
     # ------------------------------------------------------------------ layout
     def spacing_scale(self) -> float:
         """Screen pixels per model pixel along the timeline: the view's (so anchors sit under their
         place in the view) as long as slots neither overlap nor drift further apart than MAX_SPACING."""
         lo = (self.thumb_w + GAP) / self._d
-        return max(lo, min(self.view.scale, max(lo, MAX_SPACING / self._d)))
+        return max(lo, min(self.camera.scale, max(lo, MAX_SPACING / self._d)))
 
     def anchor_x(self, i: int) -> float:
-        return self.width() / 2 + (i * self._d - self.view.center_x()) * self.spacing_scale()
+        return self.width() / 2 + (i * self._d - self.camera.center_x()) * self.spacing_scale()
 
     def anchor_at(self, sx: float) -> int:
         """The anchor whose slot centre is nearest to screen x `sx`."""
-        return round((self.view.center_x() + (sx - self.width() / 2) / self.spacing_scale()) / self._d)
+        return round((self.camera.center_x() + (sx - self.width() / 2) / self.spacing_scale()) / self._d)
 
     def anchor_range(self) -> tuple[int, int]:
         half = self.width() / 2 / self.spacing_scale()
-        c = self.view.center_x()
+        c = self.camera.center_x()
         return math.floor((c - half) / self._d) - 1, math.ceil((c + half) / self._d) + 1
 
     def slot_rect(self, i: int) -> QRect:
@@ -104,7 +106,7 @@ class AnchorTimeline(QWidget):
         self._request()
         self.update()
 
-    def _on_view(self) -> None:
+    def _on_camera(self, _camera) -> None:
         self._request()
         self.update()
 
@@ -133,7 +135,7 @@ class AnchorTimeline(QWidget):
         qp = QPainter(self)
         qp.fillRect(self.rect(), BG)
         qp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        v, ts = self.view, self.spacing_scale()
+        v, ts = self.camera, self.spacing_scale()
         if abs(ts / v.scale - 1) > 0.01:  # the part of the timeline that the viewport shows
             a = self.width() / 2 + (v.x0 - v.center_x()) * ts
             qp.fillRect(QRectF(a, 0, self.width() / v.scale * ts, self.height()), BAND)
@@ -221,7 +223,7 @@ class AnchorTimeline(QWidget):
         if not push:
             self._scroll_timer.stop()
             return
-        self.view.set_view(x0=self.view.x0 + push * SCROLL_PX / self.spacing_scale())
+        self.camera.set(x0=self.camera.x0 + push * SCROLL_PX / self.spacing_scale())
         self._drag_target = self.anchor_at(self._drag_x)
         self.update()
 
@@ -254,7 +256,7 @@ class AnchorTimeline(QWidget):
         """The wheel scrolls the view by one anchor interval per notch."""
         delta = event.angleDelta()
         steps = (delta.y() or delta.x()) / 120
-        self.view.set_view(x0=self.view.x0 - steps * self._d)
+        self.camera.set(x0=self.camera.x0 - steps * self._d)
         event.accept()
 
     def event(self, event) -> bool:

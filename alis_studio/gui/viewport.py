@@ -1,12 +1,11 @@
 """The panorama viewport: pan forever (drag with inertia, keys), zoom from 1/8 to 4x or more, and
 paint whatever the renderer has ready, with placeholders for the rest. Never waits on the renderer.
 
-View state: `x0` is the panorama column (model pixels, float) at the left edge, `scale` the screen
-pixels per model pixel, `cy` the model row at the vertical centre (only matters when zoomed in past
-the height of the window). With `fit` on, the scale follows the window so the panorama fills its height,
-or (`fit_cap`, the first view) fills it only up to that magnification, centred, so model pixels stay crisp.
-The mouse position is reported as a panorama column (`cursor_moved`), each paint's duration kept
-(`paint_ms`) for the performance panel.
+What it shows is the camera's (engine/camera.py: x0, scale, cy, fit): the view draws from it, tells
+it its size, and writes the user's input (drag, inertia, wheel, pinch, keys) into it; it redraws
+whenever the camera moves, whoever moved it. `x0`, `scale`, `set_view`, `center_on` and the like
+here read and move the camera. The mouse position is reported as a panorama column
+(`cursor_moved`), each paint's duration kept (`paint_ms`) for the performance panel.
 """
 from __future__ import annotations
 
@@ -18,6 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QPinchGesture, QWidget
 
+from alis_studio.engine.camera import CRISP_MAX, MIN_SCALE, ZOOM_IN_LIMIT, Camera  # noqa: F401 (re-exported)
 from alis_studio.engine.renderer import PatchKey
 from alis_studio.gui.images import PatchBridge, PatchStrip, detach, mip_level
 
@@ -25,8 +25,6 @@ BACKGROUND = QColor(25, 35, 45)
 PLACEHOLDER = (48, 58, 70)
 HATCH = QColor(70, 84, 100)
 MARKER = QColor(38, 140, 220)  # the timeline's accent: where the selected anchor sits
-MIN_SCALE, ZOOM_IN_LIMIT = 1 / 8, 4.0
-CRISP_MAX = 2.0  # the first view magnifies model pixels at most this much (a 64 px model: 128 px tall)
 WHEEL_STEP = 2 ** 0.25  # one notch of the wheel
 
 
@@ -85,19 +83,20 @@ class Inertia:
 
 
 class PanoramaView(QWidget):
-    """Shows `scene` as rendered by `renderer`; emits `view_changed` and `view_complete`."""
+    """Shows `scene` as rendered by `renderer` where `camera` looks (its own camera if none is given);
+    emits `view_changed` (the camera moved) and `view_complete`."""
 
     view_changed = Signal()
     view_complete = Signal()  # every visible patch is rendered
     cursor_moved = Signal(object)  # the panorama column (float) under the mouse, None when it leaves
 
-    def __init__(self, scene, renderer, parent: QWidget | None = None):
+    def __init__(self, scene, renderer, camera: Camera | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.scene, self.renderer = scene, renderer
         self._H, self._P = renderer.bundle.height, renderer.bundle.tile_width
         self._K = renderer.bundle.tiles_per_interval
-        self.x0, self.scale, self.cy, self.fit = 0.0, 1.0, self._H / 2, True
-        self.fit_cap: float | None = None  # with `fit`: the most magnification it may use
+        # the one source of truth for what the window shows (the window's, shared with the other views)
+        self.camera = camera if camera is not None else Camera(self._H)
         self.paint_ms: collections.deque[float] = collections.deque(maxlen=240)  # the last paints' durations
         self._keys: dict[int, object] = {}  # global patch -> PatchKey under the current scene
         self._strip: PatchStrip | None = None  # what the window shows, and a margin each side
@@ -107,12 +106,14 @@ class PanoramaView(QWidget):
         self._epoch = 0  # bumped on every scene change
         self.marker_x: float | None = None  # the selected anchor's column, marked on the strip
         self.stats = {"requested": 0, "cached": 0}  # the view's cache hits: patches ready when asked
-        self._drag = None
+        self._drag, self._closed = None, False
         self._cursor_sx: float | None = None  # the mouse's screen x while it is over the view
         self.inertia = Inertia(self)
         self._bridge = PatchBridge(self)
         self._bridge.patch_ready.connect(self._on_patch)
         scene.subscribe(self._on_scene)
+        self.camera.subscribe(self._on_camera)
+        self.camera.resize(self.width(), self.height(), keep_center=False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.grabGesture(Qt.GestureType.PinchGesture)  # two-finger zoom on touchscreens
@@ -123,111 +124,109 @@ class PanoramaView(QWidget):
         """Disconnect from the scene and ignore late renderer callbacks (the widget is going away)."""
         self.inertia.stop()
         detach(self._bridge, self.scene, self._on_scene)
+        self.camera.unsubscribe(self._on_camera)
+        self._closed = True  # a closed view no longer tells the camera its size
 
-    # ------------------------------------------------------------------ geometry
+    # ------------------------------------------------------------------ geometry (the camera's)
+    @property
+    def x0(self) -> float:
+        return self.camera.x0
+
+    @property
+    def scale(self) -> float:
+        return self.camera.scale
+
+    @property
+    def cy(self) -> float:
+        return self.camera.cy
+
+    @property
+    def fit(self) -> bool:
+        return self.camera.fit
+
+    @property
+    def fit_cap(self) -> float | None:
+        return self.camera.fit_cap
+
     @property
     def level(self) -> int:
         """Mip level to draw at: each level halves the patches, down to the renderer's coarsest."""
         return mip_level(self.scale, self.renderer.mip_levels)
 
     def fit_scale(self) -> float:
-        return max(MIN_SCALE, self.height() / self._H)
+        return self.camera.fit_scale()
 
     def max_scale(self) -> float:
-        return max(ZOOM_IN_LIMIT, self.fit_scale())
+        return self.camera.max_scale()
 
     def patch_range(self) -> tuple[int, int]:
         """Global patches [p0, p1) that intersect the window."""
-        x1 = self.x0 + self.width() / self.scale
-        return math.floor(self.x0 / self._P), math.ceil(x1 / self._P)
+        return self.camera.patch_range(self._P)
 
     def visible_range(self) -> tuple[int, int]:
         """(x0, width) in whole model pixels covering what the window shows."""
-        x0 = math.floor(self.x0)
-        return x0, max(1, math.ceil(self.x0 + self.width() / self.scale) - x0)
+        return self.camera.visible_range()
 
     def center_x(self) -> float:
-        return self.x0 + self.width() / (2 * self.scale)
+        return self.camera.center_x()
 
     def to_model_x(self, sx: float) -> float:
-        return self.x0 + sx / self.scale
+        return self.camera.to_model_x(sx)
 
     def to_screen_x(self, x: float) -> float:
-        return (x - self.x0) * self.scale
+        return self.camera.to_screen_x(x)
 
     def top(self) -> float:
         """Screen y of the panorama's top row."""
-        return self.height() / 2 - self.cy * self.scale
+        return self.camera.top()
 
-    # ------------------------------------------------------------------ navigation
+    # ------------------------------------------------------------------ navigation (into the camera)
     def set_view(self, x0: float | None = None, scale: float | None = None, cy: float | None = None,
                  fit: bool | None = None, fit_cap=...) -> None:
-        if fit is not None:
-            self.fit = fit
-        if fit_cap is not ...:
-            self.fit_cap = fit_cap
-        if scale is not None:
-            self.scale = min(self.max_scale(), max(MIN_SCALE, float(scale)))
-        if self.fit:
-            self.scale = self.fit_scale() if self.fit_cap is None else max(MIN_SCALE, min(self.fit_cap, self.fit_scale()))
-        if x0 is not None:
-            self.x0 = float(x0)
-        half = self.height() / (2 * self.scale)
-        cy = self.cy if cy is None else cy
-        self.cy = self._H / 2 if 2 * half >= self._H else min(self._H - half, max(half, cy))
+        if fit_cap is ...:
+            self.camera.set(x0=x0, scale=scale, cy=cy, fit=fit)
+        else:
+            self.camera.set(x0=x0, scale=scale, cy=cy, fit=fit, fit_cap=fit_cap)
+
+    def pan_pixels(self, dx: float, dy: float = 0.0) -> None:
+        """Move the content by (dx, dy) screen pixels (positive dx: the content moves right)."""
+        self.camera.pan_pixels(dx, dy)
+
+    def zoom_at(self, factor: float, sx: float | None = None) -> None:
+        """Zoom by `factor` keeping the column under screen x `sx` (default: the centre) in place."""
+        self.camera.zoom_at(factor, sx)
+
+    def center_on(self, x: float) -> None:
+        self.camera.center_on(x)
+
+    def go_to_origin(self) -> None:
+        """Anchor 0 (column 0) in the centre, so zooming (about the centre) keeps it in view."""
+        self.inertia.stop()
+        self.camera.center_on(0.0)
+
+    def fit_height(self) -> None:
+        self.camera.fit_height()
+
+    def crisp_view(self) -> None:
+        """Fill the height, but magnify model pixels at most CRISP_MAX times (the first view)."""
+        self.camera.crisp_view()
+
+    def actual_size(self) -> None:
+        self.camera.actual_size()
+
+    def view_state(self) -> dict:
+        return self.camera.to_dict()
+
+    def set_view_state(self, state: dict) -> None:
+        self.camera.restore(state)
+
+    def _on_camera(self, _camera) -> None:
+        """The camera moved (by this view's input or anyone else's): ask for what is now visible."""
         self._request()
         self.update()
         self.view_changed.emit()
         if self._cursor_sx is not None:  # the content moved under a resting mouse
             self.cursor_moved.emit(self.to_model_x(self._cursor_sx))
-
-    def pan_pixels(self, dx: float, dy: float = 0.0) -> None:
-        """Move the content by (dx, dy) screen pixels (positive dx: the content moves right)."""
-        self.set_view(x0=self.x0 - dx / self.scale, cy=self.cy - dy / self.scale)
-
-    def zoom_at(self, factor: float, sx: float | None = None) -> None:
-        """Zoom by `factor` keeping the column under screen x `sx` (default: the centre) in place."""
-        sx = self.width() / 2 if sx is None else sx
-        x = self.to_model_x(sx)
-        self.fit = False
-        scale = min(self.max_scale(), max(MIN_SCALE, self.scale * factor))
-        self.set_view(x0=x - sx / scale, scale=scale)
-
-    def center_on(self, x: float) -> None:
-        self.set_view(x0=x - self.width() / (2 * self.scale))
-
-    def go_to_origin(self) -> None:
-        """Anchor 0 (column 0) in the centre, so zooming (about the centre) keeps it in view."""
-        self.inertia.stop()
-        self.center_on(0.0)
-
-    def fit_height(self) -> None:
-        c = self.center_x()
-        self.set_view(fit=True, fit_cap=None)
-        self.center_on(c)
-
-    def crisp_view(self) -> None:
-        """Fill the height, but magnify model pixels at most CRISP_MAX times (the first view)."""
-        c = self.center_x()
-        self.set_view(fit=True, fit_cap=CRISP_MAX)
-        self.center_on(c)
-
-    def actual_size(self) -> None:
-        self.fit = False
-        self.zoom_at(1.0 / self.scale)
-
-    def view_state(self) -> dict:
-        return {"x0": round(self.x0, 3), "scale": round(self.scale, 6), "cy": round(self.cy, 3), "fit": self.fit,
-                "fit_cap": self.fit_cap}
-
-    def set_view_state(self, state: dict) -> None:
-        try:
-            cap = state.get("fit_cap")
-            self.set_view(x0=float(state.get("x0", 0.0)), scale=float(state.get("scale", self.scale)),
-                          cy=float(state.get("cy", self.cy)), fit=bool(state.get("fit", True)),
-                          fit_cap=None if cap is None else max(MIN_SCALE, float(cap)))
-        except (TypeError, ValueError):
-            self.set_view(x0=0.0, fit=True)
 
     # ------------------------------------------------------------------ rendering requests
     def _key(self, p: int):
@@ -354,10 +353,8 @@ class PanoramaView(QWidget):
 
     # ------------------------------------------------------------------ input
     def resizeEvent(self, event) -> None:
-        c = self.center_x() if event.oldSize().width() > 0 else None
-        self.set_view()
-        if c is not None and self.fit:
-            self.center_on(c)
+        if not self._closed:
+            self.camera.resize(self.width(), self.height(), keep_center=event.oldSize().width() > 0)
         super().resizeEvent(event)
 
     def mousePressEvent(self, event) -> None:
