@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from alis_studio.gui.images import PatchBridge, PatchStrip, detach, mip_level
-from alis_studio.gui.viewport import memo_key
+from alis_studio.gui.viewport import centre_out, memo_key
 
 BG, PLACEHOLDER = QColor(25, 35, 45), (40, 50, 62)
 WINDOW, SHADE = QColor(38, 140, 220), QColor(0, 0, 0, 90)
@@ -104,10 +104,7 @@ class Minimap(QWidget):
         p0, p1 = self.patch_range()
         if self.isVisible() and self._requested != (p0, p1):
             self._requested = (p0, p1)
-            if len(self._keys) > 4 * (p1 - p0) + 256:
-                self._keys = {p: k for p, k in self._keys.items() if p0 - (p1 - p0) <= p < p1 + (p1 - p0)}
-            mid = (p0 + p1) // 2
-            keys = [self._key(p) for p in sorted(range(p0, p1), key=lambda p: abs(p - mid))]
+            keys = [self._key(p) for p in centre_out(self._keys, p0, p1, keep=4 * (p1 - p0) + 256)]
             cache = self.renderer.cache
             self.renderer.submit([k for k in keys if k not in cache], on_patch=self._bridge.on_patch,
                                  tag="overview", background=True)

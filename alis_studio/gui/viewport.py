@@ -42,6 +42,17 @@ def memo_key(renderer, scene, memo: dict, p: int) -> PatchKey:
     return key
 
 
+def centre_out(memo: dict, p0: int, p1: int, keep: int) -> list[int]:
+    """Patches p0..p1-1 from the centre out. Once `memo` (see memo_key) holds more than `keep` keys,
+    it forgets those more than a view's width away, so panning forever keeps it small."""
+    n = p1 - p0
+    if len(memo) > keep:
+        for p in [p for p in memo if not p0 - n <= p < p1 + n]:
+            del memo[p]
+    mid = (p0 + p1) // 2
+    return sorted(range(p0, p1), key=lambda p: abs(p - mid))
+
+
 class Inertia:
     """Keeps a released drag gliding, decelerating exponentially (time constant `tau` seconds)."""
 
@@ -245,10 +256,7 @@ class PanoramaView(QWidget):
         if self._requested == (p0, p1) or self.width() <= 0:
             return
         self._requested = (p0, p1)
-        if len(self._keys) > 8 * (p1 - p0) + 256:
-            self._keys = {p: k for p, k in self._keys.items() if p0 - (p1 - p0) <= p < p1 + (p1 - p0)}
-        mid = (p0 + p1) // 2
-        order = sorted(range(p0, p1), key=lambda p: abs(p - mid))
+        order = centre_out(self._keys, p0, p1, keep=8 * (p1 - p0) + 256)
         margin = max(2, (p1 - p0) // 4)
         order += [p for j in range(margin) for p in (p1 + j, p0 - 1 - j)]
         keys = [self._key(p) for p in order]
