@@ -31,43 +31,35 @@ import time
 from pathlib import Path
 
 
-def child_null(args) -> dict:
-    """Write `--mpx` Mpx of prepared patches; the source is a cycle over 32 rendered patches."""
+def null_source(args):
+    """`--mpx` Mpx of prepared patches, a cycle over 32 rendered ones (the generator costs nothing):
+    (height, width, an iterator of column blocks)."""
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
-    from alis_studio.exporters.tiff import write_tiff
 
     bundle = load_bundle(args.model, device="cpu")
     renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)
     patches = renderer.render(renderer.keys(Scene(seed=1), 0, 32), use_cache=False)
     H, P = bundle.height, bundle.tile_width
     width = int(args.mpx * 1e6 / H)
+    return H, width, (patches[x // P % len(patches)][:, :min(P, width - x)] for x in range(0, width, P))
 
-    def source():
-        x = 0
-        while x < width:
-            w = min(P, width - x)
-            yield patches[x // P % len(patches)][:, :w]
-            x += w
 
-    stats = write_tiff(args.out, source(), width=width, height=H, compression=args.compression)
+def child_null(args) -> dict:
+    """Write `--mpx` Mpx of prepared patches to a TIFF."""
+    from alis_studio.exporters.tiff import write_tiff
+
+    H, width, source = null_source(args)
+    stats = write_tiff(args.out, source, width=width, height=H, compression=args.compression)
     return _result(stats, width * H)
 
 
 def child_dzi_null(args) -> dict:
-    """Deep Zoom of `--mpx` Mpx of prepared patches (the generator costs nothing)."""
-    from alis_studio.engine.bundle import load_bundle
-    from alis_studio.engine.renderer import Renderer
-    from alis_studio.engine.scene import Scene
+    """Deep Zoom of `--mpx` Mpx of prepared patches."""
     from alis_studio.exporters.deepzoom import write_deepzoom
 
-    bundle = load_bundle(args.model, device="cpu")
-    renderer = Renderer(bundle, workers=0, batch_size=8, cache_bytes=0)
-    patches = renderer.render(renderer.keys(Scene(seed=1), 0, 32), use_cache=False)
-    H, P = bundle.height, bundle.tile_width
-    width = int(args.mpx * 1e6 / H)
-    source = (patches[x // P % len(patches)][:, :min(P, width - x)] for x in range(0, width, P))
+    H, width, source = null_source(args)
     stats = write_deepzoom(args.out, source, width=width, height=H)
     return _result(stats, width * H)
 
