@@ -75,6 +75,17 @@ def test_fid_with_a_local_feature_model(tmp_path, landscapes32):
     assert frechet_distance(f[:32], inception_features(model, noise[:32])) > 10 * frechet_distance(f[:32], f[32:])
 
 
+def test_fid_of_a_set_with_itself_is_zero_when_features_outnumber_samples():
+    """Real FID is singular (500 images, 2048 features): rounding noise in the zero eigenvalues
+    must not add up (it gave 0.67 for rank-3 features of scale 1000 before)."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(64, 3)) * 1000
+    f = np.concatenate([base, base @ rng.normal(size=(3, 5))], axis=1).astype(np.float32)  # rank 3 in 8 dims
+    assert frechet_distance(f, f) == pytest.approx(0.0, abs=1e-6)
+    g, h = rng.normal(size=(64, 8)), rng.normal(size=(64, 8)) + 0.3
+    assert frechet_distance(g, h) > 0.5  # a real difference still shows
+
+
 def test_eval_cli_prints_table_and_json(tiny_model_path, tmp_path, capsys, monkeypatch):
     """eval needs no torch: it runs the bundle through the engine (torch is hidden here)."""
     import sys
