@@ -2,7 +2,8 @@
 # How assets/default.alis was made (and how to continue it). Run from the repository root with the
 # `train` extra installed. The 128 px default (config small128, format 2) was grown from the 64 px
 # model bundled before it (small64, format 1, 111.9 kimg; commit 8b9515a): its layers at 4..64 px
-# carry over and the 128 px layers start at zero. CPU: ~20 kimg per hour on 2 free cores.
+# carry over (the convs that read the coordinates without the 8-cycle x feature, which small128
+# lacks) and the 128 px layers start at zero. CPU: ~45 kimg per hour on 2 free cores with AMX bf16.
 #   scripts/train_default_model.sh            # data, then train (stop any time with Ctrl-C; rerun to resume)
 #   scripts/train_default_model.sh release    # eval, slim checkpoint, bundle, sample panorama into assets/ and docs/
 set -euo pipefail

@@ -44,6 +44,36 @@ def test_grown_generator_renders_the_old_image_upsampled():
     assert not torch.equal(D2.fromrgb.weight, D.fromrgb.weight)  # even where the shapes agree
 
 
+def test_fewer_x_frequencies_keep_everything_but_the_dropped_channels():
+    """A config without the top x coordinate frequency takes a checkpoint that has it: where the old
+    generator made no use of those channels, the new one renders exactly the same image."""
+    import dataclasses
+
+    torch.manual_seed(0)
+    src = get_config("tiny")  # 3 x frequencies: 1, 2, 4 cycles per interval
+    dst = dataclasses.replace(src, x_freqs=2)
+    G, D = Generator(src).eval(), Discriminator(src)
+    F_ = src.fourier_freqs
+    with torch.no_grad():
+        for b in G.synthesis.blocks:  # silence the top x frequency's sin and cos inputs
+            conv = b.conv1 if b.first else b.conv0
+            c = conv.weight.shape[1] - 4 * F_
+            conv.weight[:, [c + F_ - 1, c + 2 * F_ - 1]] = 0
+    G2, D2 = Generator(dst).eval(), Discriminator(dst)
+    account = grow(_state(G, D), src, G2, D2)
+    assert G2.synthesis.blocks[0].conv1.weight.shape[1] == G.synthesis.blocks[0].conv1.weight.shape[1] - 2
+    n, of = (int(t) for t in account.split("copied ")[1].split(" G")[0].split(" of "))
+    assert n == of  # every tensor carried over
+
+    d = src.interval_width
+    ws = G.map(torch.randn(2 * 7, src.z_dim)).reshape(2, 7, -1)
+    start = torch.tensor([3 * d, 3 * d + 2 * G.synthesis.align])
+    with torch.no_grad():
+        old = G.synthesis.render(ws, start, 2 * src.patch_width)
+        new = G2.synthesis.render(ws, start, 2 * src.patch_width)
+    assert old.std() > 0.01 and (new - old).abs().max() < 1e-5
+
+
 def test_cannot_grow_a_smaller_model():
     small, tall = get_config("tiny"), resolve_config("tiny", 64)
     with pytest.raises(ValueError, match="at least as tall"):

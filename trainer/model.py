@@ -26,6 +26,9 @@ class ModelConfig:
     channels: dict  # resolution (height at that block) -> channels, from 4 to height
     mapping_layers: int = 2
     fourier_freqs: int = 4  # coordinate features per axis: sin and cos of 1, 2, 4, ... cycles
+    # x features only (None: fourier_freqs): the highest one, 8 cycles per interval, is what small
+    # models copy as periodic streaks (zeroing it removed them from a small128 run: see grow.py)
+    x_freqs: int | None = None
     d_channels: dict | None = None  # discriminator channels per resolution (defaults to G's)
     format: int = 1  # 1: patches alone, zero-padded (checkpoints before format 2); 2: seamless tiles
     # D's second conv per block after the 2x pooling instead of before it (like StyleGAN2's strided
@@ -46,6 +49,10 @@ class ModelConfig:
         missing = [r for r in self.resolutions if r not in self.channels]
         if missing:
             raise ValueError(f"channels lacks resolutions {missing}")
+
+    @property
+    def n_x_freqs(self) -> int:
+        return self.fourier_freqs if self.x_freqs is None else self.x_freqs
 
     @property
     def resolutions(self) -> list[int]:
@@ -83,9 +90,10 @@ CONFIGS = {
     # a lighter CPU-trainable model (64 px tall)
     "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}, format=2,
                            d_pool_first=True),
-    # the bundled default: small64's channels plus a 128 px block, so it can grow from small64
+    # the bundled default: small64's channels plus a 128 px block, so it can grow from small64; no
+    # 8-cycle x feature (a run with it drew periodic vertical streaks from 4 kimg on)
     "small128": ModelConfig("small128", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48, 128: 24},
-                            format=2, d_pool_first=True),
+                            x_freqs=3, format=2, d_pool_first=True),
     # the paper's channel counts (LHQ 256 and 1024)
     "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256), format=2, d_pool_first=True),
     "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024), format=2, d_pool_first=True),
@@ -141,19 +149,20 @@ def anchor_weights(u: torch.Tensor, n_anchors: int) -> torch.Tensor:
     return torch.relu(1 - (u[:, :, None] - j[None, None, :]).abs())
 
 
-def coordinate_features(u: torch.Tensor, height: int, n_freqs: int) -> torch.Tensor:
+def coordinate_features(u: torch.Tensor, height: int, n_freqs: int, x_freqs: int | None = None) -> torch.Tensor:
     """Fixed log-Fourier features: x periods divide the interval (integer cycles), y spans the height.
 
-    u: (B, W) column positions in anchor units -> (B, 4 * n_freqs, height, W). Integer cycles per
+    u: (B, W) column positions in anchor units -> (B, 2 * x_freqs + 2 * n_freqs, height, W): sin and
+    cos of x_freqs (default n_freqs) x frequencies, then of n_freqs y frequencies. Integer cycles per
     interval make the features depend only on the position inside the interval.
     """
     freqs = 2.0 ** torch.arange(n_freqs, device=u.device, dtype=torch.float32) * (2 * math.pi)  # (F,)
-    ax = u[:, None, :] * freqs[None, :, None]  # (B, F, W)
+    ax = u[:, None, :] * freqs[None, :n_freqs if x_freqs is None else x_freqs, None]  # (B, Fx, W)
     fx = torch.cat([torch.sin(ax), torch.cos(ax)], dim=1)[:, :, None, :]  # (B, 2F, 1, W)
     ty = (torch.arange(height, device=u.device, dtype=torch.float32) + 0.5) / height  # (H,)
     ay = ty[None, :] * freqs[:, None] * 0.5  # (F, H): lowest y frequency is half a cycle
     fy = torch.cat([torch.sin(ay), torch.cos(ay)], dim=0)[None, :, :, None]  # (1, 2F, H, 1)
-    fx = fx.expand(-1, -1, height, -1)  # (B, 2F, H, W)
+    fx = fx.expand(-1, -1, height, -1)  # (B, 2Fx, H, W)
     fy = fy.expand(u.shape[0], -1, -1, u.shape[1])  # (B, 2F, H, W)
     return torch.cat([fx, fy], dim=1)
 
@@ -225,8 +234,8 @@ class SynthesisBlock(nn.Module):
 
     def __init__(self, cfg: ModelConfig, in_ch: int, out_ch: int, res: int, first: bool):
         super().__init__()
-        n_coord, valid = 4 * cfg.fourier_freqs, cfg.format == 2
-        self.res, self.first, self.n_freqs = res, first, cfg.fourier_freqs
+        n_coord, valid = 2 * (cfg.n_x_freqs + cfg.fourier_freqs), cfg.format == 2
+        self.res, self.first, self.n_freqs, self.x_freqs = res, first, cfg.fourier_freqs, cfg.n_x_freqs
         self.scale = cfg.height // res  # output pixels per column of this block
         self.margin = 0  # output columns beyond the tile on each side (set by the network)
         if first:
@@ -248,7 +257,7 @@ class SynthesisBlock(nn.Module):
         x, rgb: the previous block's outputs (wider than needed: cropped after upsampling)."""
         W = u.shape[1]
         hat = anchor_weights(u, ws.shape[1])  # (B, W_in, N)
-        coords = coordinate_features(u, self.res, self.n_freqs)  # (B, 4F, h, W_in)
+        coords = coordinate_features(u, self.res, self.n_freqs, self.x_freqs)  # (B, 2Fx + 2F, h, W_in)
         t = 1 if self.convs else 0
         if self.first:
             x = self.const[None].expand(u.shape[0], -1, -1, W)  # (B, C, h, W_in)
