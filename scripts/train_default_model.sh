@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# How assets/default.alis was made (and how to continue it). Run from the repository root with the
-# `train` extra installed. The 128 px default (config small128, format 2) was grown from the 64 px
-# model bundled before it (small64, format 1, 111.9 kimg; commit 8b9515a): its layers at 4..64 px
+# How the 128 px default model is made (and how to continue it); it replaces assets/default.alis
+# (still the 64 px small64 model, see assets/MODEL_CARD.md) once it beats it. Run from the repository
+# root with the `train` extra installed. It (config small128, format 2) is grown from the 64 px
+# model bundled today (small64, format 1, 111.9 kimg; commit 8b9515a): its layers at 4..64 px
 # carry over (the convs that read the coordinates without the 8-cycle x feature, which small128
 # lacks) and the 128 px layers start at zero. CPU: ~45 kimg per hour on 2 free cores with AMX bf16.
 #   scripts/train_default_model.sh            # data, then train (stop any time with Ctrl-C; rerun to resume)
