@@ -15,12 +15,13 @@ d = G.cfg.interval_width
 orig = M.coordinate_features
 
 def masked(drop_from_res, keep_freqs):
-    def f(u, height, n_freqs):
-        c = orig(u, height, n_freqs)
+    def f(u, height, n_freqs, x_freqs=None):
+        c = orig(u, height, n_freqs, x_freqs)
+        nx = n_freqs if x_freqs is None else x_freqs
         if height >= drop_from_res:
             c = c.clone()
-            for k in range(keep_freqs, n_freqs):
-                c[:, k] = 0; c[:, n_freqs + k] = 0  # sin and cos of x frequency k
+            for k in range(keep_freqs, nx):
+                c[:, k] = 0; c[:, nx + k] = 0  # sin and cos of x frequency k
         return c
     return f
 
@@ -35,7 +36,7 @@ def periodic(img):
 
 seeds = list(range(100, 124))
 for name, fn in [("as trained", orig), ("no 8-cycle x feature at >=64 px", masked(64, 3)),
-                 ("no 8-cycle x feature anywhere", masked(0, 3)), ("no 4,8-cycle at >=32 px", masked(32, 2))]:
+                 ("no 8-cycle x feature anywhere", masked(0, 3)), ("no 4,8-cycle x features anywhere", masked(0, 2))]:
     M.coordinate_features = fn
     img = render_panorama(G, seeds)
     p = periodic(img)

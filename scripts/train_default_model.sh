@@ -3,8 +3,7 @@
 # (still the 64 px small64 model, see assets/MODEL_CARD.md) once it beats it. Run from the repository
 # root with the `train` extra installed. It (config small128, format 2) is grown from the 64 px
 # model bundled today (small64, format 1, 111.9 kimg; commit 8b9515a): its layers at 4..64 px
-# carry over (the convs that read the coordinates without the 8-cycle x feature, which small128
-# lacks) and the 128 px layers start at zero. CPU: ~45 kimg per hour on 2 free cores with AMX bf16.
+# carry over (the convs that read the coordinates without the x features small128 lacks) and the 128 px layers start at zero. CPU: ~45 kimg per hour on 2 free cores with AMX bf16.
 #   scripts/train_default_model.sh            # data, then train (stop any time with Ctrl-C; rerun to resume)
 #   scripts/train_default_model.sh release    # eval, slim checkpoint, bundle, sample panorama into assets/ and docs/
 set -euo pipefail

@@ -90,10 +90,12 @@ CONFIGS = {
     # a lighter CPU-trainable model (64 px tall)
     "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}, format=2,
                            d_pool_first=True),
-    # the bundled default: small64's channels plus a 128 px block, so it can grow from small64; no
-    # 8-cycle x feature (a run with it drew periodic vertical streaks from 4 kimg on)
+    # the bundled default: small64's channels plus a 128 px block, so it can grow from small64. One x
+    # frequency (1 cycle per interval): runs grown with 4 and with 3 drew a periodic pattern at the
+    # highest one within 4-12 kimg (8 cycles: streaks, power 7x its neighbours; 4 cycles: arches, 11x;
+    # scripts/diagnose_streaks.py), gone when that feature is zeroed
     "small128": ModelConfig("small128", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48, 128: 24},
-                            x_freqs=3, format=2, d_pool_first=True),
+                            x_freqs=1, format=2, d_pool_first=True),
     # the paper's channel counts (LHQ 256 and 1024)
     "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256), format=2, d_pool_first=True),
     "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024), format=2, d_pool_first=True),
