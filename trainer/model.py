@@ -90,10 +90,11 @@ CONFIGS = {
     # a lighter CPU-trainable model (64 px tall)
     "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}, format=2,
                            d_pool_first=True),
-    # the bundled default: small64's channels plus a 128 px block, so it can grow from small64. One x
-    # frequency (1 cycle per interval): runs grown with 4 and with 3 drew a periodic pattern at the
-    # highest one within 4-12 kimg (8 cycles: streaks, power 7x its neighbours; 4 cycles: arches, 11x;
-    # scripts/diagnose_streaks.py), gone when that feature is zeroed
+    # the next default: small64's channels plus a 128 px block, so it can grow from small64. Open
+    # problem: runs grown from small64 draw a periodic pattern at their highest x frequency within
+    # 4-15 kimg (scripts/diagnose_streaks.py: 8 cycles per interval, streaks, 7x the neighbouring
+    # power; 3 frequencies: arches at 4 cycles, 11x; 1 frequency: a bowl per interval, 5.8x), so
+    # this keeps one; D's frames (half an interval) never show it repeating
     "small128": ModelConfig("small128", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48, 128: 24},
                             x_freqs=1, format=2, d_pool_first=True),
     # the paper's channel counts (LHQ 256 and 1024)
