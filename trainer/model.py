@@ -93,10 +93,10 @@ CONFIGS = {
     # the next default: small64's channels plus a 128 px block, so it can grow from small64. Open
     # problem: runs grown from small64 draw a periodic pattern at their highest x frequency within
     # 4-15 kimg (scripts/diagnose_streaks.py: 8 cycles per interval, streaks, 7x the neighbouring
-    # power; 3 frequencies: arches at 4 cycles, 11x; 1 frequency: a bowl per interval, 5.8x), so
-    # this keeps one; D's frames (half an interval) never show it repeating
+    # power; 3 frequencies: arches at 4 cycles, 11x; 1 frequency: a bowl per interval, 5.8x). With
+    # none, 16 kimg showed no periodic pattern (1.0-1.4x) but still shapeless, smeared scenes
     "small128": ModelConfig("small128", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48, 128: 24},
-                            x_freqs=1, format=2, d_pool_first=True),
+                            x_freqs=0, format=2, d_pool_first=True),
     # the paper's channel counts (LHQ 256 and 1024)
     "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256), format=2, d_pool_first=True),
     "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024), format=2, d_pool_first=True),
