@@ -41,6 +41,8 @@ class ModelConfig:
             raise ValueError(f"height must be a power of two >= 8, got {h}")
         if self.format not in (1, 2):
             raise ValueError(f"format must be 1 or 2, got {self.format}")
+        if self.x_freqs is not None and not 0 <= self.x_freqs <= self.fourier_freqs:
+            raise ValueError(f"x_freqs must be in 0..fourier_freqs ({self.fourier_freqs}), got {self.x_freqs}")
         if self.patch_width * 4 % h:
             raise ValueError("patch_width must be a multiple of height / 4")
         object.__setattr__(self, "channels", {int(k): int(v) for k, v in self.channels.items()})

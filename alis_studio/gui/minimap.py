@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from alis_studio.gui.images import PatchBridge, PatchStrip, detach, mip_level
-from alis_studio.gui.viewport import centre_out, memo_key
+from alis_studio.gui.viewport import centre_out, memo_key, place_patch
 
 BG, PLACEHOLDER = QColor(25, 35, 45), (40, 50, 62)
 WINDOW, SHADE = QColor(38, 140, 220), QColor(0, 0, 0, 90)
@@ -110,13 +110,8 @@ class Minimap(QWidget):
                                  tag="overview", background=True)
 
     def _on_patch(self, key) -> None:
-        strip = self._strip
-        if strip is not None and strip.epoch == self._epoch and key in self._positions:
-            rgb = self.renderer.get(key, strip.level)
-            if rgb is not None:
-                for p in self._positions[key]:
-                    strip.put(p, rgb)
-                self.update()
+        if place_patch(self.renderer, self._strip, self._epoch, self._positions, key):
+            self.update()
 
     def showEvent(self, event) -> None:
         self._requested = None

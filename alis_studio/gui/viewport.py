@@ -42,6 +42,19 @@ def memo_key(renderer, scene, memo: dict, p: int) -> PatchKey:
     return key
 
 
+def place_patch(renderer, strip, epoch: int, positions: dict, key) -> bool:
+    """Write a finished patch into `strip` wherever it appears, if the strip was built for this
+    scene `epoch`; True if it did (the caller repaints)."""
+    if strip is None or strip.epoch != epoch or key not in positions:
+        return False
+    rgb = renderer.get(key, strip.level)
+    if rgb is None:
+        return False
+    for p in positions[key]:
+        strip.put(p, rgb)
+    return True
+
+
 def centre_out(memo: dict, p0: int, p1: int, keep: int) -> list[int]:
     """Patches p0..p1-1 from the centre out. Once `memo` (see memo_key) holds more than `keep` keys,
     it forgets those more than a view's width away, so panning forever keeps it small."""
@@ -274,13 +287,8 @@ class PanoramaView(QWidget):
         """A patch arrived (GUI thread): write it into the strip, repaint if it is on screen."""
         completes = key in self._missing and len(self._missing) == 1
         self._missing.discard(key)
-        strip = self._strip
-        if strip is not None and strip.epoch == self._epoch and key in self._positions:
-            rgb = self.renderer.get(key, strip.level)
-            if rgb is not None:
-                for p in self._positions[key]:
-                    strip.put(p, rgb)
-                self.update()
+        if place_patch(self.renderer, self._strip, self._epoch, self._positions, key):
+            self.update()
         if completes:
             self._check_complete()
 
