@@ -64,3 +64,53 @@ def test_diff_augment_is_differentiable_and_keeps_shape():
     y.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
     assert torch.equal(diff_augment(x, ""), x)
+
+
+def test_stationarity_penalty_counts_only_what_repeats():
+    """Unbiased: frames that share a pattern score its Var_x; independent frames score 0 on
+    average (their own content is not penalised), whatever their contrast."""
+    from alis_studio.trainer.loss import stationarity_penalty
+
+    torch.manual_seed(0)
+    x = torch.linspace(0, 8 * torch.pi, 64)
+    pattern = (0.3 * torch.sin(x))[None, None, None, :].expand(1, 3, 16, 64)  # Var_x = 0.045
+    noise = lambda: torch.randn(16, 3, 16, 64)
+    assert stationarity_penalty(pattern.expand(16, -1, -1, -1)).item() == pytest.approx(0.045, rel=0.02)
+    independent = torch.stack([stationarity_penalty(noise()) for _ in range(200)])
+    assert abs(independent.mean().item()) < 3 * independent.std().item() / 200 ** 0.5
+    assert abs(independent.mean().item()) < 0.005  # Var_x of each frame is ~1: not counted
+    both = torch.stack([stationarity_penalty(pattern + noise()) for _ in range(200)])
+    assert both.mean().item() == pytest.approx(0.045, abs=0.005)
+    with pytest.raises(ValueError):
+        stationarity_penalty(torch.zeros(1, 3, 16, 64))
+
+
+def test_stationarity_phase_removes_the_pattern_but_keeps_the_content(nets):
+    """A few G steps on the penalty alone shrink what every interval repeats at the same place
+    (a fresh G draws mostly that: its coordinate features dominate) much more than the frames'
+    own contrast."""
+    G = Generator(nets[0].cfg)
+    G.load_state_dict(nets[0].state_dict())
+    loss = ALISLoss(G, nets[1], LossOptions(mixing_prob=0.0, stationarity=1.0, stationarity_interval=1))
+    opt = torch.optim.Adam(G.parameters(), lr=5e-3, betas=(0.0, 0.99))
+
+    def measure():
+        torch.manual_seed(123)
+        with torch.no_grad():
+            f = loss.aligned_frames(16, "cpu")
+        own = (f - f.mean(-1, keepdim=True)).square().mean().item()
+        from alis_studio.trainer.loss import stationarity_penalty
+        return stationarity_penalty(f).item(), own
+
+    pen0, own0 = measure()
+    for step in range(15):
+        opt.zero_grad()
+        terms = loss.stationarity_phase(4, step, "cpu")
+        assert torch.isfinite(terms["stat"])
+        opt.step()
+    pen1, own1 = measure()
+    assert pen1 < 0.3 * pen0
+    assert pen1 / own1 < 0.5 * pen0 / own0  # the share that repeats falls, not just the contrast
+    skipped = ALISLoss(G, nets[1], LossOptions(stationarity=1.0, stationarity_interval=4))
+    assert skipped.stationarity_phase(8, 3, "cpu") == {}  # lazy: only every 4th step
+    assert ALISLoss(G, nets[1], LossOptions()).stationarity_phase(8, 0, "cpu") == {}  # off by default

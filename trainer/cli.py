@@ -134,6 +134,9 @@ def _add_train(sub) -> None:
     p.add_argument("--gamma", type=float, metavar="GAMMA", dest="r1_gamma", help="R1 weight (default 10 * (H/256)^2)")
     p.add_argument("--mixing", type=float, metavar="P", dest="mixing_prob",
                    help="style mixing probability (default 0.9)")
+    p.add_argument("--stationarity", type=float, metavar="WEIGHT",
+                   help="penalty on a pattern drawn at the same place of every anchor interval "
+                        "(streaks; 0 = off, the default; the default model used 250)")
     p.add_argument("--shift-ramp", type=float, metavar="KIMG", dest="shift_ramp_kimg",
                    help="kimg to ramp the frame shift (default min(100, kimg/10))")
     p.add_argument("--metric-images", type=int, metavar="N",

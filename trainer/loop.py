@@ -242,7 +242,8 @@ class Trainer:
         autocast = (lambda: torch.autocast(dev.type, dtype=dtype)) if dtype else contextlib.nullcontext
         fp16 = self.precision == "fp16" and dev.type == "cuda"
         self.scalers = {k: torch.amp.GradScaler("cuda", enabled=fp16) for k in ("G", "D")}
-        lo = LossOptions(o.r1_gamma, o.r1_interval, o.mixing_prob, o.shift_ramp_kimg, augment_policy(o.augment))
+        lo = LossOptions(o.r1_gamma, o.r1_interval, o.mixing_prob, o.shift_ramp_kimg, augment_policy(o.augment),
+                         o.stationarity)
         self.loss = ALISLoss(self.G, self.D, lo, autocast)
 
     def _init_from(self) -> None:
@@ -320,6 +321,7 @@ class Trainer:
         self._optimise(self.D, self.opt_D, self.scalers["D"])
         self.opt_G.zero_grad(set_to_none=True)
         terms.update(self.loss.g_phase(fake, scale=self.scalers["G"].scale))
+        terms.update(self.loss.stationarity_phase(batch, self.step, self.device, scale=self.scalers["G"].scale))
         self._optimise(self.G, self.opt_G, self.scalers["G"])
         self.step += 1
         self.nimg += self.opts.batch

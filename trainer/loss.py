@@ -2,9 +2,11 @@
 
 A step samples three anchors (w_l, w_c, w_r at -d, 0, +d) per frame, plus the neighbours the
 format-2 margins reach into, with optional style mixing, renders a frame of 2 patches at a random
-offset whose range ramps from 0 to the whole span over `shift_ramp_kimg`, and trains with the non-saturating logistic loss plus a lazy R1 penalty on
-reals. The same fake frames serve the D phase (detached) and then the G phase, so a step costs
-one generator forward.
+offset whose range ramps from 0 to the whole span over `shift_ramp_kimg`, and trains with the
+non-saturating logistic loss plus a lazy R1 penalty on reals. The same fake frames serve the D phase
+(detached) and then the G phase, so a step costs one generator forward. An optional lazy
+stationarity penalty (`stationarity_penalty`) keeps G from drawing the same thing at the same place
+of every anchor interval.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ class LossOptions:
     mixing_prob: float = 0.9  # style mixing
     shift_ramp_kimg: float = 100.0  # frame offset range: 0 -> the whole span over this many kimg
     augment: str = ""  # DiffAugment policy: comma list of color, translation, cutout ("" = off)
+    stationarity: float = 0.0  # weight of `stationarity_penalty` (0 = off)
+    stationarity_interval: int = 4  # lazy: every this many steps, scaled up by it
 
 
 # --------------------------------------------------------------------------- DiffAugment
@@ -70,6 +74,29 @@ def _cutout(x, ratio: float = 0.5):
 AUGMENTS = {"color": _color, "translation": _translation, "cutout": _cutout}
 
 
+# --------------------------------------------------------------------------- stationarity
+
+
+def stationarity_penalty(frames: torch.Tensor) -> torch.Tensor:
+    """How much the mean frame over latents varies along x, for frames (B, 3, H, W) that all start
+    at the same place of the anchor interval: an unbiased estimate of mean_{c,y} Var_x E_w[G].
+
+    A panorama's distribution must not depend on x (real landscapes do not), but the coordinate
+    features repeat every interval, and small generators learn a pattern at the same place of
+    every interval (streaks, arches). Var_x of the batch mean alone would also count each frame's
+    own content (Var_x(frame) / B: a pull towards blur); only the cross terms i != j are kept, so
+    its expectation is exactly the squared size of the systematic pattern.
+    """
+    b = frames.shape[0]
+    if b < 2:
+        raise ValueError("the stationarity penalty needs at least 2 frames")
+    f = frames.float()
+    f = f - f.mean(dim=-1, keepdim=True)  # (B, 3, H, W) deviations along x
+    total = f.sum(dim=0).square().mean()  # sum over i, j of the x-covariances
+    own = f.square().mean(dim=(1, 2, 3)).sum()  # the i == j terms
+    return (total - own) / (b * (b - 1))
+
+
 # --------------------------------------------------------------------------- the loss
 
 
@@ -107,6 +134,13 @@ class ALISLoss:
         with self.autocast():
             return self.G.synthesis.frame(ws, start)
 
+    def aligned_frames(self, batch: int, device) -> torch.Tensor:
+        """Fake frames (B, 3, H, 2P) of independent latents that all start at one random offset."""
+        ws = self.sample_ws(batch, device, update_w_avg=False)
+        start = self.G.synthesis.frame_starts(1, 1.0, device).expand(batch)
+        with self.autocast():
+            return self.G.synthesis.frame(ws, start)
+
     def run_D(self, img: torch.Tensor) -> torch.Tensor:
         if self.opts.augment:
             img = diff_augment(img, self.opts.augment)
@@ -141,3 +175,14 @@ class ALISLoss:
         finally:
             self.D.requires_grad_(True)
         return {"G": loss.detach()}
+
+    def stationarity_phase(self, batch: int, step: int, device, scale=None) -> dict:
+        """Every `stationarity_interval` steps: the stationarity penalty on a batch of aligned
+        frames, scaled by weight x interval. Calls backward (adds to G's gradients)."""
+        o = self.opts
+        if o.stationarity <= 0 or o.stationarity_interval <= 0 or step % o.stationarity_interval:
+            return {}
+        pen = stationarity_penalty(self.aligned_frames(max(batch, 2), device))
+        loss = pen * (o.stationarity * o.stationarity_interval)
+        (scale(loss) if scale else loss).backward()
+        return {"stat": pen.detach()}

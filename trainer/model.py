@@ -26,8 +26,8 @@ class ModelConfig:
     channels: dict  # resolution (height at that block) -> channels, from 4 to height
     mapping_layers: int = 2
     fourier_freqs: int = 4  # coordinate features per axis: sin and cos of 1, 2, 4, ... cycles
-    # x features only (None: fourier_freqs): the highest one, 8 cycles per interval, is what small
-    # models copy as periodic streaks (zeroing it removed them from a small128 run: see grow.py)
+    # x features only (None: fourier_freqs); fewer x than y frequencies were tried against the
+    # periodic streaks of small128 (see its comment); growing drops the missing ones (grow.py)
     x_freqs: int | None = None
     d_channels: dict | None = None  # discriminator channels per resolution (defaults to G's)
     format: int = 1  # 1: patches alone, zero-padded (checkpoints before format 2); 2: seamless tiles
@@ -92,13 +92,12 @@ CONFIGS = {
     # a lighter CPU-trainable model (64 px tall)
     "small64": ModelConfig("small64", 128, 128, 64, 32, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48}, format=2,
                            d_pool_first=True),
-    # the next default: small64's channels plus a 128 px block, so it can grow from small64. Open
-    # problem: runs grown from small64 draw a periodic pattern at their highest x frequency within
-    # 4-15 kimg (scripts/diagnose_streaks.py: 8 cycles per interval, streaks, 7x the neighbouring
-    # power; 3 frequencies: arches at 4 cycles, 11x; 1 frequency: a bowl per interval, 5.8x). With
-    # none, 16 kimg showed no periodic pattern (1.0-1.4x) but still shapeless, smeared scenes
+    # the next default: small64's channels plus a 128 px block, so it can grow from small64. Its
+    # runs drew a periodic pattern at the highest x frequency within 4-15 kimg (scripts/
+    # diagnose_streaks.py: 8 cycles per interval, 7-10x the neighbouring power); without x
+    # frequencies no pattern, but shapeless scenes. Trained with --stationarity (loss.py)
     "small128": ModelConfig("small128", 128, 128, 128, 64, 4, {4: 256, 8: 256, 16: 128, 32: 96, 64: 48, 128: 24},
-                            x_freqs=0, format=2, d_pool_first=True),
+                            format=2, d_pool_first=True),
     # the paper's channel counts (LHQ 256 and 1024)
     "paper256": ModelConfig("paper256", 512, 512, 256, 128, 4, _ch(512, 64, 256), format=2, d_pool_first=True),
     "paper1024": ModelConfig("paper1024", 512, 512, 1024, 512, 4, _ch(512, 32, 1024), format=2, d_pool_first=True),
