@@ -5,7 +5,8 @@ step consumes.
                                      [--variants base pool-after] [--precision fp32 bf16] [--rounds R]
                                      [--big 6] [--threads N] [--json OUT]
 
-`--variants base before --rounds 2 --init-from CKPT` measures today's trainer against the one
+`--variants base stationarity --steps 16` measures the cost of `--stationarity` (its lazy pass runs
+every 4th step, so take a multiple of 4 steps). `--variants base before --rounds 2 --init-from CKPT` measures today's trainer against the one
 before this round of speed-ups (D's second conv before the 2x pooling, denormals not flushed)
 alternately in one run, from trained weights (random ones make no denormals); `--precision fp32 bf16` the
 autocast precision (bf16 pays only on CPUs with native bf16: avx512_bf16 / AMX).
@@ -29,13 +30,14 @@ import numpy as np
 
 def variant(config: str, what: str) -> str:
     """Register `config` with one speed-up undone and return its name: "base" (as shipped),
-    "pool-after" (D's second conv before the pooling, as before), "before" (that and denormals)."""
+    "pool-after" (D's second conv before the pooling, as before), "before" (that and denormals),
+    "stationarity" (as shipped, trained with --stationarity)."""
     import dataclasses
 
     from alis_studio.trainer.model import CONFIGS
 
-    if what in ("base", "denormals"):
-        return config if what == "base" else f"{config}@denormals"
+    if what in ("base", "denormals", "stationarity"):
+        return config if what == "base" else f"{config}@{what}"
     name = f"{config}-{what}"
     CONFIGS[name] = dataclasses.replace(CONFIGS[config], name=name, d_pool_first=False)
     return name + ("@denormals" if what == "before" else "")
@@ -50,8 +52,10 @@ def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | Non
 
     label = config
     config, denormals = config.split("@")[0], config.endswith("@denormals")
+    stationarity = 250.0 if label.endswith("@stationarity") else 0.0  # the default model's weight
     opts = TrainOptions(dataset=str(data), out=str(tmp / f"run-{label}-{precision}"), config=config, batch=batch,
-                        kimg=1000, device=device, metric_images=0, precision=precision, init_from=init_from)
+                        kimg=1000, device=device, metric_images=0, precision=precision, init_from=init_from,
+                        stationarity=stationarity)
     tr = Trainer(opts)
     if denormals:
         torch.set_flush_denormal(False)  # as before the trainer flushed them
@@ -114,9 +118,9 @@ def bench_loader(tmp: Path, n_big: int, height: int, batch: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--configs", nargs="+", default=["small128", "tiny"])
-    ap.add_argument("--variants", nargs="+", default=["base"], choices=["base", "pool-after", "denormals", "before"],
+    ap.add_argument("--variants", nargs="+", default=["base"], choices=["base", "pool-after", "denormals", "before", "stationarity"],
                     help="pool-after: D's second conv before the pooling; denormals: not flushed; before: both "
-                         "(the trainer before these speed-ups)")
+                         "(the trainer before these speed-ups); stationarity: with --stationarity 250")
     ap.add_argument("--init-from", help="start from this checkpoint's weights (trained weights make denormals)")
     ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16"])
     ap.add_argument("--rounds", type=int, default=1, help="alternate the variants this many times (noisy machines)")
