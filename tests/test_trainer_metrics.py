@@ -9,7 +9,7 @@ import pytest
 
 from alis_studio.cli.main import main
 from alis_studio.evaluation.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
-                                            seam_scores, swd)
+                                            periodic_share, seam_scores, swd)
 from alis_studio.trainer.procedural import landscape
 
 
@@ -49,6 +49,24 @@ def test_seam_scores():
     s = seam_scores([steps], 16, 64)
     assert s["seam_patch"] > 3 and s["seam_anchor"] > 3
     assert cut_frames(np.zeros((8, 100, 3)), 32).shape == (3, 8, 32, 3)
+
+
+def test_periodic_share_counts_only_what_every_interval_repeats():
+    """Strips of independent scenes share nothing (0 on average, each strip's own contrast and its
+    neighbouring intervals' likeness notwithstanding); a pattern drawn in every interval counts by
+    its share of the variance; strips that start mid-interval are cut at interval starts."""
+    rng = np.random.default_rng(0)
+    d, x0 = 64, 3 * 64 + 40  # strips start 40 px into an interval
+    scenes = lambda: [np.cumsum(rng.normal(0, 3, (8, 600, 3)), axis=1) for _ in range(24)]  # random walks
+    independent = [periodic_share(scenes(), d, x0) for _ in range(10)]
+    assert abs(np.mean(independent)) < 0.02
+    x = np.arange(600) + x0
+    pattern = 10 * np.sin(2 * np.pi * 4 * x / d)[None, :, None]  # 4 cycles per interval, Var_x 50
+    share = np.mean([periodic_share([s + pattern for s in scenes()], d, x0) for _ in range(10)])
+    own = np.mean([s[:, 24 + i * d:24 + (i + 1) * d].var(axis=1).mean() for s in scenes() for i in range(8)])
+    assert share == pytest.approx(50 / (50 + own), rel=0.25)  # the pattern's share of an interval's variance
+    assert periodic_share([pattern.repeat(8, 0).repeat(3, 2)] * 4, d, x0) == pytest.approx(1.0)
+    assert np.isnan(periodic_share(scenes()[:1], d, x0))
 
 
 def _feature_onnx(path):
@@ -99,6 +117,7 @@ def test_eval_cli_prints_table_and_json(tiny_model_path, tmp_path, capsys, monke
     out = capsys.readouterr().out.splitlines()
     assert any("SWD x1e3, single frames" in line for line in out)
     assert any("seam score, anchors / inside" in line for line in out)
+    assert any("repeats every interval" in line for line in out)
     res = json.loads(out[-1])
     assert res["images"] == 16 and res["swd_frames"] > 0 and res["swd_infinite"] > 0
     assert res["swd_ratio"] == pytest.approx(res["swd_infinite"] / res["swd_frames"])

@@ -15,6 +15,7 @@ METRIC_ROWS = (
     ("swd_ratio", "infinite / single-frame SWD"),
     ("seam_patch", "seam score, patch borders / inside"),
     ("seam_anchor", "seam score, anchors / inside"),
+    ("periodic_share", "share that repeats every interval (0 = none)"),
     ("fid_frames", "FID, single frames"),
     ("fid_infinite", "FID, frames of long panoramas"),
 )

@@ -146,6 +146,28 @@ def seam_scores(strips: list[np.ndarray], patch_width: int, interval_width: int,
     return out
 
 
+def periodic_share(strips: list[np.ndarray], interval_width: int, x0: int = 0) -> float:
+    """How much of a panorama repeats every anchor interval: Var_x of the mean interval over scenes
+    (all cut at the same place of the interval), over the mean Var_x of an interval (0 = nothing
+    repeats, 1 = every interval is the same picture). Unbiased: the mean's variance comes from
+    pairs of intervals of different strips only (different scenes; neighbours in one strip share
+    an anchor). Strips start at panorama column x0, each from its own scene."""
+    d, first = interval_width, (-x0) % interval_width  # where each strip's first whole interval starts
+    per_strip = []  # (n, H, d, C): each strip's whole intervals, as deviations along x
+    for s in strips:
+        n = (s.shape[1] - first) // d
+        if n:
+            iv = s[:, first:first + n * d].astype(np.float64).reshape(s.shape[0], n, d, -1).transpose(1, 0, 2, 3)
+            per_strip.append(iv - iv.mean(axis=2, keepdims=True))
+    if len(per_strip) < 2:
+        return float("nan")
+    sums, counts = [iv.sum(axis=0) for iv in per_strip], [len(iv) for iv in per_strip]
+    cross = np.square(sum(sums)).mean() - sum(np.square(t).mean() for t in sums)  # pairs across strips
+    pairs = sum(counts) ** 2 - sum(c * c for c in counts)
+    own = sum(np.square(iv).mean(axis=(1, 2, 3)).sum() for iv in per_strip) / sum(counts)
+    return float(cross / pairs / own)
+
+
 def cut_frames(strip: np.ndarray, frame_width: int) -> np.ndarray:
     """Consecutive non-overlapping frames of a strip: (n, H, frame_width, 3)."""
     n = strip.shape[1] // frame_width
@@ -203,7 +225,8 @@ def compare(reals: np.ndarray, frames: np.ndarray, pano_frames: np.ndarray, stri
             patch_width: int, interval_width: int, x0: int = 0, inception: str | None = None,
             seed: int = 0) -> dict:
     """All metrics from uint8 image sets: SWD of single frames and of frames cut from long
-    panoramas (and their ratio), seam scores of the panoramas, FID when `inception` is given."""
+    panoramas (and their ratio), seam scores of the panoramas, how much of them repeats every
+    interval, FID when `inception` is given."""
     out = {"images": int(min(len(reals), len(frames), len(pano_frames)))}
     n = out["images"]
     a = swd(reals[:n], frames[:n], seed)
@@ -212,6 +235,7 @@ def compare(reals: np.ndarray, frames: np.ndarray, pano_frames: np.ndarray, stri
     out.update({f"{k}_infinite": v for k, v in b.items()})
     out["swd_ratio"] = out["swd_infinite"] / out["swd_frames"] if out["swd_frames"] else float("nan")
     out.update(seam_scores(strips, patch_width, interval_width, x0))
+    out["periodic_share"] = periodic_share(strips, interval_width, x0)
     if inception:
         fr = inception_features(inception, reals[:n])
         out["fid_frames"] = frechet_distance(fr, inception_features(inception, frames[:n]))
