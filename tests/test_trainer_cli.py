@@ -32,6 +32,8 @@ def test_defaults_are_resolved_per_device():
         resolve_options(TrainOptions(dataset="d", out="o", batch=5), False, world=2)
     with pytest.raises(UserError, match="unknown config"):
         resolve_options(TrainOptions(dataset="d", out="o", config="huge"), False)
+    with pytest.raises(UserError, match="--d-warmup"):
+        resolve_options(TrainOptions(dataset="d", out="o", d_warmup_kimg=-1), False)
     with pytest.raises(UserError, match="--stationarity"):
         resolve_options(TrainOptions(dataset="d", out="o", stationarity=-1), False)
 

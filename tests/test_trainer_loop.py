@@ -206,3 +206,22 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def test_d_warmup_trains_d_alone_first_then_both(landscapes, tmp_path):
+    """--d-warmup: G's weights stay exactly as initialised while D learns; then both train, with
+    the stationarity penalty logged on its lazy steps."""
+    tr = Trainer(_opts(landscapes, tmp_path / "w", 12, d_warmup_kimg=8 * 4 / 1000, stationarity=10.0))
+    weights = lambda m: {k: v.detach().clone() for k, v in m.named_parameters()}
+    g0, d0 = weights(tr.G), weights(tr.D)
+    try:
+        terms = [tr.train_step() for _ in range(8)]
+        assert all("G" not in t and "stat" not in t for t in terms)
+        for name, t in weights(tr.G).items():
+            assert torch.equal(t, g0[name]), f"G.{name} moved during the warm-up"
+        assert any(not torch.equal(t, d0[name]) for name, t in weights(tr.D).items())
+        terms = [tr.train_step() for _ in range(4)]
+        assert all("G" in t for t in terms) and sum("stat" in t for t in terms) == 1  # every 4th step
+        assert any(not torch.equal(t, g0[name]) for name, t in weights(tr.G).items())
+    finally:
+        tr._teardown()

@@ -134,6 +134,9 @@ def _add_train(sub) -> None:
     p.add_argument("--gamma", type=float, metavar="GAMMA", dest="r1_gamma", help="R1 weight (default 10 * (H/256)^2)")
     p.add_argument("--mixing", type=float, metavar="P", dest="mixing_prob",
                    help="style mixing probability (default 0.9)")
+    p.add_argument("--d-warmup", type=float, metavar="KIMG", dest="d_warmup_kimg",
+                   help="train D alone for the first KIMG (for --init-from a smaller model: the grown G keeps "
+                        "what it knows while D's new layers learn; default 0)")
     p.add_argument("--stationarity", type=float, metavar="WEIGHT",
                    help="penalty on a pattern drawn at the same place of every anchor interval "
                         "(streaks; 0 = off, the default; the default model used 250)")

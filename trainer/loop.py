@@ -315,14 +315,17 @@ class Trainer:
         """D phase then G phase on the same fake frames, then the EMA. Returns the loss terms."""
         batch = self.opts.batch // self.world
         real = self.reals()
-        fake = self.loss.generate(batch, self.nimg, self.device)  # (B, 3, H, 2P), graph kept for G
+        g_learns = self.nimg >= self.opts.d_warmup_kimg * 1000  # else G waits: D's fresh layers would mislead it
+        with contextlib.nullcontext() if g_learns else torch.no_grad():
+            fake = self.loss.generate(batch, self.nimg, self.device)  # (B, 3, H, 2P), graph kept for G
         self.opt_D.zero_grad(set_to_none=True)
         terms = self.loss.d_phase(real, fake, self.step, scale=self.scalers["D"].scale)
         self._optimise(self.D, self.opt_D, self.scalers["D"])
-        self.opt_G.zero_grad(set_to_none=True)
-        terms.update(self.loss.g_phase(fake, scale=self.scalers["G"].scale))
-        terms.update(self.loss.stationarity_phase(batch, self.step, self.device, scale=self.scalers["G"].scale))
-        self._optimise(self.G, self.opt_G, self.scalers["G"])
+        if g_learns:
+            self.opt_G.zero_grad(set_to_none=True)
+            terms.update(self.loss.g_phase(fake, scale=self.scalers["G"].scale))
+            terms.update(self.loss.stationarity_phase(batch, self.step, self.device, scale=self.scalers["G"].scale))
+            self._optimise(self.G, self.opt_G, self.scalers["G"])
         self.step += 1
         self.nimg += self.opts.batch
         self._update_ema()

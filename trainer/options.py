@@ -33,6 +33,7 @@ class TrainOptions:
     shift_ramp_kimg: float | None = None  # default min(100, kimg / 10)
     augment: str = "none"  # none, diffaug, or a DiffAugment policy (color,translation,cutout)
     stationarity: float = 0.0  # weight of the penalty on a pattern repeated every interval (loss.py)
+    d_warmup_kimg: float = 0.0  # D trains alone this long first (a grown G waits for its fresh D layers)
     precision: str = "auto"  # auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32, bf16, fp16
     snap_kimg: float | None = None  # default 10 on CPU, 50 on CUDA
     metric_images: int = 256  # SWD sample size at each snapshot (0: no metrics)
@@ -79,6 +80,8 @@ def resolve_options(opts: TrainOptions, cuda: bool, world: int = 1) -> TrainOpti
     o.ema_kimg = o.batch * 10 / 32 if o.ema_kimg is None else o.ema_kimg
     o.shift_ramp_kimg = min(100.0, o.kimg / 10) if o.shift_ramp_kimg is None else o.shift_ramp_kimg
     o.snap_kimg = (50.0 if cuda else 10.0) if o.snap_kimg is None else o.snap_kimg
+    if o.d_warmup_kimg < 0:
+        raise UserError(f"--d-warmup must be >= 0, got {o.d_warmup_kimg}")
     if o.stationarity < 0:
         raise UserError(f"--stationarity must be >= 0, got {o.stationarity}")
     if o.precision not in ("auto", "fp32", "bf16", "fp16"):
