@@ -139,7 +139,7 @@ def _add_train(sub) -> None:
                         "what it knows while D's new layers learn; default 0)")
     p.add_argument("--stationarity", type=float, metavar="WEIGHT",
                    help="penalty on a pattern drawn at the same place of every anchor interval "
-                        "(streaks; 0 = off, the default; the default model used 250)")
+                        "(streaks; 0 = off, the default; scripts/train_default_model.sh uses 25)")
     p.add_argument("--shift-ramp", type=float, metavar="KIMG", dest="shift_ramp_kimg",
                    help="kimg to ramp the frame shift (default min(100, kimg/10))")
     p.add_argument("--metric-images", type=int, metavar="N",
