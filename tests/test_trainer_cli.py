@@ -53,9 +53,13 @@ def test_resolution_rescales_a_config(name, res):
 
 def test_resume_takes_unspecified_options_from_the_run(tmp_path):
     (tmp_path / "options.json").write_text(json.dumps({"config": "tiny", "resolution": 32, "batch": 4,
-                                                       "kimg": 7.0, "augment": "diffaug", "dataset": "x"}))
+                                                       "kimg": 7.0, "augment": "diffaug", "dataset": "x",
+                                                       "stationarity": 25.0, "d_warmup_kimg": 4.0}))
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--kimg", "9"))
     assert (o.config, o.resolution, o.batch, o.kimg, o.augment, o.resume) == ("tiny", 32, 4, 9.0, "diffaug", True)
+    assert (o.stationarity, o.d_warmup_kimg) == (25.0, 4.0)  # a resumed run keeps its recipe
+    o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--stationarity", "0"))
+    assert o.stationarity == 0.0
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--config", "small"))
     assert o.config == "small" and o.resolution is None  # a new config does not inherit the old size
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path)))  # not resuming: the defaults
