@@ -8,6 +8,8 @@
 # scenes within 4 kimg: SWD at 64 px 43.8 as grown, 125 after), with a light stationarity penalty
 # (25: after 4 kimg of G, SWD at 64 px 53 / 63 / 74 with 0 / 25 / 100, periodic share 0.026 /
 # 0.012 / 0.006: without it the streaks come back). CPU: ~38 kimg per hour on 2 free cores (AMX bf16).
+# Status: at 75 kimg this recipe had plateaued (SWD at 64 px 61.5, periodic share back to 0.016):
+# not yet better than small64; a penalty that rises with the share is the next thing to try.
 #   scripts/train_default_model.sh            # data, then train (stop any time with Ctrl-C; rerun to resume)
 #   scripts/train_default_model.sh release    # eval, slim checkpoint, bundle, sample panorama into assets/ and docs/
 set -euo pipefail
