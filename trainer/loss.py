@@ -129,15 +129,14 @@ class ALISLoss:
 
     def generate(self, batch: int, nimg: int, device) -> torch.Tensor:
         """Fake frames (B, 3, H, 2P) at random offsets, with grad through G."""
-        ws = self.sample_ws(batch, device)
-        start = self.G.synthesis.frame_starts(batch, self.shift(nimg), device)
-        with self.autocast():
-            return self.G.synthesis.frame(ws, start)
+        return self._frames(self.sample_ws(batch, device), self.G.synthesis.frame_starts(batch, self.shift(nimg), device))
 
     def aligned_frames(self, batch: int, device) -> torch.Tensor:
         """Fake frames (B, 3, H, 2P) of independent latents that all start at one random offset."""
         ws = self.sample_ws(batch, device, update_w_avg=False)
-        start = self.G.synthesis.frame_starts(1, 1.0, device).expand(batch)
+        return self._frames(ws, self.G.synthesis.frame_starts(1, 1.0, device).expand(batch))
+
+    def _frames(self, ws: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
         with self.autocast():
             return self.G.synthesis.frame(ws, start)
 
