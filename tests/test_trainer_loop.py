@@ -225,3 +225,24 @@ def test_d_warmup_trains_d_alone_first_then_both(landscapes, tmp_path):
         assert any(not torch.equal(t, g0[name]) for name, t in weights(tr.G).items())
     finally:
         tr._teardown()
+
+
+def test_g_top_only_trains_the_top_block_alone_then_all_of_g(landscapes, tmp_path):
+    """--g-top-only: until then only G's full-resolution block (a grown model's new layers) learns;
+    the mapping and the lower blocks keep what the smaller model knew; then all of G trains."""
+    tr = Trainer(_opts(landscapes, tmp_path / "t", 8, g_top_only_kimg=4 * 4 / 1000))
+    top = f"synthesis.blocks.{len(tr.G.synthesis.blocks) - 1}."
+    weights = lambda: {k: v.detach().clone() for k, v in tr.G.named_parameters()}
+    g0 = weights()
+    try:
+        for _ in range(4):
+            tr.train_step()
+        g1 = weights()
+        for name, t in g1.items():
+            assert torch.equal(t, g0[name]) != name.startswith(top), name
+        for _ in range(4):
+            tr.train_step()
+        assert not torch.equal(weights()["mapping.layers.0.weight"], g1["mapping.layers.0.weight"])
+        assert not torch.equal(weights()["synthesis.blocks.0.conv1.weight"], g1["synthesis.blocks.0.conv1.weight"])
+    finally:
+        tr._teardown()

@@ -137,6 +137,9 @@ def _add_train(sub) -> None:
     p.add_argument("--d-warmup", type=float, metavar="KIMG", dest="d_warmup_kimg",
                    help="train D alone for the first KIMG (for --init-from a smaller model: the grown G keeps "
                         "what it knows while D's new layers learn; default 0)")
+    p.add_argument("--g-top-only", type=float, metavar="KIMG", dest="g_top_only_kimg",
+                   help="until KIMG, G trains only its top (full-resolution) block (for --init-from a smaller "
+                        "model: its new layers learn first, the grown ones keep what they know; default 0)")
     p.add_argument("--stationarity", type=float, metavar="WEIGHT",
                    help="penalty on a pattern drawn at the same place of every anchor interval "
                         "(streaks; 0 = off, the default; scripts/train_default_model.sh uses 25)")
@@ -171,7 +174,7 @@ def train_options(args: argparse.Namespace):
             raise UserError(f"{saved}: unreadable ({e})") from None
         keep = ("config", "resolution", "batch", "kimg", "seed", "augment", "lr", "r1_gamma", "r1_interval",
                 "ema_kimg", "ema_rampup", "mixing_prob", "shift_ramp_kimg", "snap_kimg", "metric_images",
-                "stationarity", "d_warmup_kimg")
+                "stationarity", "d_warmup_kimg", "g_top_only_kimg")
         if "config" in given and "resolution" not in given:  # a new config: not the old resolution
             keep = tuple(k for k in keep if k != "resolution")
         given = {**{k: old[k] for k in keep if k in old}, **given}

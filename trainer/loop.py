@@ -236,6 +236,8 @@ class Trainer:
         torch.manual_seed(o.seed * 1009 + self.rank)  # each rank its own latents
         c = o.r1_interval / (o.r1_interval + 1) if o.r1_gamma > 0 and o.r1_interval > 0 else 1.0
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=o.lr, betas=(0.0, 0.99), eps=1e-8)
+        top = set(self.G.synthesis.blocks[-1].parameters())
+        self._below_top = [p for p in self.G.parameters() if p not in top]  # held by --g-top-only
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=o.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8)
         self.precision = _precision(o.precision, dev)
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
@@ -325,6 +327,9 @@ class Trainer:
             self.opt_G.zero_grad(set_to_none=True)
             terms.update(self.loss.g_phase(fake, scale=self.scalers["G"].scale))
             terms.update(self.loss.stationarity_phase(batch, self.step, self.device, scale=self.scalers["G"].scale))
+            if self.nimg < self.opts.g_top_only_kimg * 1000:  # Adam skips a parameter without a gradient
+                for p in self._below_top:
+                    p.grad = None
             self._optimise(self.G, self.opt_G, self.scalers["G"])
         self.step += 1
         self.nimg += self.opts.batch

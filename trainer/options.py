@@ -34,6 +34,7 @@ class TrainOptions:
     augment: str = "none"  # none, diffaug, or a DiffAugment policy (color,translation,cutout)
     stationarity: float = 0.0  # weight of the penalty on a pattern repeated every interval (loss.py)
     d_warmup_kimg: float = 0.0  # D trains alone this long first (a grown G waits for its fresh D layers)
+    g_top_only_kimg: float = 0.0  # until then G trains only its top block (a grown model's new layers)
     precision: str = "auto"  # auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32, bf16, fp16
     snap_kimg: float | None = None  # default 10 on CPU, 50 on CUDA
     metric_images: int = 256  # SWD sample size at each snapshot (0: no metrics)
@@ -82,6 +83,8 @@ def resolve_options(opts: TrainOptions, cuda: bool, world: int = 1) -> TrainOpti
     o.snap_kimg = (50.0 if cuda else 10.0) if o.snap_kimg is None else o.snap_kimg
     if o.d_warmup_kimg < 0:
         raise UserError(f"--d-warmup must be >= 0, got {o.d_warmup_kimg}")
+    if o.g_top_only_kimg < 0:
+        raise UserError(f"--g-top-only must be >= 0, got {o.g_top_only_kimg}")
     if o.stationarity < 0:
         raise UserError(f"--stationarity must be >= 0, got {o.stationarity}")
     if o.precision not in ("auto", "fp32", "bf16", "fp16"):
