@@ -238,6 +238,7 @@ class Trainer:
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=o.lr, betas=(0.0, 0.99), eps=1e-8)
         top = set(self.G.synthesis.blocks[-1].parameters())
         self._below_top = [p for p in self.G.parameters() if p not in top]  # held by --g-top-only
+        self._top_only = False
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=o.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8)
         self.precision = _precision(o.precision, dev)
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
@@ -318,6 +319,11 @@ class Trainer:
         batch = self.opts.batch // self.world
         real = self.reals()
         g_learns = self.nimg >= self.opts.d_warmup_kimg * 1000  # else G waits: D's fresh layers would mislead it
+        top_only = self.nimg < self.opts.g_top_only_kimg * 1000
+        if top_only != self._top_only:  # no gradient: no backward below the top block, and Adam skips them
+            self._top_only = top_only
+            for p in self._below_top:
+                p.requires_grad_(not top_only)
         with contextlib.nullcontext() if g_learns else torch.no_grad():
             fake = self.loss.generate(batch, self.nimg, self.device)  # (B, 3, H, 2P), graph kept for G
         self.opt_D.zero_grad(set_to_none=True)
@@ -327,9 +333,6 @@ class Trainer:
             self.opt_G.zero_grad(set_to_none=True)
             terms.update(self.loss.g_phase(fake, scale=self.scalers["G"].scale))
             terms.update(self.loss.stationarity_phase(batch, self.step, self.device, scale=self.scalers["G"].scale))
-            if self.nimg < self.opts.g_top_only_kimg * 1000:  # Adam skips a parameter without a gradient
-                for p in self._below_top:
-                    p.grad = None
             self._optimise(self.G, self.opt_G, self.scalers["G"])
         self.step += 1
         self.nimg += self.opts.batch
