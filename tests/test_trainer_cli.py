@@ -34,6 +34,8 @@ def test_defaults_are_resolved_per_device():
         resolve_options(TrainOptions(dataset="d", out="o", config="huge"), False)
     with pytest.raises(UserError, match="--d-warmup"):
         resolve_options(TrainOptions(dataset="d", out="o", d_warmup_kimg=-1), False)
+    with pytest.raises(UserError, match="--ema"):
+        resolve_options(TrainOptions(dataset="d", out="o", ema_rampup=-1), False)
     with pytest.raises(UserError, match="--g-top-only"):
         resolve_options(TrainOptions(dataset="d", out="o", g_top_only_kimg=-1), False)
     with pytest.raises(UserError, match="--stationarity"):
@@ -61,6 +63,8 @@ def test_resume_takes_unspecified_options_from_the_run(tmp_path):
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--kimg", "9"))
     assert (o.config, o.resolution, o.batch, o.kimg, o.augment, o.resume) == ("tiny", 32, 4, 9.0, "diffaug", True)
     assert (o.stationarity, o.d_warmup_kimg, o.g_top_only_kimg) == (25.0, 4.0, 12.0)  # a resumed run keeps its recipe
+    o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--ema", "10", "--ema-rampup", "0"))
+    assert (o.ema_kimg, o.ema_rampup, o.kimg) == (10.0, 0.0, 7.0)
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--stationarity", "0"))
     assert o.stationarity == 0.0
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--config", "small"))

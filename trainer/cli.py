@@ -134,6 +134,11 @@ def _add_train(sub) -> None:
     p.add_argument("--gamma", type=float, metavar="GAMMA", dest="r1_gamma", help="R1 weight (default 10 * (H/256)^2)")
     p.add_argument("--mixing", type=float, metavar="P", dest="mixing_prob",
                    help="style mixing probability (default 0.9)")
+    p.add_argument("--ema", type=float, metavar="KIMG", dest="ema_kimg",
+                   help="half-life of G's moving average in kimg (default batch * 10 / 32)")
+    p.add_argument("--ema-rampup", type=float, metavar="R", dest="ema_rampup",
+                   help="the half-life is at most R x the images shown so far (default 0.05; 0 = off: "
+                        "for a fine-tune whose start is already good)")
     p.add_argument("--d-warmup", type=float, metavar="KIMG", dest="d_warmup_kimg",
                    help="train D alone for the first KIMG (for --init-from a smaller model: the grown G keeps "
                         "what it knows while D's new layers learn; default 0)")

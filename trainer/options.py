@@ -83,6 +83,8 @@ def resolve_options(opts: TrainOptions, cuda: bool, world: int = 1) -> TrainOpti
     o.snap_kimg = (50.0 if cuda else 10.0) if o.snap_kimg is None else o.snap_kimg
     if o.d_warmup_kimg < 0:
         raise UserError(f"--d-warmup must be >= 0, got {o.d_warmup_kimg}")
+    if o.ema_kimg < 0 or o.ema_rampup < 0:
+        raise UserError(f"--ema and --ema-rampup must be >= 0, got {o.ema_kimg} and {o.ema_rampup}")
     if o.g_top_only_kimg < 0:
         raise UserError(f"--g-top-only must be >= 0, got {o.g_top_only_kimg}")
     if o.stationarity < 0:
