@@ -85,6 +85,29 @@ def test_stationarity_penalty_counts_only_what_repeats():
         stationarity_penalty(torch.zeros(1, 3, 16, 64))
 
 
+def test_repeated_share_sees_bumps_at_fixed_x_on_a_ridge_at_any_height():
+    """Bumps drawn at the same x in every frame, on a ridge whose height varies from frame to frame:
+    pixel for pixel the frames share little, but their column detail (mean |x-difference| per
+    column) repeats, and `repeated_share` of it says so; independent frames score ~0 on both."""
+    from alis_studio.trainer.loss import column_detail, repeated_share
+
+    torch.manual_seed(0)
+    B, H, W = 32, 32, 64
+    x = torch.arange(W, dtype=torch.float32)
+    bumps = 3 * (1 + torch.cos(2 * torch.pi * x / 8))  # 8 px period, fixed phase
+    y = torch.arange(H, dtype=torch.float32)[:, None]
+    frames = []
+    for _ in range(B):
+        ridge = torch.randint(8, 24, ()).float() + torch.randn(()) * 2 - bumps  # (W,)
+        frames.append(torch.tanh((y - ridge[None, :]) * 2).expand(3, H, W))  # sky -1 above, ground +1 below
+    frames = torch.stack(frames) + 0.05 * torch.randn(B, 3, H, W)
+    assert column_detail(frames).shape == (B, 1, 1, W - 1)
+    pixels, detail = repeated_share(frames).item(), repeated_share(column_detail(frames)).item()
+    assert detail > 0.5 and detail > 2 * pixels, (pixels, detail)
+    noise = torch.randn(B, 3, H, W)
+    assert abs(repeated_share(column_detail(noise)).item()) < 0.1 and abs(repeated_share(noise).item()) < 0.1
+
+
 def test_stationarity_phase_removes_the_pattern_but_keeps_the_content(nets):
     """A few G steps on the penalty alone shrink what every interval repeats at the same place
     (a fresh G draws mostly that: its coordinate features dominate) much more than the frames'

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from alis_studio.cli.main import main
-from alis_studio.evaluation.metrics import (cut_frames, frechet_distance, inception_features, laplacian_pyramid,
+from alis_studio.evaluation.metrics import (column_detail, cut_frames, frechet_distance, inception_features, laplacian_pyramid,
                                             periodic_share, seam_scores, swd)
 from alis_studio.trainer.procedural import landscape
 
@@ -67,6 +67,24 @@ def test_periodic_share_counts_only_what_every_interval_repeats():
     assert share == pytest.approx(50 / (50 + own), rel=0.25)  # the pattern's share of an interval's variance
     assert periodic_share([pattern.repeat(8, 0).repeat(3, 2)] * 4, d, x0) == pytest.approx(1.0)
     assert np.isnan(periodic_share(scenes()[:1], d, x0))
+
+
+def test_detail_share_sees_bumps_that_ride_on_a_ridge_of_any_height():
+    """Bumps at the same place of every interval on ridges of random heights: the pixels repeat
+    little, their column detail a lot; independent scenes repeat neither."""
+    rng = np.random.default_rng(0)
+    d, x0 = 64, 2 * 64
+    x = np.arange(8 * d)
+    bumps = 3 * (1 + np.cos(2 * np.pi * x / 8))
+    y = np.arange(32)[:, None]
+    strips = [np.repeat(np.tanh((y - (rng.uniform(4, 28) + rng.normal(0, 2, 8).repeat(d) - bumps)) * 2)[:, :, None],
+                        3, axis=2) * 100 + 128 for _ in range(24)]
+    pixels = periodic_share(strips, d, x0)
+    detail = periodic_share([column_detail(s) for s in strips], d, x0)
+    assert column_detail(strips[0]).shape == (1, 8 * d, 1)
+    assert detail > 0.5 and detail > 2 * pixels, (pixels, detail)
+    noise = [rng.normal(128, 30, (32, 8 * d, 3)) for _ in range(24)]
+    assert abs(periodic_share([column_detail(s) for s in noise], d, x0)) < 0.05
 
 
 def _feature_onnx(path):

@@ -5,8 +5,8 @@ format-2 margins reach into, with optional style mixing, renders a frame of 2 pa
 offset whose range ramps from 0 to the whole span over `shift_ramp_kimg`, and trains with the
 non-saturating logistic loss plus a lazy R1 penalty on reals. The same fake frames serve the D phase
 (detached) and then the G phase, so a step costs one generator forward. An optional lazy
-stationarity penalty (`stationarity_penalty`) keeps G from drawing the same thing at the same place
-of every anchor interval.
+stationarity penalty (`repeated_share` of the frames and of their `column_detail`) keeps G from
+drawing the same thing at the same place of every anchor interval.
 """
 from __future__ import annotations
 
@@ -97,6 +97,22 @@ def stationarity_penalty(frames: torch.Tensor) -> torch.Tensor:
     return (total - own) / (b * (b - 1))
 
 
+def repeated_share(x: torch.Tensor) -> torch.Tensor:
+    """`stationarity_penalty` as a share of the items' own variance along x (held constant for the
+    gradient: the way down is to repeat less, not to add contrast); 0 = nothing repeats, 1 = all
+    the same. Scale-free, so different signals add up."""
+    own = (x.float() - x.float().mean(dim=-1, keepdim=True)).square().mean()
+    return stationarity_penalty(x) / own.detach().clamp_min(1e-12)
+
+
+def column_detail(frames: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) -> (B, 1, 1, W - 1): each column's mean |difference| to the previous one. Bumps
+    on a ridge line at the same x of every interval repeat here even when the ridge's height varies
+    from scene to scene and pixel for pixel the frames share little."""
+    f = frames.float()
+    return (f[..., 1:] - f[..., :-1]).abs().mean(dim=(1, 2))[:, None, None, :]
+
+
 # --------------------------------------------------------------------------- the loss
 
 
@@ -176,12 +192,14 @@ class ALISLoss:
         return {"G": loss.detach()}
 
     def stationarity_phase(self, batch: int, step: int, device, scale=None) -> dict:
-        """Every `stationarity_interval` steps: the stationarity penalty on a batch of aligned
-        frames, scaled by weight x interval. Calls backward (adds to G's gradients)."""
+        """Every `stationarity_interval` steps, on a batch of aligned frames: the share of their
+        pixels and the share of their column detail that repeat, scaled by weight x interval.
+        Calls backward (adds to G's gradients)."""
         o = self.opts
         if o.stationarity <= 0 or o.stationarity_interval <= 0 or step % o.stationarity_interval:
             return {}
-        pen = stationarity_penalty(self.aligned_frames(max(batch, 2), device))
-        loss = pen * (o.stationarity * o.stationarity_interval)
+        frames = self.aligned_frames(max(batch, 2), device)
+        pixels, detail = repeated_share(frames), repeated_share(column_detail(frames))
+        loss = (pixels + detail) * (o.stationarity * o.stationarity_interval)
         (scale(loss) if scale else loss).backward()
-        return {"stat": pen.detach()}
+        return {"stat": pixels.detach(), "stat_detail": detail.detach()}

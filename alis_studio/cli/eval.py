@@ -16,6 +16,7 @@ METRIC_ROWS = (
     ("seam_patch", "seam score, patch borders / inside"),
     ("seam_anchor", "seam score, anchors / inside"),
     ("periodic_share", "share that repeats every interval (0 = none)"),
+    ("detail_periodic_share", "share of column detail that repeats (0 = none)"),
     ("fid_frames", "FID, single frames"),
     ("fid_infinite", "FID, frames of long panoramas"),
 )

@@ -168,6 +168,14 @@ def periodic_share(strips: list[np.ndarray], interval_width: int, x0: int = 0) -
     return float(cross / pairs / own)
 
 
+def column_detail(strip: np.ndarray) -> np.ndarray:
+    """(H, W, C) -> (1, W, 1): each column's mean |difference| to the previous one (the first column
+    repeats the second's). Bumps drawn at the same place of every interval repeat here even on a
+    ridge whose height varies from scene to scene, where pixel for pixel little repeats."""
+    d = np.abs(np.diff(strip.astype(np.float64), axis=1)).mean(axis=(0, 2))
+    return np.concatenate([d[:1], d])[None, :, None]
+
+
 def cut_frames(strip: np.ndarray, frame_width: int) -> np.ndarray:
     """Consecutive non-overlapping frames of a strip: (n, H, frame_width, 3)."""
     n = strip.shape[1] // frame_width
@@ -236,6 +244,7 @@ def compare(reals: np.ndarray, frames: np.ndarray, pano_frames: np.ndarray, stri
     out["swd_ratio"] = out["swd_infinite"] / out["swd_frames"] if out["swd_frames"] else float("nan")
     out.update(seam_scores(strips, patch_width, interval_width, x0))
     out["periodic_share"] = periodic_share(strips, interval_width, x0)
+    out["detail_periodic_share"] = periodic_share([column_detail(s) for s in strips], interval_width, x0)
     if inception:
         fr = inception_features(inception, reals[:n])
         out["fid_frames"] = frechet_distance(fr, inception_features(inception, frames[:n]))
