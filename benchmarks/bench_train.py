@@ -52,7 +52,7 @@ def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | Non
 
     label = config
     config, denormals = config.split("@")[0], config.endswith("@denormals")
-    stationarity = 250.0 if label.endswith("@stationarity") else 0.0  # the default model's weight
+    stationarity = 1.0 if label.endswith("@stationarity") else 0.0  # the next default model's weight (stage 2)
     opts = TrainOptions(dataset=str(data), out=str(tmp / f"run-{label}-{precision}"), config=config, batch=batch,
                         kimg=1000, device=device, metric_images=0, precision=precision, init_from=init_from,
                         stationarity=stationarity)

@@ -146,8 +146,9 @@ def _add_train(sub) -> None:
                    help="until KIMG, G trains only its top (full-resolution) block (for --init-from a smaller "
                         "model: its new layers learn first, the grown ones keep what they know; default 0)")
     p.add_argument("--stationarity", type=float, metavar="WEIGHT",
-                   help="penalty on a pattern drawn at the same place of every anchor interval "
-                        "(streaks; 0 = off, the default; scripts/train_default_model.sh uses 25)")
+                   help="penalty on what is drawn at the same place of every anchor interval (streaks, "
+                        "bumps: the share of pixels and of column detail that repeats; 0 = off, the default; "
+                        "scripts/train_default_model.sh uses 0.5-1)")
     p.add_argument("--shift-ramp", type=float, metavar="KIMG", dest="shift_ramp_kimg",
                    help="kimg to ramp the frame shift (default min(100, kimg/10))")
     p.add_argument("--metric-images", type=int, metavar="N",
