@@ -173,3 +173,15 @@ def test_bundled_format1_model_still_loads_and_renders():
     strip = render_strip(r, Scene(seed=3), -50, 300, use_cache=False)
     r.close()
     assert strip.shape == (b.height, 300, 3) and strip.std() > 5
+
+
+def test_the_shipped_model_records_its_metrics_and_no_machine_path():
+    """`alis-studio info` shows what the bundled model scored; a bundle is shared, so what it was
+    trained on is named, not a folder of the machine that trained it."""
+    from pathlib import Path
+
+    meta = load_bundle(Path(__file__).parents[1] / "assets" / "default.alis", device="cpu").meta
+    training = meta["training"]
+    assert {"swd_frames", "swd_64_frames", "seam_anchor", "swd_ratio"} <= set(training["metrics"])
+    dataset = str(training["dataset"])
+    assert "/" not in dataset and "\\" not in dataset, dataset
