@@ -14,6 +14,10 @@
 #     G's average has a half-life of 5 kimg (up to a quarter of the images shown): with the default
 #     2.5 kimg and ramp-up 0.05 the half-life stays under 1 kimg for a run's first 20 kimg, and
 #     snapshots 2 kimg apart differed by up to 8 in SWD x1e3 at 64 px.
+# Status (2026-12-05, 59 kimg of stage 2 on CPU): seamless (anchor seam 0.99) and stationary (shares
+# 0.005 pixels / 0.003 column detail), but blurry: SWD x1e3 at 64 px 94.9 against the bundled
+# small64's 26.5; trees and fine texture gone. Not shipped. Next: a lighter penalty in stage 2
+# (0.25-0.5: 1 seems to buy stationarity with blur), or a GPU run.
 # CPU: ~70 kimg/h for stage 1 and ~40 for stage 2 on 2 free cores (bf16 autocast).
 #   scripts/train_default_model.sh            # data, then both stages (KIMG1, KIMG2: their lengths)
 #   scripts/train_default_model.sh save       # the run so far into training/default-small128/ (commit it)
