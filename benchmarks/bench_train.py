@@ -30,17 +30,17 @@ import numpy as np
 
 def variant(config: str, what: str) -> str:
     """Register `config` with one speed-up undone and return its name: "base" (as shipped),
-    "pool-after" (D's second conv before the pooling, as before), "before" (that and denormals),
-    "stationarity" (as shipped, trained with --stationarity)."""
+    "pool-after" (D's second conv before the pooling, as before), "unfused" (Adam one tensor at a
+    time), "before" (all three and denormals), "stationarity" (as shipped, trained with --stationarity)."""
     import dataclasses
 
     from alis_studio.trainer.model import CONFIGS
 
-    if what in ("base", "denormals", "stationarity"):
+    if what in ("base", "denormals", "stationarity", "unfused"):
         return config if what == "base" else f"{config}@{what}"
     name = f"{config}-{what}"
     CONFIGS[name] = dataclasses.replace(CONFIGS[config], name=name, d_pool_first=False)
-    return name + ("@denormals" if what == "before" else "")
+    return name + ("@denormals@unfused" if what == "before" else "")
 
 
 def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | None, device: str,
@@ -51,14 +51,19 @@ def bench_steps(config: str, data: Path, tmp: Path, steps: int, batch: int | Non
     from alis_studio.trainer.options import TrainOptions
 
     label = config
-    config, denormals = config.split("@")[0], config.endswith("@denormals")
-    stationarity = 1.0 if label.endswith("@stationarity") else 0.0  # the next default model's weight (stage 2)
+    config, *undone = config.split("@")
+    stationarity = 1.0 if "stationarity" in undone else 0.0  # the next default model's weight (stage 2)
     opts = TrainOptions(dataset=str(data), out=str(tmp / f"run-{label}-{precision}"), config=config, batch=batch,
                         kimg=1000, device=device, metric_images=0, precision=precision, init_from=init_from,
                         stationarity=stationarity)
     tr = Trainer(opts)
-    if denormals:
+    if "denormals" in undone:
         torch.set_flush_denormal(False)  # as before the trainer flushed them
+    if "unfused" in undone:  # as before: Adam's for-loop over tensors
+        for name in ("opt_G", "opt_D"):
+            opt = getattr(tr, name)
+            setattr(tr, name, torch.optim.Adam(opt.param_groups[0]["params"], **{
+                k: opt.defaults[k] for k in ("lr", "betas", "eps")}, fused=False))
     sync = torch.cuda.synchronize if tr.device.type == "cuda" else (lambda: None)
     for _ in range(2):
         tr.train_step()
@@ -118,9 +123,10 @@ def bench_loader(tmp: Path, n_big: int, height: int, batch: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--configs", nargs="+", default=["small128", "tiny"])
-    ap.add_argument("--variants", nargs="+", default=["base"], choices=["base", "pool-after", "denormals", "before", "stationarity"],
-                    help="pool-after: D's second conv before the pooling; denormals: not flushed; before: both "
-                         "(the trainer before these speed-ups); stationarity: with --stationarity 250")
+    ap.add_argument("--variants", nargs="+", default=["base"], choices=["base", "pool-after", "denormals", "unfused", "before", "stationarity"],
+                    help="pool-after: D's second conv before the pooling; denormals: not flushed; unfused: Adam one "
+                         "tensor at a time; before: all three "
+                         "(the trainer before these speed-ups); stationarity: with --stationarity 1")
     ap.add_argument("--init-from", help="start from this checkpoint's weights (trained weights make denormals)")
     ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16"])
     ap.add_argument("--rounds", type=int, default=1, help="alternate the variants this many times (noisy machines)")

@@ -246,3 +246,17 @@ def test_g_top_only_trains_the_top_block_alone_then_all_of_g(landscapes, tmp_pat
         assert not torch.equal(weights()["synthesis.blocks.0.conv1.weight"], g1["synthesis.blocks.0.conv1.weight"])
     finally:
         tr._teardown()
+
+
+def test_generator_average_moves_by_its_half_life(landscapes, tmp_path):
+    # batch 4 and a half-life of 8 images: each step keeps 2 ** -0.5 of the old average
+    tr = Trainer(_opts(landscapes, tmp_path / "ema", 2, ema_kimg=0.008, ema_rampup=0.0))
+    tr.train_step()
+    before = {k: v.clone() for k, v in tr.G_ema.state_dict().items()}
+    tr.train_step()
+    g = tr.G.state_dict()
+    for name, p in tr.G_ema.named_parameters():
+        keep = 2 ** -0.5
+        assert torch.allclose(p, keep * before[name] + (1 - keep) * g[name], atol=1e-6), name
+    assert not torch.equal(tr.G_ema.state_dict()[name], g[name])
+    tr._teardown()
