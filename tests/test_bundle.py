@@ -158,15 +158,13 @@ def test_synthesis_has_dynamic_batch(tiny_bundle):
         assert out.shape == (b, 3, 32, 16)
 
 
-def test_bundled_format1_model_still_loads_and_renders():
-    """The shipped default (format 1: w_pair, patch) goes through the same tile API as format 2."""
-    from pathlib import Path
-
+def test_format1_model_still_loads_and_renders(tiny_f1_bundle):
+    """A format-1 bundle (w_pair, patch: models made before format 2) goes through the same tile API."""
     from alis_studio.engine.panorama import render_strip
     from alis_studio.engine.renderer import Renderer
     from alis_studio.engine.scene import Scene
 
-    b = load_bundle(Path(__file__).parents[1] / "assets" / "default.alis", device="cpu")
+    b = tiny_f1_bundle
     assert (b.version, b.anchor_window, b.tile_width) == (1, 2, b.meta["patch_width"])
     assert b.synthesis_inputs == ("w_pair", "patch")
     r = Renderer(b, workers=0, cache_bytes=0)
