@@ -70,7 +70,9 @@ def test_resume_takes_unspecified_options_from_the_run(tmp_path):
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume", "--config", "small"))
     assert o.config == "small" and o.resolution is None  # a new config does not inherit the old size
     o = train_options(_args("--dataset", "d", "--out", str(tmp_path)))  # not resuming: the defaults
-    assert o.config == "small" and o.batch is None and not o.resume
+    assert o.config == "small" and o.batch is None and not o.resume and o.keep_snapshots
+    o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--no-keep-snapshots"))
+    assert o.keep_snapshots is False
 
 
 def test_without_torch_train_says_how_to_install(monkeypatch, capsys, tmp_path):

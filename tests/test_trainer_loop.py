@@ -260,3 +260,24 @@ def test_generator_average_moves_by_its_half_life(landscapes, tmp_path):
         assert torch.allclose(p, keep * before[name] + (1 - keep) * g[name], atol=1e-6), name
     assert not torch.equal(tr.G_ema.state_dict()[name], g[name])
     tr._teardown()
+
+
+def test_every_snapshot_keeps_a_slim_checkpoint_to_pick_the_best_from(landscapes, tmp_path):
+    # the best snapshot is often not the last: each one must stay exportable and growable
+    run = tmp_path / "snaps"
+    Trainer(_opts(landscapes, run, 4, snap_kimg=0.008)).run()
+    kept = sorted((run / "snapshots").glob("network-*.pt"))
+    assert [p.name for p in kept] == ["network-000000kimg-step0000002.pt", "network-000000kimg-step0000004.pt"]
+    first, last = (load_checkpoint(p) for p in kept)
+    assert first["slim"] and first["step"] == 2 and first["opt_G"] is None
+    final = load_checkpoint(run / "checkpoint.pt")
+    for name, t in final["G_ema"].items():
+        assert torch.allclose(last["G_ema"][name].float(), t, atol=1e-2, rtol=1e-2), name
+    assert not torch.equal(first["G_ema"]["synthesis.blocks.0.const"], last["G_ema"]["synthesis.blocks.0.const"])
+    export_checkpoint(kept[0], tmp_path / "first.alis")
+    assert (tmp_path / "first.alis").stat().st_size > 0
+
+
+def test_snapshot_checkpoints_can_be_switched_off(landscapes, tmp_path):
+    Trainer(_opts(landscapes, tmp_path / "none", 2, snap_kimg=0.008, keep_snapshots=False)).run()
+    assert not (tmp_path / "none" / "snapshots").exists()

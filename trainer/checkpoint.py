@@ -91,6 +91,7 @@ def slim_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}  # noqa: E731
     state.update(G=None, opt_G=None, opt_D=None, scalers={}, slim=True,
                  G_ema=half(state["G_ema"]), D=half(state["D"]))
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
     return _save(state, Path(dst))
 
 

@@ -130,6 +130,8 @@ def _add_train(sub) -> None:
                    help="autocast precision (default auto: bf16 on CUDA and on CPUs with native bf16, else fp32)")
     p.add_argument("--snap", type=float, metavar="KIMG", dest="snap_kimg",
                    help="kimg between snapshots (default 10 CPU, 50 CUDA)")
+    p.add_argument("--no-keep-snapshots", action="store_false", dest="keep_snapshots", default=None,
+                   help="do not keep a slim checkpoint of every snapshot in RUN_DIR/snapshots/ (only the latest)")
     p.add_argument("--lr", type=float, metavar="LR", help="Adam learning rate (default 0.002)")
     p.add_argument("--gamma", type=float, metavar="GAMMA", dest="r1_gamma", help="R1 weight (default 10 * (H/256)^2)")
     p.add_argument("--mixing", type=float, metavar="P", dest="mixing_prob",
@@ -180,7 +182,7 @@ def train_options(args: argparse.Namespace):
             raise UserError(f"{saved}: unreadable ({e})") from None
         keep = ("config", "resolution", "batch", "kimg", "seed", "augment", "lr", "r1_gamma", "r1_interval",
                 "ema_kimg", "ema_rampup", "mixing_prob", "shift_ramp_kimg", "snap_kimg", "metric_images",
-                "stationarity", "d_warmup_kimg", "g_top_only_kimg")
+                "stationarity", "d_warmup_kimg", "g_top_only_kimg", "keep_snapshots")
         if "config" in given and "resolution" not in given:  # a new config: not the old resolution
             keep = tuple(k for k in keep if k != "resolution")
         given = {**{k: old[k] for k in keep if k in old}, **given}

@@ -403,13 +403,17 @@ class Trainer:
             torch.distributed.destroy_process_group()
 
     def snapshot(self) -> None:
-        """Checkpoint, sample panorama, metrics and RUN_DIR/model.alis; leaves the RNG streams alone."""
+        """Checkpoint (and a slim copy in snapshots/), sample panorama, metrics and RUN_DIR/model.alis;
+        leaves the RNG streams alone."""
         if self.world > 1:
             self._check_replicas()
         if self.rank == 0:
             devices = [self.device] if self.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
-                self.save()
+                saved = self.save()
+                if self.opts.keep_snapshots:
+                    name = f"network-{self.nimg // 1000:06d}kimg-step{self.step:07d}.pt"
+                    ckpt.slim_checkpoint(saved, self.run_dir / "snapshots" / name)
                 self._publish()
         if self.world > 1:  # the others wait for rank 0's files (also at the end, before teardown)
             torch.distributed.barrier()

@@ -38,6 +38,7 @@ class TrainOptions:
     precision: str = "auto"  # auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32, bf16, fp16
     snap_kimg: float | None = None  # default 10 on CPU, 50 on CUDA
     metric_images: int = 256  # SWD sample size at each snapshot (0: no metrics)
+    keep_snapshots: bool = True  # a slim checkpoint per snapshot in RUN_DIR/snapshots/ (the best is often not the last)
     sample_intervals: int = 6  # anchor intervals per row of the sample panorama
     cache_dir: str | None = None  # default RUN_DIR
     workers: int | None = None  # processes decoding images for the cache
