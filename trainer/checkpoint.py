@@ -43,8 +43,9 @@ def restore_rng(state: dict) -> None:
 
 def save_checkpoint(path: str | os.PathLike, *, cfg: ModelConfig, G, D, G_ema, step: int, nimg: int,
                     opt_G=None, opt_D=None, scalers: dict | None = None, sampler: dict | None = None,
-                    options: dict | None = None, training: dict | None = None) -> Path:
-    """Write the whole training state to `path` atomically (temp file in the same folder, rename)."""
+                    options: dict | None = None, training: dict | None = None, slim_copy=None) -> Path:
+    """Write the whole training state to `path` atomically (temp file in the same folder, rename),
+    and its slim form to `slim_copy` when given (from memory: the big file is not read back)."""
     path = Path(path)
     state = {
         "format": FORMAT, "version": VERSION, "config": cfg.to_dict(), "step": int(step), "nimg": int(nimg),
@@ -54,7 +55,11 @@ def save_checkpoint(path: str | os.PathLike, *, cfg: ModelConfig, G, D, G_ema, s
         "options": options or {}, "training": training or {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    return _save(state, path)
+    _save(state, path)
+    if slim_copy is not None:
+        Path(slim_copy).parent.mkdir(parents=True, exist_ok=True)
+        _save(_slim(state), Path(slim_copy))
+    return path
 
 
 def _save(state: dict, path: Path) -> Path:
@@ -87,12 +92,14 @@ def slim_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     """A small checkpoint to continue training from (e.g. one committed beside a bundled model):
     G_ema and D in float16, no optimiser moments and no separate G. Resuming from it starts G from
     G_ema and the Adam moments from zero (a warm restart); step, kimg and RNG states carry over."""
-    state = load_checkpoint(src)
-    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}  # noqa: E731
-    state.update(G=None, opt_G=None, opt_D=None, scalers={}, slim=True,
-                 G_ema=half(state["G_ema"]), D=half(state["D"]))
     Path(dst).parent.mkdir(parents=True, exist_ok=True)
-    return _save(state, Path(dst))
+    return _save(_slim(load_checkpoint(src)), Path(dst))
+
+
+def _slim(state: dict) -> dict:
+    half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}  # noqa: E731
+    return {**state, "G": None, "opt_G": None, "opt_D": None, "scalers": {}, "slim": True,
+            "G_ema": half(state["G_ema"]), "D": half(state["D"])}
 
 
 def checkpoint_config(state: dict) -> ModelConfig:

@@ -292,13 +292,14 @@ class Trainer:
                                    seed=self.opts.seed + 7919 * self.step, rank=self.rank, world=self.world)
         self.log.info(f"resumed {path} at step {self.step} ({self.nimg / 1000:.3f} kimg)")
 
-    def save(self) -> Path | None:
-        """Write RUN_DIR/checkpoint.pt atomically (rank 0)."""
+    def save(self, keep: bool = False) -> Path | None:
+        """Write RUN_DIR/checkpoint.pt atomically (rank 0); `keep`: a slim copy in RUN_DIR/snapshots/ too."""
         if self.rank != 0:
             return None
+        snap = self.run_dir / "snapshots" / f"network-{self.nimg // 1000:06d}kimg-step{self.step:07d}.pt"
         return ckpt.save_checkpoint(
             self.run_dir / CHECKPOINT, cfg=self.cfg, G=self.G, D=self.D, G_ema=self.G_ema, step=self.step,
-            nimg=self.nimg, opt_G=self.opt_G, opt_D=self.opt_D,
+            nimg=self.nimg, slim_copy=snap if keep else None, opt_G=self.opt_G, opt_D=self.opt_D,
             scalers={k: s.state_dict() for k, s in self.scalers.items() if s.is_enabled()},
             sampler=self.sampler.state_dict(), options=self.resolved_options(), training=self.training_info())
 
@@ -410,10 +411,7 @@ class Trainer:
         if self.rank == 0:
             devices = [self.device] if self.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
-                saved = self.save()
-                if self.opts.keep_snapshots:
-                    name = f"network-{self.nimg // 1000:06d}kimg-step{self.step:07d}.pt"
-                    ckpt.slim_checkpoint(saved, self.run_dir / "snapshots" / name)
+                self.save(keep=self.opts.keep_snapshots)
                 self._publish()
         if self.world > 1:  # the others wait for rank 0's files (also at the end, before teardown)
             torch.distributed.barrier()
