@@ -4,22 +4,25 @@
 # Ctrl-C; rerun to resume). A session's machine does not keep runs/, so the run so far is committed
 # as a slim checkpoint in training/default-small128/ (`save` below) and continued from there.
 #  1. seamless: the 64 px small64 model bundled until then (format 1, 111.9 kimg; commit 8b9515a)
-#     fine-tuned in format 2 (padding-free tiles): rendered as format 2 untrained it scored SWD
-#     x1e3 46.1 at 64 px. (a) 14 kimg at lr 0.001 with --stationarity 0.5: the bumps it inherits
-#     at the same place of every interval (a share 0.28 of the column detail repeats) fall to 0.026;
-#     (b) then at lr 0.0005 with G averaged over 5 kimg from the start: 64 px SWD 34.4 -> 28.6
-#     from 4 to 20 kimg (seed 0; the bundled small64 scores 26.5 there, 24.6 over seeds 0-2).
-#     The run of 2026-12-05 made (a) as 10 kimg with the earlier pixel-only penalty + 4 with 0.5.
-#  2. taller: small128 grown from stage 1 (layers matched by resolution, the new 128 px toRGB from
-#     zero: it starts as stage 1's image upsampled). D trains alone for 2 kimg (its 128 px input
-#     layers are new); G trains only its new 128 px block for the whole run (--g-top-only): letting
-#     all of G train (59 kimg, 2026-12-04) blurred the scenes it inherited (SWD at 64 px 94.9).
+#     fine-tuned in format 2 (padding-free tiles) on 30k procedural landscapes (5k overfit: SWD rose
+#     after 20 kimg). (a) 14 kimg at lr 0.001 with --stationarity 0.5: the bumps it inherits at the
+#     same place of every interval (a share 0.28 of the column detail repeats) fall to 0.010;
+#     (b) then at lr 0.0005 with G averaged over 5 kimg from the start: 64 px SWD x1e3 (seed 0)
+#     33.9, 30.9, 27.4, 27.3, 29.6 at 8, 16, 24, 28, 32 kimg; at 28 kimg 25.25 over seeds 0-2
+#     (the format-1 small64 it starts from: 24.6) with anchor seam 0.95. KIMG1B stops there.
+#  2. taller: small128 grown from stage 1's 28 kimg snapshot (a slim one: its averaged G, not the
+#     raw G of checkpoint.pt), layers matched by resolution, the new 128 px toRGB from zero: it
+#     starts as stage 1's image upsampled. D trains alone for 2 kimg (its 128 px input layers are
+#     new); G trains only its new 128 px block for the whole run (--g-top-only): letting all of G
+#     train (59 kimg, 2026-12-04) blurred the scenes it inherited (SWD at 64 px 94.9). 2026-12-05:
+#     64 px SWD 39.1, 39.6, 37.7, 33.1, 32.9 at 8..40 kimg (seed 0): the new block first disturbs
+#     the 64 px level it inherited, then slowly gives it back.
 # CPU: ~55-70 kimg/h for stage 1 and ~55 for stage 2 on 2 free cores (bf16 autocast).
 #   scripts/train_default_model.sh            # data, then the stages (KIMG1, KIMG1B, KIMG2: their lengths)
 #   scripts/train_default_model.sh save       # the run so far into training/default-small128/ (commit it)
 #   scripts/train_default_model.sh release    # eval, slim checkpoint, bundle, sample panorama into assets/ and docs/
 set -euo pipefail
-data="${DATA:-data/procedural256}"
+data="${DATA:-data/procedural256-30k}"
 seamless="${RUN1:-runs/default-small64f2}"
 averaged="${RUN1B:-runs/default-small64f2b}"
 run="${RUN:-runs/default-small128}"
@@ -28,10 +31,11 @@ common=(--dataset "$data" --shift-ramp 1 --snap 4 --metric-images 0 --resume --t
 
 case "${1:-train}" in
 train)
-    [ -d "$data" ] || alis-studio dataset procedural --out "$data" --count 5000 --resolution 256 --seed 0
+    [ -d "$data" ] || alis-studio dataset procedural --out "$data" --count 30000 --resolution 256 --seed 0
     if [ ! -f "$run/checkpoint.pt" ] && [ -f "$saved/checkpoint.pt" ]; then  # continue the committed run
         mkdir -p "$run" && cp "$saved/checkpoint.pt" "$saved/options.json" "$run/"
     fi
+    kimg1b="${KIMG1B:-28}"
     if [ ! -f "$run/checkpoint.pt" ]; then
         init="${INIT:-runs/small64-111kimg.pt}"
         if [ ! -f "$seamless/checkpoint.pt" ] && [ ! -f "$init" ]; then
@@ -40,10 +44,11 @@ train)
         [ -f "$averaged/checkpoint.pt" ] || alis-studio train "${common[@]}" --out "$seamless" --config small64 \
             --init-from "$init" --lr 0.001 --kimg "${KIMG1:-14}"
         alis-studio train "${common[@]}" --out "$averaged" --config small64 --init-from "$seamless/checkpoint.pt" \
-            --lr 0.0005 --ema 5 --ema-rampup 0 --kimg "${KIMG1B:-60}"
+            --lr 0.0005 --ema 5 --ema-rampup 0 --kimg "$kimg1b"
     fi
     kimg2="${KIMG2:-100}"
-    exec alis-studio train "${common[@]}" --out "$run" --config small128 --init-from "$averaged/checkpoint.pt" \
+    grown_from=$(ls "$averaged"/snapshots/network-$(printf %06d "$kimg1b")kimg-*.pt 2>/dev/null | head -1)
+    exec alis-studio train "${common[@]}" --out "$run" --config small128 --init-from "${grown_from:-$averaged/checkpoint.pt}" \
         --lr 0.001 --d-warmup 2 --g-top-only "$kimg2" --ema 5 --ema-rampup 0 --kimg "$kimg2"
     ;;
 save)
