@@ -4,8 +4,8 @@
 # Ctrl-C; rerun to resume). A session's machine does not keep runs/, so the run so far is committed
 # as a slim checkpoint in training/default-small128/ (`save` below) and continued from there.
 #  1. seamless: the 64 px small64 model bundled until then (format 1, 111.9 kimg; commit 8b9515a)
-#     fine-tuned in format 2 (padding-free tiles) on 30k procedural landscapes (5k overfit: SWD rose
-#     after 20 kimg). (a) 14 kimg at lr 0.001 with --stationarity 0.5: the bumps it inherits at the
+#     fine-tuned in format 2 (padding-free tiles) on 30k procedural landscapes (on 5k its SWD
+#     rose again after 20 kimg). (a) 14 kimg at lr 0.001 with --stationarity 0.5: the bumps it inherits at the
 #     same place of every interval (a share 0.28 of the column detail repeats) fall to 0.010;
 #     (b) then at lr 0.0005 with G averaged over 5 kimg from the start: 64 px SWD x1e3 (seed 0)
 #     33.9, 30.9, 27.4, 27.3, 29.6 at 8, 16, 24, 28, 32 kimg; at 28 kimg 25.25 over seeds 0-2
@@ -15,8 +15,9 @@
 #     starts as stage 1's image upsampled. D trains alone for 2 kimg (its 128 px input layers are
 #     new); G trains only its new 128 px block for the whole run (--g-top-only): letting all of G
 #     train (59 kimg, 2026-12-04) blurred the scenes it inherited (SWD at 64 px 94.9). 2026-12-05:
-#     64 px SWD 39.1, 39.6, 37.7, 33.1, 32.9 at 8..40 kimg (seed 0): the new block first disturbs
-#     the 64 px level it inherited, then slowly gives it back.
+#     64 px SWD 39.1 as grown (stage 1's 27.3, bilinearly upsampled: the eval's 64 px level of it
+#     is blurred), then 39.1, 39.6, 37.7, 33.1, 32.9 at 8..40 kimg (seed 0): the new block learns
+#     to sharpen what the upsampling blurred, slowly (it has 24 channels).
 # CPU: ~55-70 kimg/h for stage 1 and ~55 for stage 2 on 2 free cores (bf16 autocast).
 #   scripts/train_default_model.sh            # data, then the stages (KIMG1, KIMG1B, KIMG2: their lengths)
 #   scripts/train_default_model.sh save       # the run so far into training/default-small128/ (commit it)
