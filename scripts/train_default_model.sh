@@ -51,7 +51,7 @@ train)
             --lr 0.0005 --ema 5 --ema-rampup 0 --kimg "$kimg1b"
     fi
     kimg2="${KIMG2:-100}"
-    grown_from=$(ls "$averaged"/snapshots/network-$(printf %06d "$kimg1b")kimg-*.pt 2>/dev/null | head -1)
+    grown_from=$(ls "$averaged"/snapshots/network-$(printf %06d "$kimg1b")kimg-*.pt 2>/dev/null | head -1 || true)
     exec alis-studio train "${common[@]}" --out "$run" --config small128 --init-from "${grown_from:-$averaged/checkpoint.pt}" \
         --lr 0.001 --d-warmup 2 --g-top-only "$kimg2" --ema 5 --ema-rampup 0 --kimg "$kimg2"
     ;;
