@@ -21,7 +21,7 @@
 #     Then 31.4 / 29.7 / 30.1 at 64 / 88 / 100 kimg. That run (100 kimg, anchor seam 0.97, infinite/
 #     single 1.07) is committed in training/default-small128/: KIMG2=160 scripts/train_default_model.sh
 #     continues it (G from its average, Adam moments from zero). Not yet below small64's 24.6.
-# CPU: ~55-70 kimg/h for stage 1 and ~55 for stage 2 on 2 free cores (bf16 autocast).
+# CPU: ~55-70 kimg/h for stage 1 and ~45 for stage 2 (1.5-1.6 steps/s) on 2 free cores (bf16 autocast).
 #   scripts/train_default_model.sh            # data, then the stages (KIMG1, KIMG1B, KIMG2: their lengths)
 #   scripts/train_default_model.sh save       # the run so far into training/default-small128/ (commit it)
 #   scripts/train_default_model.sh release    # eval, slim checkpoint, bundle, sample panorama into assets/ and docs/
