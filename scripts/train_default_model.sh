@@ -5,8 +5,9 @@
 # as a slim checkpoint in training/default-small128/ (`save` below) and continued from there.
 #  1. seamless: the 64 px small64 model bundled until then (format 1, 111.9 kimg; commit 8b9515a)
 #     fine-tuned in format 2 (padding-free tiles) on 30k procedural landscapes (on 5k its SWD
-#     rose again after 20 kimg). (a) 14 kimg at lr 0.001 with --stationarity 0.5: the bumps it inherits at the
-#     same place of every interval (a share 0.28 of the column detail repeats) fall to 0.010;
+#     rose again after 20 kimg). (a) 14 kimg at lr 0.001 with --stationarity 0.5: the bumps it
+#     inherits at the same place of every interval (a share 0.28 of the column detail repeats)
+#     fall to 0.010;
 #     (b) then at lr 0.0005 with G averaged over 5 kimg from the start: 64 px SWD x1e3 (seed 0)
 #     33.9, 30.9, 27.4, 27.3, 29.6 at 8, 16, 24, 28, 32 kimg; at 28 kimg 25.25 over seeds 0-2
 #     (the format-1 small64 it starts from: 24.6) with anchor seam 0.95. KIMG1B stops there.
@@ -51,8 +52,9 @@ train)
             --lr 0.0005 --ema 5 --ema-rampup 0 --kimg "$kimg1b"
     fi
     kimg2="${KIMG2:-100}"
-    grown_from=$(ls "$averaged"/snapshots/network-$(printf %06d "$kimg1b")kimg-*.pt 2>/dev/null | head -1 || true)
-    exec alis-studio train "${common[@]}" --out "$run" --config small128 --init-from "${grown_from:-$averaged/checkpoint.pt}" \
+    # grow from stage 1b's last snapshot (slim: its averaged G); ignored when the run resumes
+    grown_from=("$averaged"/snapshots/network-$(printf %06d "$kimg1b")kimg-*.pt)
+    exec alis-studio train "${common[@]}" --out "$run" --config small128 --init-from "${grown_from[0]}" \
         --lr 0.001 --d-warmup 2 --g-top-only "$kimg2" --ema 5 --ema-rampup 0 --kimg "$kimg2"
     ;;
 save)
