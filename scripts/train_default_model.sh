@@ -26,6 +26,12 @@
 #     now upsamples that skip bicubically (bicubic_skip_from); stage 3 starts from stage 2's result
 #     (training/default-small128 when runs/ has none) and trains the top block KIMG3 kimg more with it.
 #     A run made from scratch now grows with the bicubic skip from the start (not what was measured).
+#     2026-12-06, 60 kimg at lr 0.001 (eval, 500 images, seed 0; SWD x1e3 at 64 / 128 px): 27.3 / 51.4
+#     at 4 kimg, 29.1 / 46.8 at 12, 33.4 / 37.6 at 60 (seeds 1, 2 at 60: 42.5 / 34.7, 37.0 / 38.1;
+#     anchor seam 0.91-0.96, infinite/single 0.94-1.08). D at 128 px teaches the block 128 px detail
+#     and the 64 px level pays for it: not shippable (small64's 64 px: 24.6 over seeds 0-2). Not
+#     committed as a checkpoint; the next try should hold the 64 px level (e.g. a lower lr, or D
+#     fed a 64 px view too).
 # CPU: ~55-70 kimg/h for stage 1 and ~45 for stage 2 (1.5-1.6 steps/s) on 2 free cores (bf16 autocast).
 #   scripts/train_default_model.sh            # data, then the stages (KIMG1, KIMG1B, KIMG2, KIMG3: their lengths)
 #   scripts/train_default_model.sh save       # stage 3 so far into training/default-small128-sharp/ (commit it)
