@@ -255,9 +255,9 @@ class SynthesisBlock(nn.Module):
             self.conv1 = SAModulatedConv(out_ch, out_ch, cfg.w_dim, valid_x=valid)
         self.torgb = SAModulatedConv(out_ch, 3, cfg.w_dim, kernel=1, demodulate=False, act=False)
         self.convs = (1 if first else 2) if valid else 0  # input columns eaten on each side
-        # low-res columns the skip's 2x upsampling reads on each side of an output column
         self.skip_mode = "bicubic" if cfg.bicubic_skip_from and res >= cfg.bicubic_skip_from else "bilinear"
-        self.skip_reach = 2 if self.skip_mode == "bicubic" else 1
+        # output columns at each end of a 2x upsampling that read past its input (the crop's edge)
+        self.skip_edge = 3 if self.skip_mode == "bicubic" else 1
 
     @property
     def num_ws(self) -> int:
@@ -305,9 +305,9 @@ class SynthesisNetwork(nn.Module):
         margin = 0  # output margin of the last block; each earlier block must cover what the next eats
         for block in reversed(self.blocks):
             block.margin = margin
-            # the previous block covers this one's input columns and the RGB skip's, each plus the 2x
-            # upsampling's edge columns (read past the crop): 1 bilinear, 3 bicubic
-            need = max(margin + block.convs + 1, margin + 2 * block.skip_reach - 1)
+            # the previous block covers this one's input columns (features: bilinear, edge 1) and the
+            # RGB skip's, each plus the edge columns of their 2x upsampling
+            need = margin + max(block.convs + 1, block.skip_edge)
             margin = -(-need // 2) if cfg.format == 2 else 0
         self.margin_px = max((b.margin + b.convs) * b.scale for b in self.blocks)
         d = cfg.interval_width
