@@ -164,3 +164,24 @@ def test_eval_runs_without_the_trainer_like_the_binary(tiny_model_path, tmp_path
     assert lines[0] == str(["eval", "export", "gui", "info", "render"])
     res = json.loads(lines[-1])
     assert res["images"] == 4 and res["swd_frames"] > 0
+
+
+def test_eval_at_a_smaller_height_measures_the_frames_shown_at_it(tiny_model_path, tmp_path, capsys):
+    """--height compares models of different heights on one reference: real crops and frames both
+    resized to it (Lanczos), so the pyramid starts at that height; a height the frames cannot take
+    is a one-line error."""
+    from alis_studio.trainer.procedural import write_dataset
+
+    data = write_dataset(tmp_path / "data", 20, 32, workers=1)
+    args = ["eval", "--model", str(tiny_model_path), "--dataset", str(data), "--images", "16", "--device", "cpu",
+            "--cache-dir", str(tmp_path / "cache"), "--json"]
+    assert main(args) == 0
+    native = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert main(args + ["--height", "16"]) == 0
+    small = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert native["height"] == 32 and "swd_32_frames" in native and "swd_16_frames" in native
+    assert small["height"] == 16 and "swd_32_frames" not in small and small["swd_16_frames"] > 0
+    assert small["seam_anchor"] == pytest.approx(native["seam_anchor"])  # seams: at the model's own size
+    assert main(args + ["--height", "12"]) == 2
+    err = capsys.readouterr().err
+    assert "--height 12" in err and len(err.strip().splitlines()) == 1

@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
     p.add_argument("--images", type=int, default=1000, help="images per set (default 1000)")
     p.add_argument("--inception", help="a local ONNX Inception feature extractor, for FID")
     add_device_option(p)
+    p.add_argument("--height", type=int, metavar="H",
+                   help="measure the frames shown H px tall (resized like the real crops), to compare "
+                   "models of different heights on one reference (default: the model's height)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled images (default 0)")
     p.add_argument("--cache-dir", help="where to keep the prepared real crops (default: a temp folder)")
     p.add_argument("--json", action="store_true", help="print only the JSON")
@@ -52,8 +55,12 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.inception and not Path(args.inception).is_file():
         raise UserError(f"{args.inception}: no such Inception model file")
     b = load_bundle(args.model, device="cpu")
+    height = args.height or b.height
+    if not 16 <= height <= b.height or (b.frame_width * height) % b.height:
+        raise UserError(f"--height {height}: the model's frames are {b.height} px tall and {b.frame_width} wide; "
+                        f"choose a height of 16 px to {b.height}, that keeps the width whole")
     cache = Path(args.cache_dir or Path(tempfile.gettempdir()) / "alis-studio-eval-cache")
-    reals = prepare(args.dataset, b.height, b.frame_width, cache).images
+    reals = prepare(args.dataset, height, b.frame_width * height // b.height, cache).images
     del b
     bar = None if args.quiet or args.json else ProgressBar("eval", "img")
     res = evaluate_bundle(args.model, reals, args.images, device=args.device, inception=args.inception,

@@ -42,9 +42,23 @@ def bundle_samples(renderer, n: int, *, frames_per_panorama: int = 16, far_inter
     return np.stack(frames), pano, strips, x0
 
 
+def shown_at(frames: np.ndarray, height: int) -> np.ndarray:
+    """(N, H, W, 3) frames resized to `height` px tall as the real crops are (Lanczos)."""
+    from PIL import Image
+
+    from alis_studio.evaluation.datasets import crop_resize
+
+    if frames.shape[1] == height:
+        return frames
+    width = frames.shape[2] * height // frames.shape[1]
+    return np.stack([np.asarray(crop_resize(Image.fromarray(f), height, width)) for f in frames])
+
+
 def evaluate_bundle(model_path, reals: np.ndarray, n: int = 1000, *, device: str = "auto",
                     inception: str | None = None, seed: int = 0, progress=None) -> dict:
-    """Every metric of an `.alis` bundle against real (N, H, 2P, 3) uint8 crops, via the engine."""
+    """Every metric of an `.alis` bundle against real (N, h, w, 3) uint8 crops, via the engine. Crops
+    shorter than the model's frames (H, 2P) compare the frames shown at their size: models of
+    different heights measured on one reference. Seams are measured at the model's own size."""
     from alis_studio.engine.bundle import load_bundle
     from alis_studio.engine.renderer import Renderer
 
@@ -55,6 +69,7 @@ def evaluate_bundle(model_path, reals: np.ndarray, n: int = 1000, *, device: str
         frames, pano, strips, x0 = bundle_samples(renderer, n, seed=seed + 1, progress=progress)
     finally:
         renderer.close()
-    out = compare(sample_reals(reals, n, seed), frames, pano, strips, bundle.tile_width,
+    height = reals.shape[1]
+    out = compare(sample_reals(reals, n, seed), shown_at(frames, height), shown_at(pano, height), strips, bundle.tile_width,
                   bundle.interval_width, x0, inception, seed)
-    return {"model": str(model_path), "provider": bundle.provider, **out}
+    return {"model": str(model_path), "provider": bundle.provider, "height": height, **out}
