@@ -34,7 +34,8 @@
 #     turns to regular vertical streaks). The 4 kimg snapshot over seeds 0-5: 24.60 (small64: 23.91),
 #     128 px level 40.4-46.5 (stage 2: 52.8-59.4), anchor seam 0.92-0.96, infinite/single 0.94-1.08;
 #     but 29.9-36.3 at the 64 px level of its own 128 px eval (seeds 0-2; stage 2 with the bicubic
-#     skip: 25.8-28.2). Not shipped. KIMG3 defaults to that best snapshot's 4 kimg.
+#     skip: 25.8-28.2); the 2, 4 and 6 kimg snapshots averaged: 24.32 over seeds 0-5. Not shipped.
+#     KIMG3 defaults to the best snapshot's 4 kimg.
 # CPU: ~55-70 kimg/h for stage 1, ~45 for stage 2 (1.5-1.6 steps/s) and ~24 for stage 3 (0.8 steps/s: all of
 # G trains) on 2 free cores (bf16 autocast).
 #   scripts/train_default_model.sh            # data, then the stages (KIMG1, KIMG1B, KIMG2, KIMG3: their lengths)
