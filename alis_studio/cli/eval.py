@@ -58,7 +58,7 @@ def run_eval(args: argparse.Namespace) -> int:
     height = args.height or b.height
     if not 16 <= height <= b.height or (b.frame_width * height) % b.height:
         raise UserError(f"--height {height}: the model's frames are {b.height} px tall and {b.frame_width} wide; "
-                        f"choose a height of 16 px to {b.height}, that keeps the width whole")
+                        f"choose 16 to {b.height} px, at which the frame width stays a whole number of pixels")
     cache = Path(args.cache_dir or Path(tempfile.gettempdir()) / "alis-studio-eval-cache")
     reals = prepare(args.dataset, height, b.frame_width * height // b.height, cache).images
     del b

@@ -70,6 +70,6 @@ def evaluate_bundle(model_path, reals: np.ndarray, n: int = 1000, *, device: str
     finally:
         renderer.close()
     height = reals.shape[1]
-    out = compare(sample_reals(reals, n, seed), shown_at(frames, height), shown_at(pano, height), strips, bundle.tile_width,
-                  bundle.interval_width, x0, inception, seed)
+    out = compare(sample_reals(reals, n, seed), shown_at(frames, height), shown_at(pano, height), strips,
+                  bundle.tile_width, bundle.interval_width, x0, inception, seed)
     return {"model": str(model_path), "provider": bundle.provider, "height": height, **out}
