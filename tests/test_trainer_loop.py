@@ -281,3 +281,40 @@ def test_every_snapshot_keeps_a_slim_checkpoint_to_pick_the_best_from(landscapes
 def test_snapshot_checkpoints_can_be_switched_off(landscapes, tmp_path):
     Trainer(_opts(landscapes, tmp_path / "none", 2, snap_kimg=0.008, keep_snapshots=False)).run()
     assert not (tmp_path / "none" / "snapshots").exists()
+
+
+def test_half_size_d_starts_from_a_half_tall_models_d_and_resumes_exactly(landscapes, tmp_path):
+    """--d-half: a second D judges the frames at half size; --d-half-from starts it from the D of a
+    model half as tall; its weights and Adam moments are part of the exact resume."""
+    Trainer(_opts(landscapes, tmp_path / "small", 2, resolution=16)).run()  # a model half as tall
+    small = tmp_path / "small" / "checkpoint.pt"
+    kw = dict(d_half=0.5, d_half_from=str(small))
+    tr = Trainer(_opts(landscapes, tmp_path / "probe", 2, **kw))
+    try:
+        assert tr.D_half.frame_shape == (3, 16, 16)
+        for name, t in load_checkpoint(small)["D"].items():
+            assert torch.equal(tr.D_half.state_dict()[name], t), name
+        terms = tr.train_step()
+        assert {"D_half", "G_half", "R1_half"} <= set(terms) and all(torch.isfinite(v) for v in terms.values())
+        moved = [n for n, t in tr.D_half.state_dict().items() if not torch.equal(t, load_checkpoint(small)["D"][n])]
+        assert moved
+    finally:
+        tr._teardown()
+    Trainer(_opts(landscapes, tmp_path / "straight", 8, **kw)).run()
+    Trainer(_opts(landscapes, tmp_path / "split", 4, **kw)).run()
+    Trainer(_opts(landscapes, tmp_path / "split", 8, resume=True, **kw)).run()
+    a = load_checkpoint(tmp_path / "straight" / "checkpoint.pt")
+    b = load_checkpoint(tmp_path / "split" / "checkpoint.pt")
+    for key in ("G", "D", "D_half", "G_ema"):
+        _same_state(a, b, key)
+    for i, st in a["opt_D_half"]["state"].items():
+        assert torch.equal(st["exp_avg"], b["opt_D_half"]["state"][i]["exp_avg"])
+
+
+def test_half_size_d_from_a_model_of_another_size_is_a_one_line_error(landscapes, tmp_path):
+    Trainer(_opts(landscapes, tmp_path / "same", 1)).run()  # as tall as the run, not half
+    other = tmp_path / "same" / "checkpoint.pt"
+    with pytest.raises(UserError, match=r"checkpoint\.pt: its frames are 32x32 px; the half-size D .* 16x16 px"):
+        Trainer(_opts(landscapes, tmp_path / "bad", 1, d_half=1.0, d_half_from=str(other)))
+    with pytest.raises(UserError, match="--d-half-from needs --d-half"):
+        Trainer(_opts(landscapes, tmp_path / "bad2", 1, d_half_from=str(other)))

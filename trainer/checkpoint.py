@@ -43,7 +43,8 @@ def restore_rng(state: dict) -> None:
 
 def save_checkpoint(path: str | os.PathLike, *, cfg: ModelConfig, G, D, G_ema, step: int, nimg: int,
                     opt_G=None, opt_D=None, scalers: dict | None = None, sampler: dict | None = None,
-                    options: dict | None = None, training: dict | None = None, slim_copy=None) -> Path:
+                    options: dict | None = None, training: dict | None = None, slim_copy=None,
+                    D_half=None, opt_D_half=None) -> Path:
     """Write the whole training state to `path` atomically (temp file in the same folder, rename),
     and its slim form to `slim_copy` when given (from memory: the big file is not read back)."""
     path = Path(path)
@@ -54,6 +55,9 @@ def save_checkpoint(path: str | os.PathLike, *, cfg: ModelConfig, G, D, G_ema, s
         "scalers": scalers or {}, "sampler": sampler, "rng": capture_rng(),
         "options": options or {}, "training": training or {},
     }
+    if D_half is not None:  # --d-half: the discriminator of half-size frames
+        state["D_half"] = D_half.state_dict()
+        state["opt_D_half"] = opt_D_half.state_dict() if opt_D_half else None
     path.parent.mkdir(parents=True, exist_ok=True)
     _save(state, path)
     if slim_copy is not None:
@@ -98,8 +102,11 @@ def slim_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
 
 def _slim(state: dict) -> dict:
     half = lambda sd: {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}  # noqa: E731
-    return {**state, "G": None, "opt_G": None, "opt_D": None, "scalers": {}, "slim": True,
+    slim = {**state, "G": None, "opt_G": None, "opt_D": None, "scalers": {}, "slim": True,
             "G_ema": half(state["G_ema"]), "D": half(state["D"])}
+    if state.get("D_half") is not None:
+        slim.update(D_half=half(state["D_half"]), opt_D_half=None)
+    return slim
 
 
 def checkpoint_config(state: dict) -> ModelConfig:

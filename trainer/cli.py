@@ -147,6 +147,12 @@ def _add_train(sub) -> None:
     p.add_argument("--g-top-only", type=float, metavar="KIMG", dest="g_top_only_kimg",
                    help="until KIMG, G trains only its top (full-resolution) block (for --init-from a smaller "
                         "model: its new layers learn first, the grown ones keep what they know; default 0)")
+    p.add_argument("--d-half", type=float, metavar="WEIGHT", dest="d_half",
+                   help="a second discriminator that sees the frames shrunk to half their height, with this "
+                        "weight in G's loss (a grown model keeps the coarse scene it inherited; 0 = off, the default)")
+    p.add_argument("--d-half-from", metavar="CHECKPOINT", dest="d_half_from",
+                   help="start the half-size discriminator from this checkpoint of a model half as tall (its D "
+                        "already knows the images at that size; default: a fresh one)")
     p.add_argument("--stationarity", type=float, metavar="WEIGHT",
                    help="penalty on what is drawn at the same place of every anchor interval (streaks, "
                         "bumps: the share of pixels and of column detail that repeats; 0 = off, the default; "
@@ -182,7 +188,7 @@ def train_options(args: argparse.Namespace):
             raise UserError(f"{saved}: unreadable ({e})") from None
         keep = ("config", "resolution", "batch", "kimg", "seed", "augment", "lr", "r1_gamma", "r1_interval",
                 "ema_kimg", "ema_rampup", "mixing_prob", "shift_ramp_kimg", "snap_kimg", "metric_images",
-                "stationarity", "d_warmup_kimg", "g_top_only_kimg", "keep_snapshots")
+                "stationarity", "d_warmup_kimg", "g_top_only_kimg", "keep_snapshots", "d_half", "d_half_from")
         if "config" in given and "resolution" not in given:  # a new config: not the old resolution
             keep = tuple(k for k in keep if k != "resolution")
         given = {**{k: old[k] for k in keep if k in old}, **given}

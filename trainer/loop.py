@@ -24,7 +24,7 @@ from alis_studio.evaluation.datasets import prepare
 from alis_studio.trainer.data import Sampler
 from alis_studio.trainer.export import export_bundle
 from alis_studio.trainer.loss import ALISLoss, LossOptions
-from alis_studio.trainer.model import Discriminator, Generator
+from alis_studio.trainer.model import Discriminator, Generator, half_height
 from alis_studio.trainer.options import TrainOptions, augment_policy, resolve_config, resolve_options
 from alis_studio.trainer.sample import save_sample
 
@@ -171,8 +171,10 @@ class Trainer:
             self._build()
             if state is not None:
                 self._resume(state)
-            elif self.opts.init_from:
-                self._init_from()
+            else:
+                if self.opts.init_from:
+                    self._init_from()
+                self._init_d_half()
         except BaseException:
             self._teardown()
             raise
@@ -230,8 +232,10 @@ class Trainer:
         o, cfg, dev = self.opts, self.cfg, self.device
         torch.manual_seed(o.seed)
         self.G, self.D = Generator(cfg).to(dev), Discriminator(cfg).to(dev)
-        _broadcast(self.G, self.world)
-        _broadcast(self.D, self.world)
+        self.D_half = Discriminator(half_height(cfg)).to(dev) if o.d_half else None  # --d-half
+        for m in (self.G, self.D, self.D_half):
+            if m is not None:
+                _broadcast(m, self.world)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         torch.manual_seed(o.seed * 1009 + self.rank)  # each rank its own latents
         c = o.r1_interval / (o.r1_interval + 1) if o.r1_gamma > 0 and o.r1_interval > 0 else 1.0
@@ -241,14 +245,16 @@ class Trainer:
         self._below_top = [p for p in self.G.parameters() if p not in top]  # held by --g-top-only
         self._top_only = False
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=o.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8, fused=True)
+        self.opt_D_half = (torch.optim.Adam(self.D_half.parameters(), lr=o.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8,
+                                            fused=True) if self.D_half is not None else None)
         self.precision = _precision(o.precision, dev)
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
         autocast = (lambda: torch.autocast(dev.type, dtype=dtype)) if dtype else contextlib.nullcontext
         fp16 = self.precision == "fp16" and dev.type == "cuda"
         self.scalers = {k: torch.amp.GradScaler("cuda", enabled=fp16) for k in ("G", "D")}
         lo = LossOptions(o.r1_gamma, o.r1_interval, o.mixing_prob, o.shift_ramp_kimg, augment_policy(o.augment),
-                         o.stationarity)
-        self.loss = ALISLoss(self.G, self.D, lo, autocast)
+                         o.stationarity, d_half=o.d_half)
+        self.loss = ALISLoss(self.G, self.D, lo, autocast, D_half=self.D_half)
 
     def _init_from(self) -> None:
         """A new run starting from another checkpoint's weights (--init-from)."""
@@ -263,6 +269,23 @@ class Trainer:
         self.G_ema.load_state_dict(self.G.state_dict())
         self.log.info(f"initialised from {path.name}: {account}")
 
+    def _init_d_half(self) -> None:
+        """The half-size D from --d-half-from's D (a model half as tall), when asked for."""
+        if self.D_half is None or not self.opts.d_half_from:
+            return
+        path = Path(self.opts.d_half_from)
+        state = ckpt.load_checkpoint(path, map_location=self.device)
+        have = ckpt.checkpoint_config(state)
+        if (have.height, 2 * have.patch_width) != self.D_half.frame_shape[1:]:
+            raise UserError(f"{path}: its frames are {have.height}x{2 * have.patch_width} px; the half-size D of "
+                            f"{self.cfg.name} sees {self.D_half.frame_shape[1]}x{self.D_half.frame_shape[2]} px")
+        try:
+            self.D_half.load_state_dict({k: v.float() for k, v in state["D"].items()})
+        except RuntimeError:
+            raise UserError(f"{path}: its discriminator's layers differ from the half-size D of "
+                            f"{self.cfg.name} (other channel counts)") from None
+        self.log.info(f"half-size D from {path.name} ({have.name}, {state['nimg'] / 1000:.1f} kimg)")
+
     def resolved_options(self) -> dict:
         return {**dataclasses.asdict(self.opts), "model": self.cfg.to_dict(), "world_size": self.world,
                 "device": str(self.device), "precision": self.precision,
@@ -273,9 +296,15 @@ class Trainer:
         self.G.load_state_dict(state["G"] if state["G"] is not None else state["G_ema"])  # slim: G from G_ema
         self.D.load_state_dict(state["D"])
         self.G_ema.load_state_dict(state["G_ema"])
+        if self.D_half is not None and state.get("D_half") is not None:
+            self.D_half.load_state_dict(state["D_half"])
+        elif self.D_half is not None:  # --d-half turned on for a run that had none
+            self._init_d_half()
         if state["opt_G"] is not None:
             self.opt_G.load_state_dict(state["opt_G"])
             self.opt_D.load_state_dict(state["opt_D"])
+            if self.D_half is not None and state.get("opt_D_half") is not None:
+                self.opt_D_half.load_state_dict(state["opt_D_half"])
         elif self.rank == 0:
             self.log.info("slim checkpoint: G starts from G_ema, the optimiser moments from zero")
         for k, sc in self.scalers.items():
@@ -300,6 +329,7 @@ class Trainer:
         return ckpt.save_checkpoint(
             self.run_dir / CHECKPOINT, cfg=self.cfg, G=self.G, D=self.D, G_ema=self.G_ema, step=self.step,
             nimg=self.nimg, slim_copy=snap if keep else None, opt_G=self.opt_G, opt_D=self.opt_D,
+            D_half=self.D_half, opt_D_half=self.opt_D_half,
             scalers={k: s.state_dict() for k, s in self.scalers.items() if s.is_enabled()},
             sampler=self.sampler.state_dict(), options=self.resolved_options(), training=self.training_info())
 
@@ -328,22 +358,26 @@ class Trainer:
                 p.requires_grad_(not top_only)
         with contextlib.nullcontext() if g_learns else torch.no_grad():
             fake = self.loss.generate(batch, self.nimg, self.device)  # (B, 3, H, 2P), graph kept for G
-        self.opt_D.zero_grad(set_to_none=True)
+        Ds = [(self.D, self.opt_D)] + ([(self.D_half, self.opt_D_half)] if self.D_half is not None else [])
+        for _, opt in Ds:
+            opt.zero_grad(set_to_none=True)
         terms = self.loss.d_phase(real, fake, self.step, scale=self.scalers["D"].scale)
-        self._optimise(self.D, self.opt_D, self.scalers["D"])
+        self._optimise(Ds, self.scalers["D"])
         if g_learns:
             self.opt_G.zero_grad(set_to_none=True)
             terms.update(self.loss.g_phase(fake, scale=self.scalers["G"].scale))
             terms.update(self.loss.stationarity_phase(batch, self.step, self.device, scale=self.scalers["G"].scale))
-            self._optimise(self.G, self.opt_G, self.scalers["G"])
+            self._optimise([(self.G, self.opt_G)], self.scalers["G"])
         self.step += 1
         self.nimg += self.opts.batch
         self._update_ema()
         return terms
 
-    def _optimise(self, module, opt, scaler) -> None:
-        _allreduce_grads(module, self.world)
-        scaler.step(opt)
+    def _optimise(self, pairs, scaler) -> None:
+        """Step each (module, optimiser) of one backward pass, then the pass's loss scaler once."""
+        for module, opt in pairs:
+            _allreduce_grads(module, self.world)
+            scaler.step(opt)
         scaler.update()
 
     @torch.no_grad()
@@ -419,7 +453,7 @@ class Trainer:
     def _check_replicas(self) -> None:
         """All ranks must hold the same G and D (the averaged gradients keep them equal)."""
         sums = torch.stack([torch.stack([p.detach().double().sum() for p in m.parameters()]).sum()
-                            for m in (self.G, self.D)]).to(self.device)  # (2,)
+                            for m in (self.G, self.D, self.D_half) if m is not None]).to(self.device)
         gathered = [torch.zeros_like(sums) for _ in range(self.world)]
         torch.distributed.all_gather(gathered, sums)
         spread = max(float((g - gathered[0]).abs().max()) for g in gathered)

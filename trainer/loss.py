@@ -6,7 +6,9 @@ offset whose range ramps from 0 to the whole span over `shift_ramp_kimg`, and tr
 non-saturating logistic loss plus a lazy R1 penalty on reals. The same fake frames serve the D phase
 (detached) and then the G phase, so a step costs one generator forward. An optional lazy
 stationarity penalty (`repeated_share` of the frames and of their `column_detail`) keeps G from
-drawing the same thing at the same place of every anchor interval.
+drawing the same thing at the same place of every anchor interval. An optional second
+discriminator (`d_half`) judges the same frames shrunk to half their height, so the coarse scene a
+grown model inherited keeps its statistics while its top block learns the detail.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class LossOptions:
     augment: str = ""  # DiffAugment policy: comma list of color, translation, cutout ("" = off)
     stationarity: float = 0.0  # weight of `stationarity_penalty` (0 = off)
     stationarity_interval: int = 4  # lazy: every this many steps, scaled up by it
+    d_half: float = 0.0  # weight of the half-size discriminator in G's loss (0 = off)
 
 
 # --------------------------------------------------------------------------- DiffAugment
@@ -72,6 +75,11 @@ def _cutout(x, ratio: float = 0.5):
 
 
 AUGMENTS = {"color": _color, "translation": _translation, "cutout": _cutout}
+
+
+def half_size(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) -> (B, 3, H/2, W/2), antialiased (a [1 3 3 1] tent), differentiable."""
+    return F.interpolate(x.float(), scale_factor=0.5, mode="bilinear", antialias=True, align_corners=False)
 
 
 # --------------------------------------------------------------------------- stationarity
@@ -119,11 +127,13 @@ def column_detail(frames: torch.Tensor) -> torch.Tensor:
 class ALISLoss:
     """Owns the phases of one step; the loop owns optimisers, EMA and the schedule.
 
-    `autocast` is a context factory (mixed precision on CUDA, a no-op elsewhere).
+    `autocast` is a context factory (mixed precision on CUDA, a no-op elsewhere). `D_half`, when
+    given, is a discriminator of frames half as tall (`half_size`), weighted by `opts.d_half`.
     """
 
-    def __init__(self, G: Generator, D: Discriminator, opts: LossOptions, autocast=contextlib.nullcontext):
-        self.G, self.D, self.opts, self.autocast = G, D, opts, autocast
+    def __init__(self, G: Generator, D: Discriminator, opts: LossOptions, autocast=contextlib.nullcontext,
+                 D_half: Discriminator | None = None):
+        self.G, self.D, self.opts, self.autocast, self.D_half = G, D, opts, autocast, D_half
         self.cfg = G.cfg
 
     def shift(self, nimg: int) -> float:
@@ -156,40 +166,59 @@ class ALISLoss:
         with self.autocast():
             return self.G.synthesis.frame(ws, start)
 
-    def run_D(self, img: torch.Tensor) -> torch.Tensor:
+    def run_D(self, img: torch.Tensor, D: Discriminator | None = None) -> torch.Tensor:
         if self.opts.augment:
             img = diff_augment(img, self.opts.augment)
         with self.autocast():
-            return self.D(img).float()  # (B,)
+            return (D or self.D)(img).float()  # (B,)
+
+    def _critics(self):
+        """(discriminator, its input from a full frame, R1 weight): the half-size one's R1 follows
+        the same 10 * (H / 256)^2 rule at its height (a quarter)."""
+        yield self.D, lambda x: x, self.opts.r1_gamma
+        if self.D_half is not None:
+            yield self.D_half, half_size, self.opts.r1_gamma / 4
 
     # ------------------------------------------------------------------ phases
     def d_phase(self, real: torch.Tensor, fake: torch.Tensor, step: int, scale=None) -> dict:
-        """D main loss on detached fakes and reals, plus lazy R1 on reals every r1_interval steps.
-        Calls backward (through `scale`, e.g. an fp16 GradScaler's); returns the scalar terms."""
-        o = self.opts
-        do_r1 = o.r1_gamma > 0 and o.r1_interval > 0 and step % o.r1_interval == 0
-        logits_fake = self.run_D(fake.detach())
-        real = real.detach().requires_grad_(do_r1)
-        logits_real = self.run_D(real)
-        loss = F.softplus(logits_fake).mean() + F.softplus(-logits_real).mean()
-        out = {"D": loss.detach(), "D_real": logits_real.detach().mean(), "D_fake": logits_fake.detach().mean()}
-        if do_r1:
-            (grad,) = torch.autograd.grad(logits_real.sum(), real, create_graph=True)
-            r1 = grad.float().square().sum(dim=(1, 2, 3)).mean()  # (,)
-            loss = loss + r1 * (o.r1_gamma / 2 * o.r1_interval)
-            out["R1"] = r1.detach()
-        (scale(loss) if scale else loss).backward()
+        """D main loss on detached fakes and reals, plus lazy R1 on reals every r1_interval steps
+        (and the same for the half-size D). Calls backward (through `scale`, e.g. an fp16
+        GradScaler's); returns the scalar terms."""
+        o, total, out = self.opts, 0.0, {}
+        for D, view, gamma in self._critics():
+            tag = "D" if D is self.D else "D_half"
+            do_r1 = gamma > 0 and o.r1_interval > 0 and step % o.r1_interval == 0
+            logits_fake = self.run_D(view(fake.detach()), D)
+            x = view(real.detach()).requires_grad_(do_r1)
+            logits_real = self.run_D(x, D)
+            loss = F.softplus(logits_fake).mean() + F.softplus(-logits_real).mean()
+            out.update({tag: loss.detach(), f"{tag}_real": logits_real.detach().mean(),
+                        f"{tag}_fake": logits_fake.detach().mean()})
+            if do_r1:
+                (grad,) = torch.autograd.grad(logits_real.sum(), x, create_graph=True)
+                r1 = grad.float().square().sum(dim=(1, 2, 3)).mean()  # (,)
+                loss = loss + r1 * (gamma / 2 * o.r1_interval)
+                out["R1" if D is self.D else "R1_half"] = r1.detach()
+            total = total + loss
+        (scale(total) if scale else total).backward()
         return out
 
     def g_phase(self, fake: torch.Tensor, scale=None) -> dict:
-        """Non-saturating G loss on the frames of `generate` (D frozen). Calls backward."""
-        self.D.requires_grad_(False)
+        """Non-saturating G loss on the frames of `generate` (the Ds frozen). Calls backward."""
+        critics = list(self._critics())
+        for D, _, _ in critics:
+            D.requires_grad_(False)
         try:
-            loss = F.softplus(-self.run_D(fake)).mean()
+            out, loss = {}, 0.0
+            for D, view, _ in critics:
+                term = F.softplus(-self.run_D(view(fake), D)).mean()
+                out["G" if D is self.D else "G_half"] = term.detach()
+                loss = loss + term * (1.0 if D is self.D else self.opts.d_half)
             (scale(loss) if scale else loss).backward()
         finally:
-            self.D.requires_grad_(True)
-        return {"G": loss.detach()}
+            for D, _, _ in critics:
+                D.requires_grad_(True)
+        return out
 
     def stationarity_phase(self, batch: int, step: int, device, scale=None) -> dict:
         """Every `stationarity_interval` steps, on a batch of aligned frames: the share of their

@@ -115,6 +115,14 @@ def get_config(name: str) -> ModelConfig:
         raise ValueError(f"unknown config {name!r}; choose one of {', '.join(CONFIGS)}") from None
 
 
+def half_height(cfg: ModelConfig) -> ModelConfig:
+    """The config of frames half as tall: what a discriminator of shrunk frames is built from."""
+    h = cfg.height // 2
+    half = lambda ch: {r: c for r, c in ch.items() if r <= h} if ch else None  # noqa: E731
+    return dataclasses.replace(cfg, name=f"{cfg.name}-half", height=h, patch_width=cfg.patch_width // 2,
+                               channels=half(cfg.channels), d_channels=half(cfg.d_channels))
+
+
 # --------------------------------------------------------------------------- layers
 
 

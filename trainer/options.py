@@ -35,6 +35,8 @@ class TrainOptions:
     stationarity: float = 0.0  # weight of the penalty on a pattern repeated every interval (loss.py)
     d_warmup_kimg: float = 0.0  # D trains alone this long first (a grown G waits for its fresh D layers)
     g_top_only_kimg: float = 0.0  # until then G trains only its top block (a grown model's new layers)
+    d_half: float = 0.0  # weight of a second D that sees the frames at half size (0 = off)
+    d_half_from: str | None = None  # a checkpoint of a model half as tall whose D starts it (default: fresh)
     precision: str = "auto"  # auto (bf16 on CUDA and on CPUs with native bf16, else fp32), fp32, bf16, fp16
     snap_kimg: float | None = None  # default 10 on CPU, 50 on CUDA
     metric_images: int = 256  # SWD sample size at each snapshot (0: no metrics)
@@ -88,6 +90,12 @@ def resolve_options(opts: TrainOptions, cuda: bool, world: int = 1) -> TrainOpti
         raise UserError(f"--ema and --ema-rampup must be >= 0, got {o.ema_kimg} and {o.ema_rampup}")
     if o.g_top_only_kimg < 0:
         raise UserError(f"--g-top-only must be >= 0, got {o.g_top_only_kimg}")
+    if o.d_half < 0:
+        raise UserError(f"--d-half must be >= 0, got {o.d_half}")
+    if o.d_half_from and not o.d_half:
+        raise UserError("--d-half-from needs --d-half WEIGHT (the half-size D's weight in G's loss)")
+    if o.d_half and cfg.height < 16:
+        raise UserError(f"--d-half needs a model at least 16 px tall, got {cfg.height}")
     if o.stationarity < 0:
         raise UserError(f"--stationarity must be >= 0, got {o.stationarity}")
     if o.precision not in ("auto", "fp32", "bf16", "fp16"):
