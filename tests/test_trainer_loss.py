@@ -137,3 +137,22 @@ def test_stationarity_phase_removes_the_pattern_but_keeps_the_content(nets):
     skipped = ALISLoss(G, nets[1], LossOptions(stationarity=1.0, stationarity_interval=4))
     assert skipped.stationarity_phase(8, 3, "cpu") == {}  # lazy: only every 4th step
     assert ALISLoss(G, nets[1], LossOptions()).stationarity_phase(8, 0, "cpu") == {}  # off by default
+
+
+def test_half_size_is_the_lanczos_reduction_of_the_data_set_and_differentiable():
+    """The half-size D sees the frames as PIL's Lanczos shows them at half size: the filter that
+    made the data set's images and that `eval --height` uses."""
+    import numpy as np
+    from PIL import Image
+
+    from alis_studio.trainer.loss import half_size
+    from alis_studio.trainer.procedural import landscape
+
+    img = np.asarray(Image.fromarray(landscape(3, 128)).resize((96, 48), Image.LANCZOS))  # smooth, no clipping
+    x = torch.tensor(img, dtype=torch.float32).permute(2, 0, 1)[None].requires_grad_(True)
+    ours = half_size(x)
+    pil = np.asarray(Image.fromarray(img).resize((48, 24), Image.LANCZOS), dtype=np.float32)
+    assert ours.shape == (1, 3, 24, 48)
+    assert np.abs(ours[0].permute(1, 2, 0).detach().numpy() - pil).max() <= 2.0  # PIL rounds to 8 bits
+    ours.sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

@@ -77,9 +77,27 @@ def _cutout(x, ratio: float = 0.5):
 AUGMENTS = {"color": _color, "translation": _translation, "cutout": _cutout}
 
 
+def _lanczos_half_taps() -> torch.Tensor:
+    """The 12 weights of a Lanczos-3 2x reduction (PIL's filter stretched by 2), for the input
+    pixels 5 before to 6 after each output pixel's left source pixel."""
+    x = (torch.arange(-5, 7, dtype=torch.float64) - 0.5) / 2  # distance from the output centre, output px
+    w = torch.sinc(x) * torch.sinc(x / 3)
+    return (w / w.sum()).float()
+
+
+_HALF_TAPS = _lanczos_half_taps()
+
+
 def half_size(x: torch.Tensor) -> torch.Tensor:
-    """(B, 3, H, W) -> (B, 3, H/2, W/2), antialiased (a [1 3 3 1] tent), differentiable."""
-    return F.interpolate(x.float(), scale_factor=0.5, mode="bilinear", antialias=True, align_corners=False)
+    """(B, 3, H, W) -> (B, 3, H/2, W/2) with Lanczos-3, differentiable: the same filter as the data
+    set's images and `alis-studio eval --height`, so the half-size D sees what a viewer shown the
+    frames at half size sees (a [1 3 3 1] tent, measured first, let G keep errors near that size's
+    Nyquist limit: SWD at 64 px shown at 64 px 28.1 against 23.3 without the half-size D)."""
+    b, c, h, w = x.shape
+    k = _HALF_TAPS.to(x.device)
+    y = F.pad(x.float().reshape(b * c, 1, h, w), (5, 5, 5, 5), mode="reflect")
+    y = F.conv2d(y, k.view(1, 1, 1, 12), stride=(1, 2))
+    return F.conv2d(y, k.view(1, 1, 12, 1), stride=(2, 1)).reshape(b, c, h // 2, w // 2)
 
 
 # --------------------------------------------------------------------------- stationarity
