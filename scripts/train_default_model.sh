@@ -35,7 +35,14 @@
 #     128 px level 40.4-46.5 (stage 2: 52.8-59.4), anchor seam 0.92-0.96, infinite/single 0.94-1.08;
 #     but 29.9-36.3 at the 64 px level of its own 128 px eval (seeds 0-2; stage 2 with the bicubic
 #     skip: 25.8-28.2); the 2, 4 and 6 kimg snapshots averaged: 24.32 over seeds 0-5. Not shipped.
-#     KIMG3 defaults to the best snapshot's 4 kimg.
+#     2026-12-06: a second discriminator judges the frames shrunk to 64 px (--d-half), started from
+#     small64's D. At weight 1 it held G where it started (seed 10: shown at 64 px 26.9, 28.2, 28.1 at
+#     2, 4, 6 kimg; 128 px level 55-58; a Lanczos or a tent reduction alike); at 0.3 (below) both
+#     levels improve: shown at 64 px 24.99, 24.29, 24.21 at 2, 4, 6 kimg (validation seed 10). The
+#     4 kimg snapshot, seeds 0-5: shown at 64 px mean 23.51 (small64 23.91); the 64 px level of its
+#     own eval mean 25.50 (small64 shown 128 px tall, `eval --height 128`: 27.16); 128 px level 48.7-55.0.
+#     Released as assets/default.alis (SNAP=runs/default-small128-sharp/snapshots/network-000004kimg-*).
+#     KIMG3 defaults to that snapshot's 4 kimg.
 # CPU: ~55-70 kimg/h for stage 1, ~45 for stage 2 (1.5-1.6 steps/s) and ~24 for stage 3 (0.8 steps/s: all of
 # G trains) on 2 free cores (bf16 autocast).
 #   scripts/train_default_model.sh            # data, then the stages (KIMG1, KIMG1B, KIMG2, KIMG3: their lengths)
@@ -50,6 +57,7 @@ grown="${RUN2:-runs/default-small128}"
 run="${RUN:-runs/default-small128-sharp}"
 grown_saved=training/default-small128  # stage 2's result
 saved=training/default-small128-sharp  # stage 3 so far (only where a session ended mid-run)
+small64="${INIT:-runs/small64-111kimg.pt}"  # the format-1 small64 bundled until 2026-12 (stage 1's start, stage 3's half-size D)
 common=(--dataset "$data" --shift-ramp 1 --snap 4 --metric-images 0 --resume --threads "${THREADS:-2}" --stationarity 0.5)
 
 case "${1:-train}" in
@@ -59,6 +67,9 @@ train)
         mkdir -p "$run" && cp "$saved/checkpoint.pt" "$saved/options.json" "$run/"
     fi
     kimg1b="${KIMG1B:-28}" kimg2="${KIMG2:-100}" kimg3="${KIMG3:-4}"
+    if [ ! -f "$small64" ]; then
+        mkdir -p "$(dirname "$small64")" && git show 8b9515a:assets/default-checkpoint.pt > "$small64"
+    fi
     if [ ! -f "$run/checkpoint.pt" ] && [ ! -f "$grown/checkpoint.pt" ] && [ -f "$grown_saved/checkpoint.pt" ]; then
         from="$grown_saved/checkpoint.pt"  # stage 2 as committed
     else
@@ -66,12 +77,8 @@ train)
     fi
     if [ ! -f "$run/checkpoint.pt" ] && [ "$from" = "$grown/checkpoint.pt" ]; then
         if [ ! -f "$grown/checkpoint.pt" ]; then
-            init="${INIT:-runs/small64-111kimg.pt}"
-            if [ ! -f "$seamless/checkpoint.pt" ] && [ ! -f "$init" ]; then
-                mkdir -p "$(dirname "$init")" && git show 8b9515a:assets/default-checkpoint.pt > "$init"
-            fi
             [ -f "$averaged/checkpoint.pt" ] || alis-studio train "${common[@]}" --out "$seamless" --config small64 \
-                --init-from "$init" --lr 0.001 --kimg "${KIMG1:-14}"
+                --init-from "$small64" --lr 0.001 --kimg "${KIMG1:-14}"
             alis-studio train "${common[@]}" --out "$averaged" --config small64 --init-from "$seamless/checkpoint.pt" \
                 --lr 0.0005 --ema 5 --ema-rampup 0 --kimg "$kimg1b"
         fi
@@ -80,9 +87,10 @@ train)
         alis-studio train "${common[@]}" --out "$grown" --config small128 --init-from "${grown_from[0]}" \
             --lr 0.001 --d-warmup 2 --g-top-only "$kimg2" --ema 5 --ema-rampup 0 --kimg "$kimg2"
     fi
-    # D is warm: no D warm-up; all of G trains, slowly
+    # D is warm: no D warm-up; all of G trains, slowly; small64's D judges the frames at 64 px too
     exec alis-studio train "${common[@]}" --snap 2 --out "$run" --config small128 --init-from "$from" \
-        --lr 0.0002 --d-warmup 0 --g-top-only 0 --ema 3 --ema-rampup 0 --kimg "$kimg3"
+        --lr 0.0002 --d-warmup 0 --g-top-only 0 --ema 3 --ema-rampup 0 --kimg "$kimg3" \
+        --d-half 0.3 --d-half-from "$small64"
     ;;
 save)
     mkdir -p "$saved"

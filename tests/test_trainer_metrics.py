@@ -166,10 +166,10 @@ def test_eval_runs_without_the_trainer_like_the_binary(tiny_model_path, tmp_path
     assert res["images"] == 4 and res["swd_frames"] > 0
 
 
-def test_eval_at_a_smaller_height_measures_the_frames_shown_at_it(tiny_model_path, tmp_path, capsys):
+def test_eval_at_another_height_measures_the_frames_shown_at_it(tiny_model_path, tmp_path, capsys):
     """--height compares models of different heights on one reference: real crops and frames both
-    resized to it (Lanczos), so the pyramid starts at that height; a height the frames cannot take
-    is a one-line error."""
+    resized to it (Lanczos, down or up), so the pyramid starts at that height; a height the frames
+    cannot take is a one-line error."""
     from alis_studio.trainer.procedural import write_dataset
 
     data = write_dataset(tmp_path / "data", 20, 32, workers=1)
@@ -182,6 +182,10 @@ def test_eval_at_a_smaller_height_measures_the_frames_shown_at_it(tiny_model_pat
     assert native["height"] == 32 and "swd_32_frames" in native and "swd_16_frames" in native
     assert small["height"] == 16 and "swd_32_frames" not in small and small["swd_16_frames"] > 0
     assert small["seam_anchor"] == pytest.approx(native["seam_anchor"])  # seams: at the model's own size
-    assert main(args + ["--height", "12"]) == 2
-    err = capsys.readouterr().err
-    assert "--height 12" in err and len(err.strip().splitlines()) == 1
+    assert main(args + ["--height", "64"]) == 0  # shown taller: a 64 px model's pyramid
+    tall = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert tall["height"] == 64 and tall["swd_64_frames"] > 0 and "swd_32_frames" in tall
+    for bad in ("12", "256"):
+        assert main(args + ["--height", bad]) == 2
+        err = capsys.readouterr().err
+        assert f"--height {bad}" in err and len(err.strip().splitlines()) == 1

@@ -33,8 +33,8 @@ def add_parser(sub) -> None:
     p.add_argument("--inception", help="a local ONNX Inception feature extractor, for FID")
     add_device_option(p)
     p.add_argument("--height", type=int, metavar="H",
-                   help="measure the frames shown H px tall (resized like the real crops), to compare "
-                   "models of different heights on one reference (default: the model's height)")
+                   help="measure the frames shown H px tall (resized like the real crops, down or up to 4x), to "
+                   "compare models of different heights on one reference (default: the model's height)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled images (default 0)")
     p.add_argument("--cache-dir", help="where to keep the prepared real crops (default: a temp folder)")
     p.add_argument("--json", action="store_true", help="print only the JSON")
@@ -56,9 +56,9 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UserError(f"{args.inception}: no such Inception model file")
     b = load_bundle(args.model, device="cpu")
     height = args.height or b.height
-    if not 16 <= height <= b.height or (b.frame_width * height) % b.height:
+    if not 16 <= height <= 4 * b.height or (b.frame_width * height) % b.height:
         raise UserError(f"--height {height}: the model's frames are {b.height} px tall and {b.frame_width} wide; "
-                        f"choose 16 to {b.height} px, at which the frame width stays a whole number of pixels")
+                        f"choose 16 to {4 * b.height} px, at which the frame width stays a whole number of pixels")
     cache = Path(args.cache_dir or Path(tempfile.gettempdir()) / "alis-studio-eval-cache")
     reals = prepare(args.dataset, height, b.frame_width * height // b.height, cache).images
     del b
