@@ -8,7 +8,7 @@ non-saturating logistic loss plus a lazy R1 penalty on reals. The same fake fram
 stationarity penalty (`repeated_share` of the frames and of their `column_detail`) keeps G from
 drawing the same thing at the same place of every anchor interval. An optional second
 discriminator (`d_half`) judges the same frames shrunk to half their height, so the coarse scene a
-grown model inherited keeps its statistics while its top block learns the detail.
+grown model inherited keeps its statistics while G learns the new detail.
 """
 from __future__ import annotations
 
