@@ -244,9 +244,11 @@ class Trainer:
         top = set(self.G.synthesis.blocks[-1].parameters())
         self._below_top = [p for p in self.G.parameters() if p not in top]  # held by --g-top-only
         self._top_only = False
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=o.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8, fused=True)
-        self.opt_D_half = (torch.optim.Adam(self.D_half.parameters(), lr=o.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8,
-                                            fused=True) if self.D_half is not None else None)
+        adam_D = lambda D: torch.optim.Adam(D.parameters(), lr=o.lr * c, betas=(0.0, 0.99 ** c), eps=1e-8,  # noqa: E731
+                                            fused=True)
+        self.opt_D = adam_D(self.D)
+        self.opt_D_half = adam_D(self.D_half) if self.D_half is not None else None
+        self._d_pairs = [(self.D, self.opt_D)] + ([(self.D_half, self.opt_D_half)] if self.opt_D_half else [])
         self.precision = _precision(o.precision, dev)
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
         autocast = (lambda: torch.autocast(dev.type, dtype=dtype)) if dtype else contextlib.nullcontext
@@ -358,11 +360,10 @@ class Trainer:
                 p.requires_grad_(not top_only)
         with contextlib.nullcontext() if g_learns else torch.no_grad():
             fake = self.loss.generate(batch, self.nimg, self.device)  # (B, 3, H, 2P), graph kept for G
-        Ds = [(self.D, self.opt_D)] + ([(self.D_half, self.opt_D_half)] if self.D_half is not None else [])
-        for _, opt in Ds:
+        for _, opt in self._d_pairs:
             opt.zero_grad(set_to_none=True)
         terms = self.loss.d_phase(real, fake, self.step, scale=self.scalers["D"].scale)
-        self._optimise(Ds, self.scalers["D"])
+        self._optimise(self._d_pairs, self.scalers["D"])
         if g_learns:
             self.opt_G.zero_grad(set_to_none=True)
             terms.update(self.loss.g_phase(fake, scale=self.scalers["G"].scale))

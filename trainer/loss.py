@@ -190,11 +190,11 @@ class ALISLoss:
             return (D or self.D)(img).float()  # (B,)
 
     def _critics(self):
-        """(discriminator, its input from a full frame, R1 weight): the half-size one's R1 follows
-        the same 10 * (H / 256)^2 rule at its height (a quarter)."""
-        yield self.D, lambda x: x, self.opts.r1_gamma
+        """(suffix of its loss terms, discriminator, its input from a full frame, R1 weight, weight in
+        G's loss): the half-size one's R1 follows the same 10 * (H / 256)^2 rule at its height."""
+        yield "", self.D, lambda x: x, self.opts.r1_gamma, 1.0
         if self.D_half is not None:
-            yield self.D_half, half_size, self.opts.r1_gamma / 4
+            yield "_half", self.D_half, half_size, self.opts.r1_gamma / 4, self.opts.d_half
 
     # ------------------------------------------------------------------ phases
     def d_phase(self, real: torch.Tensor, fake: torch.Tensor, step: int, scale=None) -> dict:
@@ -202,20 +202,19 @@ class ALISLoss:
         (and the same for the half-size D). Calls backward (through `scale`, e.g. an fp16
         GradScaler's); returns the scalar terms."""
         o, total, out = self.opts, 0.0, {}
-        for D, view, gamma in self._critics():
-            tag = "D" if D is self.D else "D_half"
+        for tag, D, view, gamma, _ in self._critics():
             do_r1 = gamma > 0 and o.r1_interval > 0 and step % o.r1_interval == 0
             logits_fake = self.run_D(view(fake.detach()), D)
             x = view(real.detach()).requires_grad_(do_r1)
             logits_real = self.run_D(x, D)
             loss = F.softplus(logits_fake).mean() + F.softplus(-logits_real).mean()
-            out.update({tag: loss.detach(), f"{tag}_real": logits_real.detach().mean(),
-                        f"{tag}_fake": logits_fake.detach().mean()})
+            out.update({f"D{tag}": loss.detach(), f"D{tag}_real": logits_real.detach().mean(),
+                        f"D{tag}_fake": logits_fake.detach().mean()})
             if do_r1:
                 (grad,) = torch.autograd.grad(logits_real.sum(), x, create_graph=True)
                 r1 = grad.float().square().sum(dim=(1, 2, 3)).mean()  # (,)
                 loss = loss + r1 * (gamma / 2 * o.r1_interval)
-                out["R1" if D is self.D else "R1_half"] = r1.detach()
+                out[f"R1{tag}"] = r1.detach()
             total = total + loss
         (scale(total) if scale else total).backward()
         return out
@@ -223,17 +222,17 @@ class ALISLoss:
     def g_phase(self, fake: torch.Tensor, scale=None) -> dict:
         """Non-saturating G loss on the frames of `generate` (the Ds frozen). Calls backward."""
         critics = list(self._critics())
-        for D, _, _ in critics:
+        for _, D, *_ in critics:
             D.requires_grad_(False)
         try:
             out, loss = {}, 0.0
-            for D, view, _ in critics:
+            for tag, D, view, _, weight in critics:
                 term = F.softplus(-self.run_D(view(fake), D)).mean()
-                out["G" if D is self.D else "G_half"] = term.detach()
-                loss = loss + term * (1.0 if D is self.D else self.opts.d_half)
+                out[f"G{tag}"] = term.detach()
+                loss = loss + term * weight
             (scale(loss) if scale else loss).backward()
         finally:
-            for D, _, _ in critics:
+            for _, D, *_ in critics:
                 D.requires_grad_(True)
         return out
 
