@@ -45,12 +45,21 @@ def source_margin(zoom: float) -> int:
     return int(math.ceil(LANCZOS_SUPPORT * max(1.0, 1.0 / zoom))) + 2
 
 
+def source_ends(positions, view_width: float, zoom: float) -> np.ndarray:
+    """(count,) int64: the source column past the last one each frame at left edges `positions`
+    reads (its right edge plus the filter's margin). The one rounding of the frames' needs: the
+    source planned from it and the frames cut with it agree to the last column (rounding x + w
+    in buffer coordinates instead asked for one column more than the source at long flights)."""
+    right = np.asarray(positions, np.float64) + view_width  # (count,) absolute right edges
+    return np.ceil(right).astype(np.int64) + source_margin(zoom)
+
+
 def fly_frames(pieces: Iterable[np.ndarray], positions: Iterable[float], *, source_x0: int, source_height: int,
                view_width: float, width: int, height: int) -> Iterator[np.ndarray]:
     """(height, width, 3) uint8 frames for camera left edges `positions` (non-decreasing).
 
     pieces: (source_height, w, 3) uint8 columns of the panorama from column `source_x0` on, reaching
-    at least `source_margin(zoom)` columns past the last camera's right edge.
+    at least to `source_ends(positions, ...)` of the last frame.
     """
     from PIL import Image
 
@@ -60,13 +69,14 @@ def fly_frames(pieces: Iterable[np.ndarray], positions: Iterable[float], *, sour
     top, y0 = (height - shown) // 2, (source_height - view_height) / 2
     margin = source_margin(zoom)
     buf, b0, it = np.empty((source_height, 0, 3), np.uint8), int(source_x0), iter(pieces)
-    for x in positions:
+    positions = np.asarray(positions, np.float64)
+    for x, end in zip(positions, source_ends(positions, view_width, zoom)):
         lo, hi = x - b0, x - b0 + view_width  # the box in buffer coordinates
         parts, have = [buf], buf.shape[1]
-        while have < math.ceil(hi) + margin:
+        while b0 + have < end:
             piece = next(it, None)
             if piece is None:
-                raise ValueError(f"the source ended before column {b0 + math.ceil(hi) + margin}")
+                raise ValueError(f"the source ended before column {end}")
             parts.append(piece)
             have += piece.shape[1]
         if len(parts) > 1:

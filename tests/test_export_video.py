@@ -137,3 +137,55 @@ def test_video_job_checks(tiny_renderer):
         VideoJob(tiny_renderer, Scene(), "x.mp4", span=1000, width=63, height=32)
     with pytest.raises(ExportError, match="zoom"):
         VideoJob(tiny_renderer, Scene(), "x.mp4", span=1000, width=64, height=32, zoom=1000)
+
+
+def _flight(intervals, width, height, speed, *, loop=False, ease=False, model_height=128, interval=256):
+    """A VideoJob's geometry alone: a stand-in renderer that only knows the model's size."""
+    from types import SimpleNamespace
+
+    renderer = SimpleNamespace(bundle=SimpleNamespace(height=model_height, interval_width=interval))
+    rng = {"period": intervals * interval} if loop else {"span": intervals * interval}
+    return VideoJob(renderer, Scene(), "unused.mp4", width=width, height=height, fps=30, speed=speed, ease=ease, **rng)
+
+
+@pytest.mark.parametrize("loop,ease", [(False, False), (False, True), (True, False)])
+def test_the_source_reaches_past_every_frame_to_the_end_of_the_path(loop, ease):
+    """The README's example (40 intervals, 1920x1080, 240 px/s) asked for a column past the source at
+    its last frames: the frames' needs and the job's source come from one rounding."""
+    from alis_studio.exporters.flythrough import source_ends
+
+    for intervals in (2, 3, 6, 33, 40, 100, 257, 1000):
+        for width, height in ((1280, 720), (1920, 1080), (640, 480), (3840, 2160), (1000, 1000), (480, 854)):
+            for speed in (37.0, 60.0, 240.0, 1000.0, 5000.0):
+                try:
+                    job = _flight(intervals, width, height, speed, loop=loop, ease=ease)
+                except ExportError:  # a range narrower than the frame
+                    continue
+                positions = camera_path(job.x0, job.travel, job.count, loop=loop, ease=ease)
+                ends = source_ends(positions, job.view_width, job.zoom)
+                assert ends.max() <= job.source_x0 + job.source_width, (intervals, width, height, speed)
+                assert positions.min() - job.source_x0 >= 3  # the filter's margin on the left too
+                if not loop:
+                    assert positions[-1] == job.x0 + job.travel  # the last frame ends at the range's end
+                    assert ends[-1] == job.source_x0 + job.source_width
+
+
+@pytest.mark.parametrize("intervals,speed", [(40, 5000.0), (2, 300.0), (33, 2000.0)])
+def test_fly_frames_reaches_the_end_of_the_path(intervals, speed):
+    """The frames themselves, at 32 x 18 px: the same source columns per frame as 1920 x 1080."""
+    job = _flight(intervals, 32, 18, speed * 18 / 1080)
+    assert job.view_width == _flight(intervals, 1920, 1080, speed).view_width
+    total = job.source_width
+
+    def pieces():
+        for x in range(0, total, 256):
+            yield np.full((128, min(256, total - x), 3), 100, np.uint8)
+
+    positions = camera_path(job.x0, job.travel, job.count, loop=False)
+    frames = fly_frames(pieces(), positions, source_x0=job.source_x0, source_height=128,
+                        view_width=job.view_width, width=32, height=18)
+    count = 0
+    for frame in frames:
+        count += 1
+        assert frame.shape == (18, 32, 3) and frame.min() == 100
+    assert count == job.count

@@ -19,7 +19,7 @@ from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
 from alis_studio.exporters.atomic import check_target
-from alis_studio.exporters.flythrough import camera_path, fly_frames, frame_count, source_margin
+from alis_studio.exporters.flythrough import camera_path, fly_frames, frame_count, source_ends, source_margin
 from alis_studio.exporters.stream import WriteStats
 from alis_studio.exporters.video import DEFAULT_CRF, check_video_options
 
@@ -96,8 +96,9 @@ class VideoJob:
 
     @property
     def source_width(self) -> int:
-        """Model columns rendered: the flight, the last view and the filter's margins."""
-        return math.ceil(self.x0 + self.travel + self.view_width) + source_margin(self.zoom) - self.source_x0
+        """Model columns rendered: the flight, the last view and the filter's margins (the last camera
+        position is x0 + travel, or short of it in a loop)."""
+        return int(source_ends([self.x0 + self.travel], self.view_width, self.zoom)[0]) - self.source_x0
 
     def description(self) -> dict:
         from alis_studio import __version__
