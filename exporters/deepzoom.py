@@ -106,7 +106,15 @@ def _write_viewer(folder: Path, name: str, width: int, height: int, fmt: str, wr
         title=_escape(name), info=_escape(info), name=_js_path(name), format=fmt, overlap=OVERLAP,
         tile_size=TILE_SIZE, width=width, height=height, wrap="true" if wrap else "false")
     (folder / "index.html").write_text(html, encoding="utf-8")
-    shutil.copytree(WEB / "openseadragon", folder / "openseadragon")
+    _copy_tree(WEB / "openseadragon", folder / "openseadragon")
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    """shutil.copytree, but an OSError keeps its errno (copytree gathers them into a list of strings)."""
+    for f in sorted(src.rglob("*")):
+        if f.is_file():
+            (dst / f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dst / f.relative_to(src))
 
 
 def _escape(text: str) -> str:

@@ -17,6 +17,7 @@ tiles, written straight into the final folder.
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
 import shutil
@@ -121,6 +122,20 @@ def _bands(pieces: Iterable[np.ndarray], width: int, band: int, unit: int, pad: 
         raise ValueError(f"the pieces do not add up to {width} columns")
 
 
+_ERRNO = {os.strerror(n): n for n in errno.errorcode}  # libvips words system errors with g_strerror
+
+
+def vips_os_error(e) -> OSError:
+    """A libvips error as the OSError it reports ("system error: No space left on device"), so the
+    writers' one mapping of OSErrors to one line (exporters.atomic.os_error_message) applies."""
+    lines = [ln.strip() for ln in f"{e.message}\n{e.detail or ''}".splitlines() if ln.strip()]
+    for ln in lines:
+        code = _ERRNO.get(ln.removeprefix("system error: ")) if ln.startswith("system error: ") else None
+        if code is not None:
+            return OSError(code, os.strerror(code))
+    return OSError(f"libvips: {lines[-1] if lines else 'error'}")
+
+
 def _dzsave(img: np.ndarray, files: Path, scratch: Path, suffix: str, tile_size: int, overlap: int,
             ks: range, *, shift: int, keep: tuple[int, int] | None, last: int | None = None, offset: int = 0) -> float:
     """dzsave `img` (columns from global `shift`); move the tiles of levels k in `ks` (2**k below the
@@ -133,8 +148,11 @@ def _dzsave(img: np.ndarray, files: Path, scratch: Path, suffix: str, tile_size:
     t = time.perf_counter()
     vimg = pyvips.Image.new_from_memory(np.ascontiguousarray(img).data, img.shape[1], img.shape[0], 3, "uchar")
     out = Path(tempfile.mkdtemp(prefix="band-", dir=scratch))
-    vimg.dzsave(str(out / "b"), suffix=suffix, tile_size=tile_size, overlap=overlap, depth="onepixel",
-                keep="none")  # no metadata in the tiles
+    try:
+        vimg.dzsave(str(out / "b"), suffix=suffix, tile_size=tile_size, overlap=overlap, depth="onepixel",
+                    keep="none")  # no metadata in the tiles
+    except pyvips.Error as e:
+        raise vips_os_error(e) from None
     del vimg
     _release_memory()
     seconds = time.perf_counter() - t
