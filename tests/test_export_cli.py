@@ -84,6 +84,10 @@ def _one_line_error(capsys, needle: str) -> str:
     (["--width", 10, "--height-scale", 100, "--out", "{tmp}/x.tif"], "height scale"),
     (["--loop", 1, "--out", "{tmp}/x.tif"], "at least 2"),
     (["--width", 10, "--levels", 40, "--out", "{tmp}/x.tif"], "levels"),
+    (["--intervals", 2, "--height-scale", "nan", "--out", "{tmp}/x.tif"], "height scale"),
+    (["--intervals", 2, "--height-scale", "inf", "--out", "{tmp}/x.tif"], "height scale"),
+    (["--width", 10, "--height-scale", "nan", "--out", "{tmp}/x.png"], "height scale"),
+    (["--loop", 3, "--height-scale=-inf", "--out", "{tmp}/x.tif"], "height scale"),
 ])
 def test_bad_input_is_one_line(tiny_model_path, tmp_path, capsys, args, needle):
     args = [a.format(tmp=tmp_path) if isinstance(a, str) else a for a in args]

@@ -147,7 +147,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _range(args, scene, bundle) -> dict:
     """ExportJob's range keywords from --width / --intervals / --loop (or a looping session)."""
-    from alis_studio.jobs.export import scaled_width
+    from alis_studio.jobs.export import check_height_scale, scaled_width
+
+    check_height_scale(args.height_scale)  # before --intervals scales by it
 
     if args.width is not None:
         if args.width < 1:

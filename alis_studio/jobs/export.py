@@ -29,10 +29,18 @@ from alis_studio.exporters.atomic import check_target
 from alis_studio.exporters.plan import ExportPlan, check_free_space
 from alis_studio.exporters.stream import WriteStats
 
-__all__ = ["ExportJob", "probe_speed", "scaled_height", "scaled_width"]
+__all__ = ["ExportJob", "check_height_scale", "probe_speed", "scaled_height", "scaled_width"]
 
 MAX_HEIGHT_SCALE = 8.0
 MIN_HEIGHT_SCALE = 0.125
+
+
+def check_height_scale(height_scale: float) -> float:
+    """The height scale as a float in [MIN_HEIGHT_SCALE, MAX_HEIGHT_SCALE], else a one-line ExportError."""
+    s = float(height_scale)
+    if not MIN_HEIGHT_SCALE <= s <= MAX_HEIGHT_SCALE:  # also refuses nan
+        raise ExportError(f"the height scale must be in [{MIN_HEIGHT_SCALE}, {MAX_HEIGHT_SCALE}], got {s}")
+    return s
 
 
 def scaled_height(model_height: int, height_scale: float) -> int:
@@ -72,9 +80,7 @@ class ExportJob:
     def __post_init__(self):
         self.out = Path(self.out)
         self.scene = Scene.from_dict(self.scene.to_dict())  # a snapshot: the GUI may edit on
-        s = float(self.height_scale)
-        if not MIN_HEIGHT_SCALE <= s <= MAX_HEIGHT_SCALE or not math.isfinite(s):
-            raise ExportError(f"the height scale must be in [{MIN_HEIGHT_SCALE}, {MAX_HEIGHT_SCALE}], got {s}")
+        check_height_scale(self.height_scale)
         if self.period is not None:
             self.width = max(1, round(self.period * self.out_height / self.model_height))
         if self.width < 1:
