@@ -91,6 +91,21 @@ def test_dict_round_trip_keeps_the_sessions_keys():
     assert again.to_dict() == d
     again.restore({"x0": 7.0, "fit": True, "fit_cap": 2.0})  # the crisp first view, as saved today
     assert again.x0 == 7.0 and again.fit and again.scale == CRISP_MAX
-    for bad in ({"x0": "left"}, {"scale": None}, {"x0": float("nan")}, []):
-        again.restore(bad)  # a damaged view: the origin, fit to the height
-        assert again.x0 == 0.0 and again.fit
+    for bad in ({"x0": "left"}, {"scale": None}, {"x0": float("nan")}, {"cy": 10 ** 400}, []):
+        again.set(x0=500.0, scale=0.5, fit=False)
+        again.restore(bad)  # a damaged view: the first view (the origin centred, the crisp fit)
+        assert again.center_x() == 0.0 and again.fit and again.fit_cap == CRISP_MAX
+
+
+def test_no_view_is_the_crisp_first_view_centred_on_the_origin():
+    """Camera.restore({}) (New Session, a session without a "view") dropped the 2x cap: Fit Height."""
+    c = Camera(height=32, width=320, screen_height=120)
+    c.set(x0=500.0, scale=0.5, fit=False, fit_cap=None)
+    c.restore({})
+    assert c.fit and c.fit_cap == CRISP_MAX and c.scale == CRISP_MAX and c.center_x() == 0.0
+    first = c.to_dict()
+    c.set(x0=-77.0, scale=3.0, fit=False)
+    c.first_view()
+    assert c.to_dict() == first
+    c.restore({"x0": 7.0, "fit": True})  # a view saved before fit_cap existed: Fit Height, as it was
+    assert c.x0 == 7.0 and c.fit_cap is None and c.scale == pytest.approx(120 / 32)

@@ -3,6 +3,7 @@ overview strip, the performance panel, cursor coordinates and the crisp first vi
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -182,7 +183,7 @@ def test_overview_strip_shows_the_engines_pixels(qtbot, window, tiny_renderer):
     win = m.view_window()
     for col in np.linspace(win.left() + 6, win.right() - 6, 7).astype(int):  # inside the frame: not shaded
         got = img[round(r.top()) + 1:round(r.bottom()) - 1, col].mean(axis=0)
-        assert np.abs(got - want[:, int(m.to_model_x(col + 0.5)) - x0].mean(axis=0)).max() < 12
+        assert np.abs(got - want[:, math.floor(m.to_model_x(col + 0.5)) - x0].mean(axis=0)).max() < 12
 
 
 # ---------------------------------------------------------------------- performance and status

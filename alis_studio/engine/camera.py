@@ -205,6 +205,14 @@ class Camera:
             self.center_on(c)
         return self._move(apply)
 
+    def first_view(self) -> bool:
+        """The view a model or a session without a "view" opens at: the crisp fit (CRISP_MAX) with
+        the origin centred, as Home (Go to Origin) centres it."""
+        def apply():
+            self.set(fit=True, fit_cap=CRISP_MAX)
+            self.center_on(0.0)
+        return self._move(apply)
+
     def actual_size(self) -> bool:
         """One screen pixel per model pixel, about the centre."""
         return self.zoom_at(1.0 / self._scale)
@@ -215,8 +223,11 @@ class Camera:
                 "fit_cap": self._fit_cap}
 
     def restore(self, state: dict) -> bool:
-        """Take the state of `to_dict()` (a session's "view"); missing keys keep their value, a
-        damaged one gives the default view (the origin, fit to the height)."""
+        """Take the state of `to_dict()` (a session's "view"). An empty one (a new session, a file
+        without a view) or a damaged one gives the first view (`first_view`); otherwise missing
+        keys keep their value, and a missing `fit_cap` is no cap (views saved before it existed)."""
+        if not state or not isinstance(state, dict):
+            return self.first_view()
         try:
             cap = state.get("fit_cap")
             values = dict(x0=float(state.get("x0", 0.0)), scale=float(state.get("scale", self._scale)),
@@ -224,8 +235,8 @@ class Camera:
                           fit_cap=None if cap is None else max(MIN_SCALE, float(cap)))
             if not all(math.isfinite(v) for k, v in values.items() if k not in ("fit", "fit_cap")):
                 raise ValueError("not a finite number")
-        except (TypeError, ValueError, AttributeError):
-            return self.set(x0=0.0, fit=True)
+        except (TypeError, ValueError, AttributeError, OverflowError):
+            return self.first_view()
         return self.set(**values)
 
     @classmethod

@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
     def install_bundle(self, bundle) -> None:
         """Show `bundle` (a loaded ModelBundle): new renderer, viewport, ruler and timeline."""
         old_renderer = self.renderer
-        anchor_x = self.camera.x0 / self.bundle.interval_width if self.viewport else 0.0
+        centre = self.camera.center_x() / self.bundle.interval_width if self.viewport else None  # in anchors
         same = self.camera.to_dict() if self.bundle and self.bundle.sha256 == bundle.sha256 else None
         if any(s.w is not None and len(s.w) != bundle.w_dim for s in self.scene.overrides().values()):
             # explicit latents of another model's size cannot carry over
@@ -211,8 +211,11 @@ class MainWindow(QMainWindow):
         self._build_workspace()
         if same is not None:  # the same model on another provider: the same view
             self.camera.restore(same)
-        else:  # crisp: fill the height only up to 2x, so the first impression is sharp
-            self.camera.set(x0=anchor_x * bundle.interval_width, fit=True, fit_cap=CRISP_MAX)
+        elif centre is None:  # crisp: fill the height only up to 2x, so the first impression is sharp
+            self.camera.first_view()
+        else:  # another model: the crisp fit, at the same anchor
+            self.camera.set(fit=True, fit_cap=CRISP_MAX)
+            self.camera.center_on(centre * bundle.interval_width)
         if old_renderer is not None:  # joining its worker may wait for a batch: not on this thread
             threading.Thread(target=old_renderer.close, daemon=True).start()
         for a in actions_mod.model_actions(self.acts):

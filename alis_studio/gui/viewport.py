@@ -224,7 +224,8 @@ class PanoramaView(QWidget):
         self.camera.center_on(x)
 
     def go_to_origin(self) -> None:
-        """Anchor 0 (column 0) in the centre, so zooming (about the centre) keeps it in view."""
+        """Anchor 0 (column 0) in the centre, so zooming (about the centre) keeps it in view; the
+        first view centres it too."""
         self.inertia.stop()
         self.camera.center_on(0.0)
 
@@ -369,8 +370,8 @@ class PanoramaView(QWidget):
 
     # ------------------------------------------------------------------ input
     def resizeEvent(self, event) -> None:
-        if not self._closed:
-            self.camera.resize(self.width(), self.height(), keep_center=event.oldSize().width() > 0)
+        if not self._closed:  # the first real size too: a fit view keeps its centre (the first view's origin)
+            self.camera.resize(self.width(), self.height())
         super().resizeEvent(event)
 
     def mousePressEvent(self, event) -> None:
