@@ -22,6 +22,21 @@ METRIC_ROWS = (
 )
 
 
+MIN_HEIGHT = 16  # the SWD pyramid's smallest level
+
+
+def height_arg(text: str) -> int:
+    """--height: a positive whole number of pixels (the model's range, MIN_HEIGHT to 4x its height, is
+    checked once the model is loaded)."""
+    try:
+        h = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels, got {text!r}") from None
+    if h < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of pixels, got {h}")
+    return h
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="measure a model against real images (SWD, infinite SWD, seams, FID)",
                        description="Runs the .alis model through the app's engine (no torch needed). FID only "
@@ -32,7 +47,7 @@ def add_parser(sub) -> None:
     p.add_argument("--images", type=int, default=1000, help="images per set (default 1000)")
     p.add_argument("--inception", help="a local ONNX Inception feature extractor, for FID")
     add_device_option(p)
-    p.add_argument("--height", type=int, metavar="H",
+    p.add_argument("--height", type=height_arg, metavar="H",
                    help="measure the frames shown H px tall (resized like the real crops, down or up to 4x), to "
                    "compare models of different heights on one reference (default: the model's height)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled images (default 0)")
@@ -49,18 +64,24 @@ def run_eval(args: argparse.Namespace) -> int:
     from alis_studio.progress import ProgressBar
     from alis_studio.evaluation.datasets import prepare
     from alis_studio.evaluation.evaluate import evaluate_bundle
+    from alis_studio.evaluation.metrics import inception_session
 
     if args.images < 2:
         raise UserError(f"--images must be at least 2, got {args.images}")
     if args.inception and not Path(args.inception).is_file():
         raise UserError(f"{args.inception}: no such Inception model file")
+    if args.inception:
+        inception_session(args.inception)  # not an Inception graph: say so before any work
     b = load_bundle(args.model, device="cpu")
-    height = args.height or b.height
-    if not 16 <= height <= 4 * b.height or (b.frame_width * height) % b.height:
+    height = b.height if args.height is None else args.height
+    if not MIN_HEIGHT <= height <= 4 * b.height or (b.frame_width * height) % b.height:
         raise UserError(f"--height {height}: the model's frames are {b.height} px tall and {b.frame_width} wide; "
-                        f"choose 16 to {4 * b.height} px, at which the frame width stays a whole number of pixels")
+                        f"choose {MIN_HEIGHT} to {4 * b.height} px, at which the frame width stays a whole number "
+                        "of pixels")
     cache = Path(args.cache_dir or Path(tempfile.gettempdir()) / "alis-studio-eval-cache")
     reals = prepare(args.dataset, height, b.frame_width * height // b.height, cache).images
+    if len(reals) < 2:
+        raise UserError(f"{args.dataset}: {len(reals)} usable image; eval compares sets of at least 2")
     del b
     bar = None if args.quiet or args.json else ProgressBar("eval", "img")
     res = evaluate_bundle(args.model, reals, args.images, device=args.device, inception=args.inception,

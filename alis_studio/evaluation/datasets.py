@@ -9,6 +9,7 @@ epoch; later runs memory-map it. Unreadable files are skipped, counted and liste
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import io
 import json
@@ -26,6 +27,11 @@ from alis_studio.errors import DatasetError
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 CACHE_VERSION = 1
+MAX_ENLARGEMENT = 4  # a crop enlarged more than this is a blur, not a real image (a 1 x 1 px file)
+
+
+class ImageTooSmall(ValueError):
+    """An image whose crop would be enlarged more than MAX_ENLARGEMENT times: skipped, like a corrupt one."""
 
 
 @dataclasses.dataclass
@@ -86,28 +92,39 @@ def to_rgb(img):
     return img.convert("RGB")
 
 
-def crop_resize(img, height: int, width: int):
-    """Centre crop to the aspect width:height, then resize (Lanczos) to (height, width)."""
-    from PIL import Image
-
-    w, h = img.size
+def crop_box(size: tuple[int, int], height: int, width: int) -> tuple[int, int, int, int]:
+    """The centre crop (left, top, right, bottom) of an image of `size` (w, h) at the aspect width:height."""
+    w, h = size
     if w * height > h * width:  # too wide
         cw, ch = max(1, round(h * width / height)), h
     else:
         cw, ch = w, max(1, round(w * height / width))
     left, top = (w - cw) // 2, (h - ch) // 2
-    return img.resize((width, height), Image.Resampling.LANCZOS, box=(left, top, left + cw, top + ch),
+    return left, top, left + cw, top + ch
+
+
+def crop_resize(img, height: int, width: int):
+    """Centre crop to the aspect width:height, then resize (Lanczos) to (height, width)."""
+    from PIL import Image
+
+    left, top, right, bottom = crop_box(img.size, height, width)
+    return img.resize((width, height), Image.Resampling.LANCZOS, box=(left, top, right, bottom),
                       reducing_gap=3.0)
 
 
 def load_image(data: bytes | str | os.PathLike, height: int, width: int) -> np.ndarray:
     """Decode one image file (a path or its bytes) to a (height, width, 3) uint8 array.
 
-    Raises whatever PIL raises for a corrupt file; `prepare` turns that into a skipped file.
+    Raises whatever PIL raises for a corrupt file, ImageTooSmall for one whose crop would be enlarged
+    more than MAX_ENLARGEMENT times; `prepare` turns either into a skipped file.
     """
     from PIL import Image
 
     with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as img:
+        _, top, _, bottom = crop_box(img.size, height, width)
+        if (bottom - top) * MAX_ENLARGEMENT < height:
+            raise ImageTooSmall(f"{img.size[0]} x {img.size[1]} px is too small for {height} x {width} px crops "
+                                f"(enlarged more than {MAX_ENLARGEMENT}x)")
         if img.format == "JPEG":  # decode big JPEGs at a reduced scale: much faster, same result
             img.draft("RGB", (width * 2, height * 2))
         img.load()
@@ -125,6 +142,8 @@ def _load_chunk(args) -> list:
             try:
                 data = zf.read(name) if zf else os.path.join(root, name)
                 out.append((i, load_image(data, height, width)))
+            except ImageTooSmall as e:
+                out.append((i, str(e)))
             except Exception as e:  # corrupt, truncated, unsupported: skipped and listed
                 out.append((i, f"{type(e).__name__}: {e}".splitlines()[0][:200]))
     finally:
@@ -151,22 +170,28 @@ def prepare(path: str | os.PathLike, height: int, width: int, cache_dir: str | o
             workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> PreparedDataset:
     """Decode, crop and resize the dataset at `path` once into `cache_dir/dataset-<key>.npy`, or
     reuse that file when the file list and frame size are unchanged. Raises DatasetError when no
-    image is usable."""
+    image is usable, or when the cache folder cannot be made or written (a file, read-only, full)."""
     src = scan(path)
     cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     stem = cache_dir / f"dataset-{src.key((height, width))}-{height}x{width}"
     npy, meta = stem.with_suffix(".npy"), stem.with_suffix(".json")
     if npy.exists() and meta.exists():
         info = json.loads(meta.read_text())
         images = np.load(npy, mmap_mode="r")
         return PreparedDataset(images, npy, True, [tuple(s) for s in info["skipped"]], src.root)
-    good, skipped = _build(src, height, width, npy, workers, progress)
+    try:
+        if cache_dir.exists() and not cache_dir.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder")
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        good, skipped = _build(src, height, width, npy, workers, progress)
+        if good:
+            _atomic_text(meta, json.dumps({"source": str(src.root), "count": good, "size": [height, width],
+                                           "skipped": skipped}, indent=1))
+    except OSError as e:
+        raise DatasetError(f"{cache_dir}: cannot keep the dataset cache there ({e.strerror or e})") from None
     if good == 0:
-        raise DatasetError(f"{src.root}: none of the {len(src.names)} image files could be read "
+        raise DatasetError(f"{src.root}: none of the {len(src.names)} image files could be read and used "
                            f"(first: {skipped[0][0]}: {skipped[0][1]})")
-    _atomic_text(meta, json.dumps({"source": str(src.root), "count": good, "size": [height, width],
-                                   "skipped": skipped}, indent=1))
     return PreparedDataset(np.load(npy, mmap_mode="r"), npy, False, skipped, src.root)
 
 

@@ -185,25 +185,46 @@ def cut_frames(strip: np.ndarray, frame_width: int) -> np.ndarray:
 # --------------------------------------------------------------------------- FID (local weights)
 
 
-def inception_features(model_path: str | os.PathLike, images: np.ndarray, batch: int = 32) -> np.ndarray:
-    """Pool features of an ONNX Inception-v3 feature extractor (input float32 (N, 3, S, S) in
-    [0, 255], output (N, F)); images are resized to S (299 if the input size is dynamic)."""
+def inception_session(model_path: str | os.PathLike):
+    """An ONNX Runtime session of an Inception-like feature extractor, checked by running one image:
+    (session, input name, image size). A file that is not one is a one-line UserError, before any work."""
     import onnxruntime as ort
-    from PIL import Image
 
     from alis_studio.errors import UserError
+
+    def refuse(why: str):
+        return UserError(f"{model_path}: not a usable ONNX Inception model ({why.splitlines()[0][:120] if why else '?'})")
 
     try:
         sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
     except Exception as e:
-        raise UserError(f"{model_path}: not a usable ONNX Inception model ({str(e).splitlines()[0][:120]})") from None
+        raise refuse(str(e)) from None
     inp = sess.get_inputs()[0]
-    size = inp.shape[-1] if isinstance(inp.shape[-1], int) else 299
+    shape = list(inp.shape)
+    if len(sess.get_inputs()) != 1 or len(shape) != 4 or isinstance(shape[1], int) and shape[1] != 3:
+        raise refuse(f"it takes {', '.join(f'{i.name} {i.shape}' for i in sess.get_inputs())}, not images "
+                     "float32 (N, 3, S, S)")
+    size = shape[-1] if isinstance(shape[-1], int) else 299
+    try:
+        out = sess.run(None, {inp.name: np.zeros((1, 3, size, size), np.float32)})[0]
+    except Exception as e:
+        raise refuse(str(e)) from None
+    if out.ndim < 2 or out.shape[0] != 1 or out.size < 2:
+        raise refuse(f"its output {list(out.shape)} is not (N, features)")
+    return sess, inp.name, size
+
+
+def inception_features(model_path: str | os.PathLike, images: np.ndarray, batch: int = 32) -> np.ndarray:
+    """Pool features of an ONNX Inception-v3 feature extractor (input float32 (N, 3, S, S) in
+    [0, 255], output (N, F)); images are resized to S (299 if the input size is dynamic)."""
+    from PIL import Image
+
+    sess, name, size = inception_session(model_path)
     feats = []
     for i in range(0, len(images), batch):
         x = np.stack([np.asarray(Image.fromarray(im).resize((size, size), Image.Resampling.BICUBIC))
                       for im in images[i:i + batch]]).transpose(0, 3, 1, 2).astype(np.float32)
-        feats.append(sess.run(None, {inp.name: x})[0].reshape(len(x), -1))
+        feats.append(sess.run(None, {name: x})[0].reshape(len(x), -1))
     return np.concatenate(feats).astype(np.float64)
 
 
