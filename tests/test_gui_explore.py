@@ -22,9 +22,10 @@ def open_dock(qtbot, window, name):
     window.acts[name].trigger()
     dock = window.docks.docks[name]
     qtbot.waitUntil(dock.isVisible)
+    panel = window.docks.panel(name)
     if name == "seeds":
-        qtbot.waitUntil(lambda: dock.widget().grid.count() > 0 and not dock.widget()._dirty)
-    return dock.widget()
+        qtbot.waitUntil(lambda: panel.grid.count() > 0 and not panel._dirty)
+    return panel
 
 
 # ---------------------------------------------------------------------- seed browser

@@ -55,6 +55,57 @@ def _new_window(qtbot, settings):
     return w
 
 
+def test_the_first_window_fits_the_available_screen(qtbot, settings):
+    """The default 1280x720 was not clamped (1918x1080 on a 1600x1000 screen at scale 1.5, the
+    timeline and status bar off screen). The offscreen screen here is 800x800."""
+    w = _new_window(qtbot, settings)
+    avail = w.screen().availableGeometry()
+    assert avail.width() < 1280  # the test means something only on a screen smaller than the default
+    assert avail.contains(w.frameGeometry()), (avail, w.frameGeometry())
+    assert w.width() >= 0.8 * min(1280, avail.width())  # clamped, not shrunk to nothing
+
+
+def test_the_last_geometry_comes_back_only_where_it_fits(qtbot, tmp_path):
+    fits = QSettings(str(tmp_path / "fits.ini"), QSettings.Format.IniFormat)
+    a = _new_window(qtbot, fits)
+    a.resize(610, 430)
+    a.close()
+    b = _new_window(qtbot, fits)
+    assert (b.width(), b.height()) == (610, 430)  # the user's size, remembered
+    b.close()
+
+    big = QSettings(str(tmp_path / "big.ini"), QSettings.Format.IniFormat)
+    c = _new_window(qtbot, big)
+    c.setGeometry(0, 0, 1918, 1080)  # as saved on a larger screen
+    big.setValue("geometry", c.saveGeometry())
+    d = _new_window(qtbot, big)
+    assert d.screen().availableGeometry().contains(d.frameGeometry()), d.frameGeometry()
+
+
+def test_opening_the_docks_does_not_grow_the_window(qtbot, tiny_bundle, settings):
+    """Showing Performance under the seed browser grew a 450 px window to 706 px, past the screen."""
+    w = make_window(qtbot, tiny_bundle, settings, size=(700, 450))
+    for name in ("seeds", "directions", "performance"):
+        w.acts[name].trigger()
+        qtbot.wait(20)
+        assert (w.width(), w.height()) == (700, 450), name
+    assert w.screen().availableGeometry().contains(w.frameGeometry())
+
+
 # ---------------------------------------------------------------------- 7: docks come to the front
+def test_showing_a_tabbed_dock_raises_it(qtbot, window):
+    """Ctrl+D after Ctrl+B added Latent Directions as a hidden tab behind the seed browser."""
+    docks = window.docks.docks
+    for name, other in (("seeds", "directions"), ("directions", "seeds"), ("seeds", "directions")):
+        window.acts[name].trigger()
+        qtbot.waitUntil(lambda: not docks[name].visibleRegion().isEmpty())
+        assert window.acts[name].isChecked()
+    assert docks["directions"].isVisible() and docks["directions"].visibleRegion().isEmpty()  # behind, still open
+    window.acts["seeds"].trigger()  # in front: the toggle hides it
+    qtbot.waitUntil(lambda: docks["seeds"].isHidden())
+    assert not window.acts["seeds"].isChecked()
+    qtbot.waitUntil(lambda: not docks["directions"].visibleRegion().isEmpty())
+
+
 # ---------------------------------------------------------------------- 8: zoom limits
 # ---------------------------------------------------------------------- 10: one number everywhere

@@ -1,10 +1,13 @@
 """The window's docks for exploring: seed browser, latent directions and performance. Each dock
 keeps its place (saved with the window state); its content is rebuilt for each model, because it
-renders through that model's renderer."""
+renders through that model's renderer. The content scrolls inside its dock, so opening docks never
+makes the window grow past the screen; showing a dock that shares a tab with another brings it to
+the front."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QWidget
 
 from alis_studio.gui.directions_panel import DirectionsPanel
 from alis_studio.gui.perf_panel import PerformancePanel
@@ -20,33 +23,69 @@ class Docks:
     def __init__(self, window):
         self.w = window
         self.docks: dict[str, QDockWidget] = {}
+        self._scrolls: dict[str, QScrollArea] = {}
+        self._actions: dict[str, QAction] = {}
         for name, title in DOCKS.items():
             dock = QDockWidget(title, window, objectName=f"{name}-dock")
-            dock.setWidget(QLabel("Open a model first.", alignment=Qt.AlignmentFlag.AlignCenter))
+            scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+            scroll.setWidget(QLabel("Open a model first.", alignment=Qt.AlignmentFlag.AlignCenter))
+            dock.setWidget(scroll)
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.hide()
-            self.docks[name] = dock
+            self.docks[name], self._scrolls[name] = dock, scroll
         window.tabifyDockWidget(self.docks["seeds"], self.docks["directions"])
         self.performance = PerformancePanel()
         self.performance.reload_requested.connect(window.reload_model)
-        self.docks["performance"].setWidget(self.performance)
+        self._set_content("performance", self.performance)
         self.seeds: SeedBrowser | None = None
         self.directions: DirectionsPanel | None = None
 
-    def toggle_action(self, name: str):
-        return self.docks[name].toggleViewAction()
+    def panel(self, name: str) -> QWidget:
+        """The content of dock `name` (inside its scroll area)."""
+        return self._scrolls[name].widget()
 
+    def _set_content(self, name: str, widget: QWidget) -> None:
+        old = self._scrolls[name].takeWidget()
+        self._scrolls[name].setWidget(widget)
+        if old is not None:
+            old.deleteLater()
+
+    # ------------------------------------------------------------------ showing and hiding
+    def toggle_action(self, name: str) -> QAction:
+        """A checkable action (the View menu's): shows the dock in front, hides it when it is in
+        front, brings it forward when it is open behind another dock's tab."""
+        if name not in self._actions:
+            dock = self.docks[name]
+            action = QAction(dock.windowTitle(), self.w, checkable=True)
+            action.triggered.connect(lambda _checked=False, n=name: self.toggle(n))
+            dock.visibilityChanged.connect(lambda _visible, d=dock, a=action: a.setChecked(not d.isHidden()))
+            self._actions[name] = action
+        return self._actions[name]
+
+    def in_front(self, name: str) -> bool:
+        dock = self.docks[name]
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+    def toggle(self, name: str) -> None:
+        dock = self.docks[name]
+        if dock.isHidden():
+            dock.show()
+            dock.raise_()  # a tab behind another comes to the front
+        elif not self.in_front(name):
+            dock.raise_()
+        else:
+            dock.hide()
+        self._actions[name].setChecked(not dock.isHidden())
+
+    # ------------------------------------------------------------------ per model
     def rebuild(self) -> None:
         """New content for the current renderer, scene and timeline."""
         w = self.w
         self.close()
         self.seeds = SeedBrowser(w.scene, w.renderer, w.editor, w.timeline)
         self.directions = DirectionsPanel(w.scene, w.renderer, w.editor, w.timeline)
-        for name, widget in (("seeds", self.seeds), ("directions", self.directions)):
-            old = self.docks[name].widget()
-            self.docks[name].setWidget(widget)
-            if old is not None:
-                old.deleteLater()
+        self._set_content("seeds", self.seeds)
+        self._set_content("directions", self.directions)
         self.performance.set_sources(w.renderer, w.viewport, w.bundle, w.threads)
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QUndoView, QVBoxLayout, QWidget
 
@@ -29,6 +29,8 @@ from alis_studio.gui.timeline import AnchorTimeline
 from alis_studio.gui.viewport import PanoramaView
 
 MAX_RECENT = 8
+DEFAULT_SIZE = (1280, 720)
+FRAME_ROOM = (16, 48)  # px kept free for the window manager's frame and title bar before it says
 
 
 class ModelLoader(QObject):
@@ -95,13 +97,45 @@ class MainWindow(QMainWindow):
         self._set_empty("Open a model (Ctrl+O) or drop an .alis file here.")
         self.stack.cleanChanged.connect(self.update_title)
         self.setAcceptDrops(True)
-        self.resize(1280, 720)
-        geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self._place()
+        state = self.settings.value("window_state")
         if state is not None:
             self.restoreState(state)
         self.update_title()
+
+    # ------------------------------------------------------------------ placement on the screen
+    def _place(self) -> None:
+        """The last geometry where its frame still fits the screen's available area, else the
+        default size clamped to it (a 1280x720 window at scale 1.5 on a 1600x1000 screen hid the
+        timeline and status bar), centred."""
+        avail = self.screen().availableGeometry()
+        frame, geometry = self.settings.value("frame"), self.settings.value("geometry")
+        if geometry is not None and isinstance(frame, QRect) and avail.contains(frame) \
+                and self.restoreGeometry(geometry):
+            return
+        self.resize(min(DEFAULT_SIZE[0], avail.width() - FRAME_ROOM[0]),
+                    min(DEFAULT_SIZE[1], avail.height() - FRAME_ROOM[1]))
+        self.move(avail.center() - self.rect().center())
+
+    def keep_on_screen(self) -> None:
+        """Shrink and move the window so that its frame (title bar included, once the window system
+        has added it) lies inside the screen's available area."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        avail, frame = self.screen().availableGeometry(), self.frameGeometry()
+        if avail.contains(frame):
+            return
+        dw, dh = frame.width() - self.width(), frame.height() - self.height()
+        self.resize(min(self.width(), avail.width() - dw), min(self.height(), avail.height() - dh))
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), avail.left()), avail.right() + 1 - frame.width())
+        y = min(max(frame.top(), avail.top()), avail.bottom() + 1 - frame.height())
+        self.move(x, y)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.keep_on_screen()
+        QTimer.singleShot(0, self.keep_on_screen)  # the window manager adds its frame a moment later
 
     # ------------------------------------------------------------------ layout
     def _build_status_bar(self) -> None:
@@ -325,6 +359,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("frame", self.frameGeometry())  # restored only where it fits
         self.settings.setValue("window_state", self.saveState())
         self._perf_timer.stop()
         self._close_workspace()
