@@ -104,3 +104,46 @@ def test_train_progress_line_shows_rate_eta_and_losses():
     line = out.getvalue()
     assert "[##########..........]" in line and "1.25 steps/s" in line and "ETA 0:40" in line
     assert "D 1.200 G 0.900" in line
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    from alis_studio.trainer.procedural import write_dataset
+
+    return write_dataset(tmp_path_factory.mktemp("data") / "photos", 8, 32, workers=1)
+
+
+def _train(photos, out, *args) -> int:
+    return main(["train", "--dataset", str(photos), "--out", str(out), "--config", "tiny", "--batch", "4",
+                 "--kimg", "0.004", "--device", "cpu", "--metric-images", "0", "--quiet", *map(str, args)])
+
+
+def _one_line(capsys, *needles) -> str:
+    """The error is the last line on stderr, after the run's own log lines; no traceback."""
+    err = capsys.readouterr().err.strip()
+    last = err.splitlines()[-1]
+    assert last.startswith("alis-studio: error: ") and "Traceback" not in err, err
+    assert all(n in last for n in needles), err
+    return last
+
+
+def test_out_that_is_a_file_is_one_line(photos, tmp_path, capsys):
+    (tmp_path / "run").write_bytes(b"keep")
+    assert _train(photos, tmp_path / "run") == 2
+    _one_line(capsys, str(tmp_path / "run"), "is a file")
+    assert (tmp_path / "run").read_bytes() == b"keep"
+    assert _train(photos, tmp_path / "run" / "sub") == 2  # a folder inside a file
+    _one_line(capsys, str(tmp_path / "run" / "sub"))
+
+
+def test_resume_from_an_empty_checkpoint_is_one_line(photos, tmp_path, capsys):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "checkpoint.pt").write_bytes(b"")
+    assert _train(photos, tmp_path / "run", "--resume") == 2
+    _one_line(capsys, str(tmp_path / "run" / "checkpoint.pt"), "empty")
+
+
+def test_cache_dir_that_is_a_file_is_one_line(photos, tmp_path, capsys):
+    (tmp_path / "cache").write_bytes(b"")
+    assert _train(photos, tmp_path / "run", "--cache-dir", tmp_path / "cache") == 2
+    _one_line(capsys, str(tmp_path / "cache"), "cache")

@@ -80,10 +80,12 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such checkpoint")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: an empty file, not a checkpoint (move it away to start afresh)")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        why = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+        why = f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:120]}".rstrip(": ")
         raise UserError(f"{path}: not a readable checkpoint ({why})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise UserError(f"{path}: not an ALIS Studio training checkpoint")

@@ -88,6 +88,16 @@ def _broadcast(module: torch.nn.Module, world: int) -> None:
             torch.distributed.broadcast(t.data, src=0)
 
 
+def _make_run_dir(path: Path) -> None:
+    """The run folder, made if missing; one line when --out is a file or cannot be made."""
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path}: is a file; --out is the run folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{path}: cannot make the run folder ({e.strerror or e})") from None
+
+
 class RunLog:
     """log.txt (human lines), log.jsonl (one record per line) and TensorBoard when installed.
     Only rank 0 writes; `echo` also shows the human lines (the CLI prints them)."""
@@ -156,6 +166,8 @@ class Trainer:
             torch.set_num_threads(self.opts.threads)
         if self.device.type == "cpu":
             torch.set_flush_denormal(True)  # tiny weights and gradients otherwise run at microcode speed
+        if self.rank == 0:
+            _make_run_dir(self.run_dir)
         self._owns_group = self.world > 1 and not torch.distributed.is_initialized()
         if self._owns_group:
             torch.distributed.init_process_group("nccl" if cuda else "gloo")
