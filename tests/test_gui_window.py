@@ -108,4 +108,42 @@ def test_showing_a_tabbed_dock_raises_it(qtbot, window):
 
 
 # ---------------------------------------------------------------------- 8: zoom limits
+def test_at_400_percent_a_vertical_drag_reaches_the_top_and_the_bottom(qtbot, window):
+    v, cam, H = window.viewport, window.camera, window.bundle.height
+    v.inertia.enabled = False
+    cam.set(scale=4.0, fit=False)
+    assert H * 4 > v.height()  # taller than the view: rows are cut off until dragged into view
+    drag(qtbot, v, QPoint(v.width() // 2, 5), 0, v.height() - 10)
+    assert cam.top() == pytest.approx(0.0)  # the top row at the top of the view
+    drag(qtbot, v, QPoint(v.width() // 2, v.height() - 5), 0, -(v.height() - 10))
+    drag(qtbot, v, QPoint(v.width() // 2, v.height() - 5), 0, -(v.height() - 10))
+    assert cam.top() + H * cam.scale == pytest.approx(v.height())  # and the bottom row at the bottom
+
+
+def test_at_one_eighth_the_overview_frame_is_a_part_of_the_strip(qtbot, window):
+    """At 1/8 the strip's frame covered the whole strip (its scale was held at a 24 px tall panorama)."""
+    m, cam = window.minimap, window.camera
+    for scale in (1 / 8, 0.5, 2.0, 4.0):
+        cam.set(scale=scale, fit=False)
+        win = m.view_window()
+        assert win.width() == pytest.approx(m.width() / 4, rel=0.02), scale  # about a quarter of the strip
+        assert m.strip_rect().height() >= 24  # never a line of a few pixels
+        assert m.to_model_x(win.left()) == pytest.approx(cam.x0, abs=1)
+
+
+def test_timeline_seeds_are_whole_at_every_zoom(qtbot, window):
+    """Timeline seeds were cut ("3964924..."): the slots leave room for the longest seed."""
+    from PySide6.QtGui import QFontMetrics
+
+    from alis_studio.gui.timeline import describe
+
+    tl = window.timeline
+    window.scene.set_anchor_seed(1, 4294967295)
+    for scale in (1 / 8, 1.0, 4.0):
+        window.camera.set(scale=scale, fit=False)
+        fm = QFontMetrics(tl.seed_font())
+        assert fm.horizontalAdvance("4294967295") <= tl.label_width(), scale
+    assert "seed 4294967295" in describe(window.scene, 1)  # the tooltip has it whole too
+
+
 # ---------------------------------------------------------------------- 10: one number everywhere

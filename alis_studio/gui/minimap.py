@@ -1,8 +1,9 @@
 """The overview strip under the viewport: a long stretch of the panorama at small scale (about
 VIEWS times what the view shows), with the view's window marked, both where the camera says. Click
-or drag to move the camera there. The panorama keeps its aspect and is drawn between MIN_H px and
-the strip's full height, never a line of a few pixels. Its patches are background requests, so they
-never delay the view's own."""
+or drag to move the camera there, so the view's frame is always about a quarter of the strip. The
+panorama is drawn between MIN_H px and the strip's full height, never a line of a few pixels: it
+keeps its aspect down to MIN_H, and further out (toward 1/8) it is squeezed along x instead. Its
+patches are background requests, so they never delay the view's own."""
 from __future__ import annotations
 
 import math
@@ -56,15 +57,21 @@ class Minimap(QWidget):
     # ------------------------------------------------------------------ geometry
     @property
     def scale(self) -> float:
-        """Screen px per model px: VIEWS views across, the panorama between MIN_H and HEIGHT px tall."""
-        return min(HEIGHT / self._H, max(MIN_H / self._H, self.camera.scale / VIEWS))
+        """Screen px per model column: VIEWS views across (at most HEIGHT px for the model's height)."""
+        return min(HEIGHT / self._H, self.camera.scale / VIEWS)
+
+    @property
+    def row_scale(self) -> float:
+        """Screen px per model row: the column scale, kept between MIN_H and HEIGHT px for the height."""
+        return min(HEIGHT, max(MIN_H, self._H * self.scale)) / self._H
 
     @property
     def level(self) -> int:
-        return mip_level(self.scale, self._mips)
+        """The mip level of the rows' scale (squeezed along x, rows stay sharp)."""
+        return mip_level(self.row_scale, self._mips)
 
     def strip_rect(self) -> QRectF:
-        h = self._H * self.scale
+        h = self._H * self.row_scale
         return QRectF(0, (self.height() - h) / 2, self.width(), h)
 
     def span(self) -> float:

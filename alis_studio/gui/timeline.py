@@ -7,11 +7,12 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QToolTip, QWidget
 
-from alis_studio.gui.images import ImageCache, PatchBridge, detach, patch_image
 from alis_studio.engine.camera import Camera
+from alis_studio.engine.session_schema import SEED_LIMIT
+from alis_studio.gui.images import ImageCache, PatchBridge, detach, patch_image
 
 BG, SLOT, TEXT = QColor(32, 43, 54), QColor(48, 58, 70), QColor(190, 200, 210)
 ACCENT, PIN, BAND = QColor(38, 140, 220), QColor(240, 160, 40), QColor(255, 255, 255, 18)
@@ -60,10 +61,21 @@ class AnchorTimeline(QWidget):
         self.camera.unsubscribe(self._on_camera)
 
     # ------------------------------------------------------------------ layout
+    def seed_font(self) -> QFont:
+        """The labels' font: a point smaller than the widget's."""
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        return font
+
+    def slot_width(self) -> int:
+        """A slot's room: its thumbnail, or the longest seed if that is wider (never cut: "3964924...")."""
+        longest = QFontMetrics(self.seed_font()).horizontalAdvance(str(SEED_LIMIT - 1)) + 4
+        return max(self.thumb_w, longest)
+
     def spacing_scale(self) -> float:
         """Screen pixels per model pixel along the timeline: the view's (so anchors sit under their
         place in the view) as long as slots neither overlap nor drift further apart than MAX_SPACING."""
-        lo = (self.thumb_w + GAP) / self._d
+        lo = (self.slot_width() + GAP) / self._d
         return max(lo, min(self.camera.scale, max(lo, MAX_SPACING / self._d)))
 
     def anchor_x(self, i: int) -> float:
@@ -139,9 +151,7 @@ class AnchorTimeline(QWidget):
         if abs(ts / v.scale - 1) > 0.01:  # the part of the timeline that the viewport shows
             a = self.width() / 2 + (v.x0 - v.center_x()) * ts
             qp.fillRect(QRectF(a, 0, self.width() / v.scale * ts, self.height()), BAND)
-        font = QFont(self.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
-        qp.setFont(font)
+        qp.setFont(self.seed_font())
         i0, i1 = self.anchor_range()
         for i in range(i0, i1 + 1):
             self._paint_slot(qp, i)
@@ -186,7 +196,7 @@ class AnchorTimeline(QWidget):
 
     def label_width(self) -> int:
         """Room for a slot's labels: the whole distance to the next slot, not just the thumbnail."""
-        return max(self.thumb_w + GAP, int(self._d * self.spacing_scale())) - 4
+        return max(self.slot_width() + GAP, int(self._d * self.spacing_scale())) - 4
 
     # ------------------------------------------------------------------ input
     def mousePressEvent(self, event) -> None:
