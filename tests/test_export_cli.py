@@ -79,15 +79,18 @@ def _one_line_error(capsys, needle: str) -> str:
 @pytest.mark.parametrize("args,needle", [
     (["--width", 70_000, "--out", "{tmp}/wide.jpg"], "export as TIFF"),
     (["--out", "{tmp}/x.tif"], "give the range"),
-    (["--width", 10, "--out", "{tmp}/x.bmp"], "unknown image type"),
-    (["--width", 10, "--out", "{tmp}/nofolder/x.tif"], "does not exist"),
-    (["--width", 10, "--height-scale", 100, "--out", "{tmp}/x.tif"], "height scale"),
+    (["--width", 100, "--out", "{tmp}/x.bmp"], "unknown image type"),
+    (["--width", 100, "--out", "{tmp}/nofolder/x.tif"], "does not exist"),
+    (["--width", 100, "--height-scale", 100, "--out", "{tmp}/x.tif"], "height scale"),
     (["--loop", 1, "--out", "{tmp}/x.tif"], "at least 2"),
-    (["--width", 10, "--levels", 40, "--out", "{tmp}/x.tif"], "levels"),
+    (["--width", 100, "--levels", 40, "--out", "{tmp}/x.tif"], "levels"),
     (["--intervals", 2, "--height-scale", "nan", "--out", "{tmp}/x.tif"], "height scale"),
     (["--intervals", 2, "--height-scale", "inf", "--out", "{tmp}/x.tif"], "height scale"),
-    (["--width", 10, "--height-scale", "nan", "--out", "{tmp}/x.png"], "height scale"),
+    (["--width", 100, "--height-scale", "nan", "--out", "{tmp}/x.png"], "height scale"),
     (["--loop", 3, "--height-scale=-inf", "--out", "{tmp}/x.tif"], "height scale"),
+    (["--width", 1, "--out", "{tmp}/x.tif"], "at least one frame of the model wide (32 px"),
+    (["--width", 31, "--out", "{tmp}/x.png"], "at least one frame of the model wide (32 px"),
+    (["--width", 63, "--height-scale", 2, "--out", "{tmp}/x.tif"], "(64 px at this height), got 63"),
 ])
 def test_bad_input_is_one_line(tiny_model_path, tmp_path, capsys, args, needle):
     args = [a.format(tmp=tmp_path) if isinstance(a, str) else a for a in args]

@@ -134,6 +134,16 @@ def test_bad_height_scale(renderer, tmp_path):
         ExportJob(renderer, Scene(), tmp_path / "a.tif", width=10, height_scale=20)
 
 
+def test_an_export_is_at_least_one_frame_wide(renderer, tmp_path):
+    """Narrower than the model's frame (as wide as it is tall) is no panorama: refused before rendering."""
+    frame = renderer.bundle.frame_width
+    for width, scale in ((1, 1.0), (frame - 1, 1.0), (2 * frame - 1, 2.0), (frame // 2 - 1, 0.5)):
+        with pytest.raises(ExportError, match=f"at least one frame of the model wide .*got {width} px"):
+            ExportJob(renderer, Scene(), tmp_path / "a.tif", width=width, height_scale=scale)
+    assert ExportJob(renderer, Scene(), tmp_path / "a.tif", width=frame).width == frame
+    assert not list(tmp_path.iterdir())
+
+
 def test_probe_speed_and_ratio(renderer):
     rate, sample = probe_speed(renderer, Scene(), 0)
     assert rate > 0 and sample.shape == (32, 8 * 16, 3)

@@ -10,9 +10,10 @@ from alis_studio.cli.options import add_generator_options, add_psi_option, check
 from alis_studio.errors import ExportError, UserError
 
 EPILOG = """\
-range: --width PX (output pixels), --intervals N (anchor intervals), or --loop N (close the scene
-into a loop of N anchors and export exactly one period, which wraps around seamlessly). A session
-with a loop period exports one period when no range is given.
+range: --width PX (output pixels, at least one frame of the model: as wide as the image is tall),
+--intervals N (anchor intervals), or --loop N (close the scene into a loop of N anchors and export
+exactly one period, which wraps around seamlessly). A session with a loop period exports one period
+when no range is given.
 
 --height-scale S resamples the panorama by S in both directions (Lanczos-3), so a 128 px model at
 --height-scale 2 gives a 256 px tall image with the same aspect ratio; --width then counts output

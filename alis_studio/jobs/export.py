@@ -83,8 +83,9 @@ class ExportJob:
         check_height_scale(self.height_scale)
         if self.period is not None:
             self.width = max(1, round(self.period * self.out_height / self.model_height))
-        if self.width < 1:
-            raise ExportError(f"the export width must be at least 1 px, got {self.width}")
+        if self.width < self.min_width:  # narrower than what the model was trained on: no panorama
+            raise ExportError(f"the export must be at least one frame of the model wide ({self.min_width} px at "
+                              f"this height), got {self.width} px")
         if self.pano360:
             if self.period is None:
                 raise ExportError("a 360° export needs a loop: a looping session or --loop N (one period)")
@@ -100,6 +101,11 @@ class ExportJob:
     @property
     def out_height(self) -> int:
         return scaled_height(self.model_height, self.height_scale)
+
+    @property
+    def min_width(self) -> int:
+        """One training frame of the model (as wide as it is tall), at the output scale."""
+        return scaled_width(self.renderer.bundle.frame_width, self.model_height, self.height_scale)
 
     @property
     def resampled(self) -> bool:
