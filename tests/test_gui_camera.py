@@ -3,6 +3,7 @@ and the session saves it."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_a_minimap_click_moves_the_camera_and_the_viewport_follows(qtbot, window
     assert v.x0 == cam.x0 and v.center_x() == cam.center_x()
     assert v.patch_range() == cam.patch_range(window.bundle.tile_width)
     wait_complete(qtbot, v)  # the viewport asked for (and got) what the camera now shows
-    assert window.ruler.text().startswith(f"x {cam.center_x():,.0f} px")
+    assert window.ruler.text().startswith(f"x {math.floor(cam.center_x()):,} px")
 
 
 def test_a_drag_in_the_viewport_moves_the_camera_and_the_strip_and_ruler_follow(qtbot, window):
@@ -47,7 +48,7 @@ def test_a_drag_in_the_viewport_moves_the_camera_and_the_strip_and_ruler_follow(
     assert cam.x0 == pytest.approx(120.0) and len(calls) == 4  # one notification per mouse move
     assert m.x0 == pytest.approx(cam.center_x() - m.span() / 2)  # the strip is centred on the camera
     assert m.view_window().left() == pytest.approx((cam.x0 - m.x0) * m.scale)
-    assert r.text().startswith(f"x {cam.center_x():,.0f} px") and "zoom 100%" in r.text()
+    assert r.text().startswith(f"x {math.floor(cam.center_x()):,} px") and "zoom 100%" in r.text()
     qtbot.keyClick(v, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)  # fit height goes to the camera
     assert cam.fit and cam.scale == pytest.approx(v.height() / window.bundle.height)
     assert f"zoom {cam.scale:.0%}" in r.text()

@@ -147,3 +147,39 @@ def test_timeline_seeds_are_whole_at_every_zoom(qtbot, window):
 
 
 # ---------------------------------------------------------------------- 10: one number everywhere
+def test_ruler_and_status_bar_show_the_same_x_in_a_loop(qtbot, window):
+    """The ruler showed x wrapped into the loop, the status bar the unwrapped column."""
+    v, d = window.viewport, window.bundle.interval_width
+    window.scene.set_loop_period(4)
+    v.set_view(scale=1.0, fit=False)
+    v.center_on(401 * d + 10.7)  # 100 periods and a bit on
+    window.show_cursor(window.camera.center_x())  # the mouse on the column the ruler describes
+    ruler_x = window.ruler.text().split(" px")[0]
+    assert window.cursor_label.text().startswith(ruler_x + " ·"), (ruler_x, window.cursor_label.text())
+    assert ruler_x == f"x {d + 10:,}"  # the column (floor), within the period
+
+
+def test_perf_panel_and_status_bar_give_one_hit_rate(qtbot, window):
+    panel = window.docks.performance
+    window.acts["performance"].trigger()
+    qtbot.waitUntil(panel.isVisible)
+    for x in (0, 5000, 0, 9000, 5000):  # some views hit the cache, some do not
+        window.camera.set(x0=float(x))
+        wait_complete(qtbot, window.viewport)
+    window.update_perf()
+    panel.poll()
+    bar = window.perf_label.text().split("cache hits ")[1].split(" ")[0]
+    assert panel.labels["hits"].text().endswith(f"{bar} overall"), (bar, panel.labels["hits"].text())
+
+
+def test_the_last_batch_is_labelled_with_its_own_size(qtbot, window):
+    """After a batch-size change the panel put the new size on the old batch's time."""
+    panel = window.docks.performance
+    window.acts["performance"].trigger()
+    qtbot.waitUntil(panel.isVisible)
+    window.camera.set(x0=20000.0)
+    wait_complete(qtbot, window.viewport)
+    last = window.renderer.perf()["last_batch_size"]
+    panel.batch.setValue(last + 5)
+    panel.poll()
+    assert panel.labels["batch"].text().endswith(f"({last} tiles)")

@@ -123,7 +123,7 @@ class Renderer:
         self._inflight: set[PatchKey] = set()
         self._cv = threading.Condition()
         self._closed = False
-        self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0}
+        self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0, "last_batch_size": 0}
         self.last_error: str | None = None  # why the workers' last batch failed (for the status bar)
         self._threads = [threading.Thread(target=self._work, name=f"alis-render-{i}", daemon=True)
                          for i in range(workers)]
@@ -180,6 +180,7 @@ class Renderer:
             self.stats["patches"] += len(keys)
             self.stats["seconds"] += dt
             self.stats["last_batch_ms"] = dt * 1000
+            self.stats["last_batch_size"] = len(keys)  # its own size: batch_size may change, a batch may be short
         return out
 
     def iter_render(self, keys: Iterable[PatchKey], *, use_cache: bool = True,
@@ -320,7 +321,7 @@ class Renderer:
         s = self.stats
         with self._cv:
             queued = sum(len(r.pending) for r in self._requests if not r.cancelled)
-        return {"last_batch_ms": s["last_batch_ms"],
+        return {"last_batch_ms": s["last_batch_ms"], "last_batch_size": s["last_batch_size"],
                 "patches_per_s": s["patches"] / s["seconds"] if s["seconds"] else 0.0,
                 "patches": s["patches"], "batches": s["batches"], "busy_s": s["seconds"], "queued": queued,
                 "cache_hits": self.cache.hits, "cache_misses": self.cache.misses,

@@ -4,6 +4,7 @@ The views meet here: each follows the scene and the camera, and the window wires
 Models load on a thread."""
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from pathlib import Path
@@ -24,7 +25,8 @@ from alis_studio.gui.controls import SceneControls
 from alis_studio.gui.docks import Docks
 from alis_studio.gui.files import FileHandlers
 from alis_studio.gui.minimap import Minimap
-from alis_studio.gui.ruler import Ruler
+from alis_studio.gui.perf_panel import fmt_rate, hit_rate
+from alis_studio.gui.ruler import Ruler, shown_x
 from alis_studio.gui.timeline import AnchorTimeline
 from alis_studio.gui.viewport import PanoramaView
 
@@ -168,10 +170,10 @@ class MainWindow(QMainWindow):
             self.perf_label.setText("")
             self.pending_label.setText("")
             return
-        p, s = self.renderer.perf(), self.viewport.stats
-        hits = s["cached"] / s["requested"] if s["requested"] else 0.0
+        p = self.renderer.perf()
+        hits = fmt_rate(hit_rate(self.viewport.stats))  # the performance panel's "overall", the same number
         self.perf_label.setText(f"{p['last_batch_ms']:.0f} ms/batch · {p['patches_per_s']:.0f} patches/s · "
-                                f"cache hits {hits:.0%} ({p['cache_mb']:.0f} MB) · {self.bundle.device_name}")
+                                f"cache hits {hits} ({p['cache_mb']:.0f} MB) · {self.bundle.device_name}")
         n, failed = self.viewport.pending(), self.renderer.last_error
         self.pending_label.setText(f"rendering failed ({failed})" if failed else
                                    f"rendering {n} patch{'es' if n != 1 else ''}…" if n else "")
@@ -182,9 +184,9 @@ class MainWindow(QMainWindow):
             self.cursor_label.setText("")
             return
         d = self.bundle.interval_width
-        i = int(x // d)
-        self.cursor_label.setText(f"x {int(x // 1):,} · interval #{self.scene.canonical(i)}"
-                                  f"–#{self.scene.canonical(i + 1)} · t {(x - i * d) / d:.2f}")
+        i = math.floor(x / d)
+        self.cursor_label.setText(f"x {math.floor(shown_x(self.scene, x, d)):,} · interval "
+                                  f"#{self.scene.canonical(i)}–#{self.scene.canonical(i + 1)} · t {(x - i * d) / d:.2f}")
 
     def report_error(self, title: str, message: str) -> None:
         """A one-line reason in a dialog (DESIGN.md 3.5); on stderr when not interactive."""

@@ -18,6 +18,18 @@ POLL_MS = 250
 BUDGET_MS = 16.0  # one frame at 60 Hz: the line on the graph
 
 
+def hit_rate(stats: dict, since: dict | None = None) -> float | None:
+    """The view's cache hits: the share of visible tiles already rendered when the view asked for
+    them (`PanoramaView.stats`), overall or `since` an earlier copy of the stats; None before any."""
+    asked = stats["requested"] - (since["requested"] if since else 0)
+    ready = stats["cached"] - (since["cached"] if since else 0)
+    return ready / asked if asked else None
+
+
+def fmt_rate(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
+
+
 class FrameGraph(QWidget):
     """The last paints' durations as a line, with the 16 ms budget marked."""
 
@@ -55,7 +67,7 @@ class PerformancePanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.renderer = self.view = self.bundle = None
-        self._last: tuple | None = None  # (time, patches, hits, misses) at the previous poll
+        self._last: tuple | None = None  # (time, patches, the view's stats) at the previous poll
         self.rates = collections.deque(maxlen=240)
         self.graph = FrameGraph()
         self.labels = {name: QLabel("–") for name in ("frame", "tiles", "batch", "queue", "cache", "hits", "provider")}
@@ -63,6 +75,8 @@ class PerformancePanel(QWidget):
         for name, text in (("frame", "Paint"), ("tiles", "Tiles/s"), ("batch", "Last batch"), ("queue", "Queued"),
                            ("cache", "Cache"), ("hits", "Hit rate"), ("provider", "Provider")):
             form.addRow(text, self.labels[name])
+        self.labels["hits"].setToolTip("Visible tiles already rendered when the view asked for them "
+                                       "(the status bar's cache hits are the overall figure)")
         self.device = QComboBox()
         self.device.addItem("CPU", "cpu")
         self.device.addItem("CUDA", "cuda")
@@ -113,16 +127,15 @@ class PerformancePanel(QWidget):
         if paints:
             self.labels["frame"].setText(f"{statistics.median(paints):.1f} ms median, {max(paints):.1f} ms max "
                                          f"(last {len(paints)})")
-        last, self._last = self._last, (now, p["patches"], p["cache_hits"], p["cache_misses"])
+        stats = dict(self.view.stats)
+        last, self._last = self._last, (now, p["patches"], stats)
         if last is not None and now > last[0]:
             rate = (p["patches"] - last[1]) / (now - last[0])
-            looked = (p["cache_hits"] - last[2]) + (p["cache_misses"] - last[3])
             self.labels["tiles"].setText(f"{rate:.0f} now · {p['patches_per_s']:.0f} while busy")
-            hits = (p["cache_hits"] - last[2]) / looked if looked else None
-            total = p["cache_hits"] + p["cache_misses"]
-            self.labels["hits"].setText(("–" if hits is None else f"{hits:.0%}") + " now · "
-                                        + (f"{p['cache_hits'] / total:.0%} overall" if total else "–"))
-        self.labels["batch"].setText(f"{p['last_batch_ms']:.0f} ms ({self.renderer.batch_size} tiles)")
+        # the status bar's figure (hit_rate of the same stats) is the "overall" one
+        now_rate = hit_rate(stats, last[2]) if last is not None else None
+        self.labels["hits"].setText(f"{fmt_rate(now_rate)} now · {fmt_rate(hit_rate(stats))} overall")
+        self.labels["batch"].setText(f"{p['last_batch_ms']:.0f} ms ({p['last_batch_size']} tiles)")
         self.labels["queue"].setText(f"{p['queued']} tiles")
         self.labels["cache"].setText(f"{p['cache_mb']:.0f} of {p['cache_limit_mb']:.0f} MB, "
                                      f"{p['cache_patches']} tiles")

@@ -13,6 +13,14 @@ from alis_studio.engine.camera import Camera
 BG, TICK, TEXT, ACCENT = QColor(32, 43, 54), QColor(110, 125, 140), QColor(190, 200, 210), QColor(38, 140, 220)
 
 
+def shown_x(scene, x: float, interval: int) -> float:
+    """Column x as the window names it (the ruler, the status bar): in a loop, its place in the
+    one period [0, N * interval); take math.floor of it for the column's number."""
+    if scene.loop_period:
+        return x % (scene.loop_period * interval)
+    return x
+
+
 def label_step(spacing: float, min_gap: float = 44.0) -> int:
     """Label every n-th anchor (n in 1, 2, 5, 10, 20, ...) so labels are at least `min_gap` px apart."""
     n = 1
@@ -45,13 +53,10 @@ class Ruler(QWidget):
 
     def text(self) -> str:
         v = self.camera
-        x = v.center_x()
-        if self.scene.loop_period:  # a loop has one period of positions: show where in it
-            w = self.scene.loop_period * self.interval
-            x %= w
-        s = f"x {x:,.0f} px   anchor {x / self.interval:,.2f}   zoom {v.scale:.0%}"
+        x = shown_x(self.scene, v.center_x(), self.interval)  # a loop: where in its one period
+        s = f"x {math.floor(x):,} px   anchor {x / self.interval:,.2f}   zoom {v.scale:.0%}"
         if self.scene.loop_period:
-            s += f"   loop {x / w * 360:.0f}°"
+            s += f"   loop {x / (self.scene.loop_period * self.interval) * 360:.0f}°"
         return s
 
     def paintEvent(self, _event) -> None:
