@@ -318,3 +318,26 @@ def test_half_size_d_from_a_model_of_another_size_is_a_one_line_error(landscapes
         Trainer(_opts(landscapes, tmp_path / "bad", 1, d_half=1.0, d_half_from=str(other)))
     with pytest.raises(UserError, match="--d-half-from needs --d-half"):
         Trainer(_opts(landscapes, tmp_path / "bad2", 1, d_half_from=str(other)))
+
+
+def test_a_run_removes_the_temporaries_of_killed_writes(landscapes, tmp_path):
+    """kill -9 while a checkpoint, snapshot, sample or bundle was being written leaves its temporary
+    (as large as a checkpoint); the next run in that folder removes those of its own naming, says so
+    in one line, and leaves everything else alone."""
+    out = tmp_path / "run"
+    Trainer(_opts(landscapes, out, 2, snap_kimg=0.008)).run()
+    stale = [out / ".checkpoint.pt.k3j_9x2a.tmp", out / ".model.alis.q1w2e3r4.part",
+             out / "snapshots" / ".network-000000kimg-step0000002.pt.zz8_0a1b.tmp",
+             out / "samples" / ".fakes-000000kimg-step0000002.png.abcdefgh.tmp",
+             out / ".dataset-0123abcd-32x64.npy.a1b2c3d4.npy"]  # the dataset cache, kept in the run folder
+    kept = [out / "notes.txt", out / ".checkpoint.pt.keep", out / "snapshots" / "mine.tmp",
+            out / ".model.alis.short.part"]  # not atomic_write's names: someone else's
+    for p in stale + kept:
+        p.write_bytes(b"x" * 1000)
+    messages = []
+    Trainer(_opts(landscapes, out, 3, snap_kimg=0.008, resume=True), log_fn=messages.append).run()
+    assert not [p for p in stale if p.exists()] and all(p.exists() for p in kept)
+    said = [m for m in messages if "temporary" in m]
+    assert len(said) == 1 and "5 temporary files" in said[0] and "5.0 kB" in said[0], messages
+    assert said[0] in (out / "log.txt").read_text()
+    assert load_checkpoint(out / "checkpoint.pt")["step"] == 3

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -29,6 +30,9 @@ from alis_studio.trainer.options import TrainOptions, augment_policy, resolve_co
 from alis_studio.trainer.sample import save_sample
 
 CHECKPOINT = "checkpoint.pt"
+BUNDLE = "model.alis"
+SNAPSHOT = "snapshots/network-{kimg:06d}kimg-step{step:07d}.pt"  # a slim checkpoint per snapshot
+SAMPLE = "samples/fakes-{kimg:06d}kimg-step{step:07d}.png"
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -86,6 +90,20 @@ def _broadcast(module: torch.nn.Module, world: int) -> None:
     if world > 1:
         for t in list(module.parameters()) + list(module.buffers()):
             torch.distributed.broadcast(t.data, src=0)
+
+
+def _stale_temporaries(run_dir: Path, with_cache: bool) -> list[Path]:
+    """What killed writes of a run left in its folder: atomic_write's temporaries of the files the run
+    writes (checkpoint, bundle, snapshots, samples; the dataset cache when it is kept there)."""
+    from alis_studio.atomic import stale_temporaries
+    from alis_studio.evaluation.datasets import CACHE_GLOB
+
+    names = [CHECKPOINT, BUNDLE, SNAPSHOT, SAMPLE] + ([CACHE_GLOB] if with_cache else [])
+    found = []
+    for name in names:
+        glob = Path(re.sub(r"\{[^}]*\}", "*", name))  # "snapshots/network-*kimg-step*.pt"
+        found += stale_temporaries(run_dir / glob.parent, glob.name)
+    return found
 
 
 def _make_run_dir(path: Path) -> None:
@@ -179,6 +197,7 @@ class Trainer:
         self.step = self.nimg = 0
         try:
             state = self._check_run_dir()
+            self._remove_temporaries()
             self._load_data()
             self._build()
             if state is not None:
@@ -207,6 +226,20 @@ class Trainer:
         state = ckpt.load_checkpoint(path, map_location=self.device)
         ckpt.check_config(path, state, self.cfg)
         return state
+
+    def _remove_temporaries(self) -> None:
+        """A run owns its folder: the temporaries of writes killed there (each up to a checkpoint's size) go."""
+        if self.rank != 0:
+            return
+        cache_here = not self.opts.cache_dir or Path(self.opts.cache_dir).resolve() == self.run_dir.resolve()
+        stale = _stale_temporaries(self.run_dir, cache_here)
+        size = sum(p.stat().st_size for p in stale)
+        for p in stale:
+            p.unlink(missing_ok=True)
+        if stale:
+            amount = f"{size / 1e9:.1f} GB" if size >= 1e8 else f"{size / 1e6:.1f} MB" if size >= 1e5 else \
+                f"{size / 1e3:.1f} kB"
+            self.log.info(f"removed {len(stale)} temporary files of interrupted writes from {self.run_dir} ({amount})")
 
     def _load_data(self) -> None:
         o, cfg = self.opts, self.cfg
@@ -339,7 +372,7 @@ class Trainer:
         """Write RUN_DIR/checkpoint.pt atomically (rank 0); `keep`: a slim copy in RUN_DIR/snapshots/ too."""
         if self.rank != 0:
             return None
-        snap = self.run_dir / "snapshots" / f"network-{self.nimg // 1000:06d}kimg-step{self.step:07d}.pt"
+        snap = self.run_dir / SNAPSHOT.format(kimg=self.nimg // 1000, step=self.step)
         return ckpt.save_checkpoint(
             self.run_dir / CHECKPOINT, cfg=self.cfg, G=self.G, D=self.D, G_ema=self.G_ema, step=self.step,
             nimg=self.nimg, slim_copy=snap if keep else None, opt_G=self.opt_G, opt_D=self.opt_D,
@@ -442,7 +475,7 @@ class Trainer:
                           f"({self.nimg / 1000:.3f} kimg); checkpoint {self.run_dir / CHECKPOINT}")
         finally:
             self._teardown()
-        return {"status": status, "step": self.step, "kimg": self.nimg / 1000, "model": self.run_dir / "model.alis"}
+        return {"status": status, "step": self.step, "kimg": self.nimg / 1000, "model": self.run_dir / BUNDLE}
 
     def _teardown(self) -> None:
         self.log.close()
@@ -476,11 +509,11 @@ class Trainer:
 
     def _publish(self) -> None:
         t0 = time.perf_counter()
-        sample = self.run_dir / "samples" / f"fakes-{self.nimg // 1000:06d}kimg-step{self.step:07d}.png"
+        sample = self.run_dir / SAMPLE.format(kimg=self.nimg // 1000, step=self.step)
         save_sample(self.G_ema, sample, intervals=self.opts.sample_intervals, device=self.device)
         metrics = self._metrics()
-        export_bundle(self.G_ema, self.run_dir / "model.alis", self.training_info(metrics))
-        msg = f"snapshot at {self.nimg / 1000:.3f} kimg: {sample.name}, model.alis"
+        export_bundle(self.G_ema, self.run_dir / BUNDLE, self.training_info(metrics))
+        msg = f"snapshot at {self.nimg / 1000:.3f} kimg: {sample.name}, {BUNDLE}"
         if metrics:
             keys = ("swd_frames", "swd_infinite", "swd_ratio", "seam_patch", "seam_anchor")
             msg += " " + " ".join(f"{k}={metrics[k]:.4g}" for k in keys if k in metrics)

@@ -22,11 +22,12 @@ from typing import Callable
 
 import numpy as np
 
-from alis_studio.atomic import atomic_write
+from alis_studio.atomic import atomic_write, temp_prefix
 from alis_studio.errors import DatasetError
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 CACHE_VERSION = 1
+CACHE_GLOB = "dataset-*"  # the names of a cache folder's files (dataset-KEY-HxW.npy and .json)
 MAX_ENLARGEMENT = 4  # a crop enlarged more than this is a blur, not a real image (a 1 x 1 px file)
 
 
@@ -202,7 +203,7 @@ def _build(src: Source, height: int, width: int, npy: Path, workers, progress) -
     chunk = 16
     jobs = [(str(src.root), src.is_zip, list(enumerate(src.names))[i:i + chunk], height, width)
             for i in range(0, n, chunk)]
-    fd, tmp = tempfile.mkstemp(prefix=f".{npy.stem}.", suffix=".npy", dir=npy.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(npy.name), suffix=".npy", dir=npy.parent)  # atomic_write's naming
     os.close(fd)
     good, skipped = 0, []
     try:
