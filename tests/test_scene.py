@@ -4,8 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from alis_studio.engine.scene import (AnchorSpec, Scene, default_seed, load_session, save_session,
-                                      z_from_seed)
+from alis_studio.engine.scene import (AnchorSpec, Scene, check_session_model, default_seed, load_session,
+                                      save_session, z_from_seed)
+from alis_studio.engine.session_schema import MAX_EDITS, MAX_INDEX, MAX_LOOP, MAX_NAME, MAX_W, SEED_LIMIT
 from alis_studio.errors import SessionError
 
 
@@ -92,7 +93,7 @@ def test_session_round_trip(tmp_path):
     s = Scene(seed=77, psi=0.9, loop_period=8)
     s.set_anchor(2, AnchorSpec(w=tuple(np.linspace(-1, 1, 4).tolist()), pinned=True))
     s.insert(5, AnchorSpec(seed=4))
-    s.view = {"x": -300, "zoom": 2.0}
+    s.view = {"x0": -300.5, "scale": 2.0, "cy": 40.0, "fit": False, "fit_cap": None}  # Camera.to_dict()
     path = save_session(tmp_path / "a.json", s, "model.alis", "ab" * 32)
     loaded, model = load_session(path)
     assert loaded.to_dict() == s.to_dict()
@@ -117,3 +118,59 @@ def test_bad_session_is_one_line_error(tmp_path, content, problem):
 def test_unwritable_session_folder(tmp_path):
     with pytest.raises(SessionError, match="cannot write"):
         save_session(tmp_path / "missing" / "s.json", Scene())
+
+
+@pytest.mark.parametrize("seed", [-1, SEED_LIMIT, 2 ** 64, 10 ** 400])
+def test_seeds_outside_the_range_are_refused_not_wrapped(seed):
+    with pytest.raises(ValueError, match="a seed is an integer in"):
+        Scene(seed=seed)
+    s = Scene(seed=SEED_LIMIT - 1)
+    with pytest.raises(ValueError, match="a seed is an integer in"):
+        s.set_seed(seed)
+    assert s.seed == SEED_LIMIT - 1
+
+
+def test_scene_edits_stay_within_what_a_session_may_hold(tmp_path):
+    s = Scene(loop_period=MAX_LOOP)
+    with pytest.raises(ValueError, match="at most"):
+        s.insert(1)
+    with pytest.raises(ValueError, match="the loop period must be 2 to"):
+        s.set_loop_period(MAX_LOOP + 1)
+    with pytest.raises(ValueError, match="anchor indices are within"):
+        Scene().set_anchor_seed(MAX_INDEX + 1, 5)
+    with pytest.raises(ValueError, match="anchor indices are within"):
+        Scene().insert(-MAX_INDEX - 1)
+    full = Scene()
+    full.restore({**full.to_dict(), "edits": [["delete", 0]] * MAX_EDITS})
+    with pytest.raises(ValueError, match=f"at most {MAX_EDITS:,} insertions"):
+        full.delete(3)
+    assert len(full.to_dict()["edits"]) == MAX_EDITS
+    loaded, _ = load_session(save_session(tmp_path / "full.json", full))  # the most it holds still loads
+    assert loaded.to_dict() == full.to_dict()
+
+
+@pytest.mark.parametrize("w", [(), (1.0, float("nan")), (MAX_W * 2,), (float("inf"),)])
+def test_explicit_latents_are_finite_and_of_sane_size(w):
+    with pytest.raises(ValueError, match="explicit w"):
+        AnchorSpec(w=w)
+
+
+def test_a_renamed_component_reads_back_whatever_was_typed(tmp_path):
+    s = Scene()
+    s.rename_direction(3, "a" * (MAX_NAME - 1) + " b\tc\x07\n")  # cut at a space, a tab, a bell, a newline
+    s.rename_direction(4, "  sky\u00a0 light  ")
+    assert s.direction_name(3) == "a" * (MAX_NAME - 1) and s.direction_name(4) == "sky light"
+    loaded, _ = load_session(save_session(tmp_path / "n.json", s))
+    assert loaded.to_dict() == s.to_dict()
+
+
+def test_a_session_meets_the_model_it_is_shown_with(tmp_path):
+    s = Scene()
+    s.set_anchor(4, AnchorSpec(w=(0.5,) * 3))
+    p = save_session(tmp_path / "w.json", s)
+    loaded, _ = load_session(p)
+    check_session_model(loaded, p, 3)  # fits
+    with pytest.raises(SessionError) as e:
+        check_session_model(loaded, p, 16)
+    assert str(e.value) == (f"{p}: the session does not fit the model: anchors['4'].w has 3 values, "
+                            "the model's w has 16")

@@ -1,5 +1,8 @@
 """Damaged session files (wrong types, missing keys, huge numbers, NaN, negative loop periods) are
-one line naming the field, in the engine, the CLI (exit 2) and the app (a dialog, scene unchanged)."""
+one line naming the field, in the engine, the CLI (exit 2) and the app (a dialog, scene unchanged).
+Every field of a session that uses them all is damaged every way (wrong type, huge, NaN, negative,
+missing, extra key, nested deep): each gives one line or a correct load (issue 31)."""
+import copy
 import json
 
 import pytest
@@ -34,6 +37,44 @@ BAD = [  # (change to GOOD, the field the message must name)
     ({"edits": [["move", 1]]}, "'edits' must be a list of"),
     ({"edits": {"insert": 1}}, "'edits' must be a list of"),
     ({"view": []}, "'view' must be an object"),
+    # the view (issue 31 item 1): finite, in the camera's range, no unknown keys
+    ({"view": {"x0": 1e300}}, "view.x0 must be a number (a panorama column) within ±1,099,511,627,776"),
+    ({"view": {"x0": float("nan")}}, "view.x0 must be a number"),
+    ({"view": {"x0": "12"}}, "view.x0 must be a number"),
+    ({"view": {"scale": 1e300}}, "view.scale must be a number in [0.125, 1024]"),
+    ({"view": {"scale": -2}}, "view.scale must be a number in [0.125, 1024]"),
+    ({"view": {"cy": float("inf")}}, "view.cy must be a number (a model row) in [0, 65536]"),
+    ({"view": {"cy": -1}}, "view.cy must be a number"),
+    ({"view": {"fit": 1}}, "view.fit must be true or false"),
+    ({"view": {"fit_cap": 0}}, "view.fit_cap must be null or a number in [0.125, 1024]"),
+    ({"view": {"zoom": 2}}, "view has an unknown field 'zoom'"),
+    # explicit latents (item 2; their length against the model: test_cli_refuses_latents_of_another_model)
+    ({"anchors": {"1": {"w": [1e300]}}}, "anchors['1'].w must be a non-empty list of finite numbers in [-1000, 1000]"),
+    ({"anchors": {"1": {"w": []}}}, "anchors['1'].w must be a non-empty list"),
+    ({"anchors": {"1": {"seed": 1, "colour": "red"}}}, "anchors['1'] has an unknown field 'colour'"),
+    ({"anchors": {"1": {"seed": 1, "edits": {"1": float("nan")}}}}, "anchors['1'].edits amounts must be numbers"),
+    # the model (item 3)
+    ({"model": [1, 2]}, "'model' must be an object with 'path' and 'sha256'"),
+    ({"model": None}, "'model' must be an object"),
+    ({"model": {"path": 5}}, "model.path must be null or a file path"),
+    ({"model": {"path": "a\nb.alis"}}, "model.path must be null or a file path"),
+    ({"model": {"sha256": 7}}, "model.sha256 must be null or 64 lowercase hexadecimal digits"),
+    ({"model": {"path": "m.alis", "url": "x"}}, "model has an unknown field 'url'"),
+    # what the toolbar can show (item 4) and anchor indices (item 18)
+    ({"seed": 10 ** 400}, "'seed' must be an integer in [0, 4294967296)"),
+    ({"seed": -1}, "'seed' must be an integer in [0, 4294967296)"),
+    ({"loop_period": 10 ** 9}, "'loop_period' must be null or an integer in [2, 100000]"),
+    ({"anchors": {"1" + "0" * 300: {"seed": 1}}}, "'anchors' keys must be integer anchor indices within ±"),
+    ({"anchors": {"1e300": {"seed": 1}}}, "'anchors' keys must be integer anchor indices"),
+    ({"anchors": {"1000000000001": {"seed": 1}}}, "'anchors' keys must be integer anchor indices"),
+    ({"edits": [["insert", 10 ** 300]]}, "'edits' anchor indices must be within ±1,000,000,000,000"),
+    ({"edits": [["insert", 1e300]]}, "'edits' must be a list of"),
+    # the rest, to the last field
+    ({"version": True}, "'version' must be an integer from 1"),
+    ({"version": 0}, "'version' must be an integer from 1"),
+    ({"directions": {"names": {"1": "a\nb"}}}, "directions.names must be an object of component -> a name"),
+    ({"directions": {"edits": {}, "basis": 1}}, "directions has an unknown field 'basis'"),
+    ({"comment": "hi"}, "the session has an unknown field 'comment'"),
 ]
 
 
@@ -98,3 +139,137 @@ def test_app_shows_a_dialog_and_keeps_its_scene(qtbot, tiny_bundle, tmp_path, mo
     save_session(tmp_path / "ok.json", Scene(seed=9))
     assert w.files.open_session(str(tmp_path / "ok.json")) and w.scene.seed == 9  # still works
     w.close()
+
+
+# ------------------------------------------------------------------ every field, damaged every way
+W_DIM = 8  # the fuzz's explicit latents; the CLI and app cases below use the tiny model's w_dim
+
+
+def rich(w_dim: int = W_DIM) -> dict:
+    """A good session using every field the format has."""
+    return {"format": "alis-studio-session", "version": 2, "model": {"path": "/models/m.alis", "sha256": "ab" * 32},
+            "seed": 3, "psi": 0.7, "loop_period": 12,
+            "anchors": {"2": {"seed": 5, "pinned": True, "edits": {"1": 1.5}}, "-3": {"w": [0.25] * w_dim}},
+            "edits": [["insert", 4], ["delete", -2]],
+            "directions": {"edits": {"2": -0.5}, "names": {"2": "sky"}},
+            "view": {"x0": -300.5, "scale": 2.0, "cy": 12.0, "fit": False, "fit_cap": None}}
+
+
+VALUES = {  # kind -> replacement value
+    "string": "x", "list": [], "object": {}, "true": True, "null": None, "zero": 0, "negative": -1,
+    "fraction": -0.5, "huge": 1e300, "-huge": -1e300, "400 digits": 10 ** 400, "nan": float("nan"),
+    "inf": float("inf"),
+}
+ALWAYS_REFUSED = {"huge", "-huge", "400 digits", "nan", "inf", "extra key", "bad key", "deep"}
+REQUIRED = {("format",), ("version",), ("seed",), ("psi",), ("anchors", "2", "seed"), ("anchors", "-3", "w"),
+            ("edits", 0, 0), ("edits", 0, 1), ("edits", 1, 0), ("edits", 1, 1)}
+BAD_KEYS = ["x", "1e300", "-0", "01", " 1", "1" + "0" * 300, "\u0663", "1000000000001"]
+
+
+def _nodes(node, path=()):
+    """(path, value) of every field and nested field, depth first (the root excluded)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for k, v in items:
+        yield path + (k,), v
+        yield from _nodes(v, path + (k,))
+
+
+def _parent(doc, path):
+    for k in path[:-1]:
+        doc = doc[k]
+    return doc
+
+
+def _mutations():
+    """(description, kind, path, damaged document) for every field of `rich()`."""
+    for path, value in list(_nodes(rich())):
+        for kind, new in [*VALUES.items(), ("deep", _deep(600))]:
+            doc = copy.deepcopy(rich())
+            _parent(doc, path)[path[-1]] = new
+            yield f"{path} = {kind}", kind, path, doc
+        doc = copy.deepcopy(rich())
+        del _parent(doc, path)[path[-1]]
+        yield f"{path} missing", "missing", path, doc
+        if isinstance(value, (dict, list)):
+            doc = copy.deepcopy(rich())
+            if isinstance(value, dict):
+                _parent(doc, path)[path[-1]]["zz"] = 1
+            else:
+                _parent(doc, path)[path[-1]].append(copy.deepcopy(value[-1]) if value else 1)
+            yield f"{path} + extra", "extra key" if isinstance(value, dict) else "extra item", path, doc
+        if isinstance(value, dict) and path[0] in ("anchors", "directions") and value and len(path) >= 2 \
+                or path == ("anchors",):
+            for key in BAD_KEYS:
+                doc = copy.deepcopy(rich())
+                target = _parent(doc, path)[path[-1]]
+                target[key] = target.pop(next(iter(target)))
+                yield f"{path} key {key[:12]!r}", "bad key", path, doc
+    for key in ("comment", "zz"):
+        yield f"top-level + {key}", "extra key", (key,), {**rich(), key: 1}
+
+
+def _deep(n: int) -> list:
+    doc: list = []
+    for _ in range(n):
+        doc = [doc]
+    return doc
+
+
+def _correct_load(scene, model, doc, tmp_path):
+    """A session that loads must load right: values the app can show, the camera in range, and a
+    save and reopen that gives the same scene (what loaded is what the document says)."""
+    from alis_studio.engine.camera import MIN_SCALE, Camera
+    from alis_studio.engine.session_schema import MAX_LOOP, MAX_W, MAX_X0, SEED_LIMIT
+
+    assert 0 <= scene.seed < SEED_LIMIT and (scene.loop_period is None or 2 <= scene.loop_period <= MAX_LOOP)
+    assert all(all(abs(v) <= MAX_W for v in s.w) for s in scene.overrides().values() if s.w is not None)
+    assert all(isinstance(model[k], (str, type(None))) for k in ("path", "sha256"))
+    camera = Camera.from_dict(scene.view, height=32, width=640, screen_height=360)
+    assert abs(camera.x0) <= MAX_X0 and MIN_SCALE <= camera.scale <= camera.max_scale() and 0 <= camera.cy <= 32
+    again, model_again = load_session(save_session(tmp_path / "again.json", scene, model["path"], model["sha256"]))
+    assert again.to_dict() == scene.to_dict() and model_again == model
+    for key in ("seed", "psi", "loop_period", "view"):
+        if key in doc:
+            assert scene.to_dict()[key] == doc[key], key
+
+
+def test_every_field_damaged_every_way_is_one_line_or_a_correct_load(tmp_path):
+    p = tmp_path / "s.json"
+    outcomes = {"refused": 0, "loaded": 0}
+    for what, kind, path, doc in _mutations():
+        p.write_text(json.dumps(doc))
+        try:
+            scene, model = load_session(p)
+        except SessionError as e:
+            msg = str(e)
+            assert msg.startswith(f"{p}: ") and "\n" not in msg and len(msg) < 400, what
+            assert path[0] == "format" or str(path[0]) in msg, (what, msg)  # names the field
+            outcomes["refused"] += 1
+            continue
+        assert kind not in ALWAYS_REFUSED and not (kind == "missing" and path in REQUIRED), f"{what} loaded"
+        _correct_load(scene, model, doc, tmp_path)
+        outcomes["loaded"] += 1
+    assert outcomes["refused"] > 400 and outcomes["loaded"] > 50, outcomes
+
+
+def test_missing_optional_fields_take_their_defaults(tmp_path):
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({"format": "alis-studio-session", "version": 1, "seed": 4, "psi": 0.5}))
+    scene, model = load_session(p)
+    assert scene.to_dict() == Scene(seed=4, psi=0.5).to_dict() and model == {"path": None, "sha256": None}
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (json.dumps({**GOOD, "view": {"x0": 0}}).replace('{"x0": 0}', '{"a": ' * 5000 + "1" + "}" * 5000),
+     "nested too deeply"),
+    (json.dumps({**GOOD, "model": _deep(700)}), "'model' must be an object"),
+    (json.dumps({**GOOD, "seed": 1}).replace('"seed": 1', '"seed": 1' + "0" * 5000), "not a valid session file"),
+])
+def test_deeply_nested_and_overlong_documents_are_one_line(tmp_path, text, problem):
+    p = tmp_path / "s.json"
+    p.write_text(text)
+    with pytest.raises(SessionError) as e:
+        load_session(p)
+    assert str(e.value).startswith(f"{p}: ") and problem in str(e.value) and "\n" not in str(e.value)
+    assert len(str(e.value)) < 300

@@ -24,8 +24,8 @@ from typing import Callable
 import numpy as np
 
 from alis_studio.atomic import atomic_write
-from alis_studio.engine.session_schema import (MAX_AMOUNT, MAX_COMPONENT, MAX_NAME, PSI_MAX, PSI_MIN, SEED_LIMIT,
-                                              session_problem)
+from alis_studio.engine.session_schema import (MAX_AMOUNT, MAX_COMPONENT, MAX_EDITS, MAX_INDEX, MAX_LOOP, MAX_W,
+                                              PSI_MAX, PSI_MIN, SEED_LIMIT, clean_label, session_problem)
 from alis_studio.errors import SessionError
 
 SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 2  # 2: latent direction edits (written only if used)
@@ -59,6 +59,8 @@ class AnchorSpec:
             raise ValueError("an anchor has either a seed or a w")
         if self.seed is not None and not 0 <= self.seed < SEED_LIMIT:
             raise ValueError(f"seed must be in [0, {SEED_LIMIT}), got {self.seed}")
+        if self.w is not None and not (self.w and all(abs(v) <= MAX_W for v in self.w)):  # also refuses nan
+            raise ValueError(f"an explicit w is a non-empty list of numbers in [-{MAX_W:g}, {MAX_W:g}]")
         object.__setattr__(self, "edits", normalise_edits(self.edits))
         object.__setattr__(self, "_hash", hash((self.seed, self.w, self.pinned, self.edits)))
 
@@ -93,6 +95,19 @@ def normalise_edits(edits) -> Edits:
     return tuple(sorted((k, a) for k, a in out.items() if a != 0.0))
 
 
+def checked_seed(seed: int) -> int:
+    """A scene seed, refused (not wrapped) outside [0, SEED_LIMIT): the toolbar could not show it."""
+    if not 0 <= int(seed) < SEED_LIMIT:
+        raise ValueError(f"a seed is an integer in [0, {SEED_LIMIT - 1}], got {seed}")
+    return int(seed)
+
+
+def _checked_index(i: int) -> int:
+    if abs(i) > MAX_INDEX:
+        raise ValueError(f"anchor indices are within ±{MAX_INDEX:,}, got {i}")
+    return i
+
+
 def edits_to_dict(edits: Edits) -> dict:
     return {str(k): a for k, a in edits}
 
@@ -110,7 +125,7 @@ class Scene:
     """Anchors, truncation and loop period of one panorama. Mutate only through methods."""
 
     def __init__(self, seed: int = 0, psi: float = 0.7, loop_period: int | None = None):
-        self._seed, self._psi, self._loop = int(seed) % SEED_LIMIT, float(psi), None
+        self._seed, self._psi, self._loop = checked_seed(seed), float(psi), None
         self._overrides: dict[int, AnchorSpec] = {}
         self._edits: list[tuple[str, int]] = []  # ("insert" | "delete", position), in order
         self._scene_edits: Edits = ()  # latent direction edits applied to every anchor
@@ -197,7 +212,7 @@ class Scene:
         return self._changed(before)
 
     def set_seed(self, seed: int) -> bool:
-        return self._edit(lambda: setattr(self, "_seed", int(seed) % SEED_LIMIT))
+        return self._edit(lambda: setattr(self, "_seed", checked_seed(seed)))
 
     def set_psi(self, psi: float) -> bool:
         if not PSI_MIN <= psi <= PSI_MAX:
@@ -205,14 +220,15 @@ class Scene:
         return self._edit(lambda: setattr(self, "_psi", float(psi)))
 
     def set_loop_period(self, period: int | None) -> bool:
-        if period is not None and int(period) < 2:
-            raise ValueError(f"the loop period must be at least 2 anchors, got {period}")
+        if period is not None and not 2 <= int(period) <= MAX_LOOP:
+            raise ValueError(f"the loop period must be 2 to {MAX_LOOP:,} anchors, got {period}")
         return self._edit(lambda: setattr(self, "_loop", int(period) if period else None))
 
     def set_anchor(self, i: int, spec: AnchorSpec | None) -> bool:
         """Override anchor i (None: back to the scene's default)."""
+        c = _checked_index(self.canonical(i))
+
         def apply():
-            c = self.canonical(i)
             if spec is None:
                 self._overrides.pop(c, None)
             else:
@@ -249,7 +265,7 @@ class Scene:
 
     def rename_direction(self, k: int, name: str) -> bool:
         """Name component k; an empty name (or the default one) restores "component k"."""
-        name = " ".join(str(name).split())[:MAX_NAME]
+        name = clean_label(name)
 
         def apply():
             self._names.pop(int(k), None)
@@ -273,9 +289,11 @@ class Scene:
     def insert(self, p: int, spec: AnchorSpec | None = None, rng: np.random.Generator | None = None) -> bool:
         """A new anchor at position p; anchors at p and right of it move one to the right."""
         spec = spec or AnchorSpec(seed=int((rng or np.random.default_rng()).integers(SEED_LIMIT)))
+        p_ = self._checked_step(p)
+        if self._loop and self._loop >= MAX_LOOP:
+            raise ValueError(f"a loop has at most {MAX_LOOP:,} anchors")
 
         def apply():
-            p_ = self.canonical(p)
             self._overrides = {(i + 1 if i >= p_ else i): s for i, s in self._overrides.items()}
             self._overrides[p_] = spec
             self._edits.append(("insert", p_))
@@ -287,14 +305,20 @@ class Scene:
         """Remove the anchor at p; anchors right of it move one to the left."""
         if self._loop and self._loop <= 2:
             raise ValueError("a loop needs at least 2 anchors")
+        p_ = self._checked_step(p)
 
         def apply():
-            p_ = self.canonical(p)
             self._overrides = {(i - 1 if i > p_ else i): s for i, s in self._overrides.items() if i != p_}
             self._edits.append(("delete", p_))
             if self._loop:
                 self._loop -= 1
         return self._edit(apply)
+
+    def _checked_step(self, p: int) -> int:
+        """The canonical position of an insertion or deletion, if the scene may record one more."""
+        if len(self._edits) >= MAX_EDITS:
+            raise ValueError(f"a scene records at most {MAX_EDITS:,} insertions and deletions")
+        return _checked_index(self.canonical(p))
 
     def move(self, src: int, dst: int) -> bool:
         """Move the anchor at src so that it ends up at position dst."""
@@ -333,7 +357,7 @@ class Scene:
     def restore(self, d: dict) -> bool:
         """Replace the whole state (undo/redo, session load); fires callbacks if anything changed."""
         before = self.to_dict()
-        self._seed = int(d["seed"]) % SEED_LIMIT
+        self._seed = checked_seed(d["seed"])
         self._psi = float(d["psi"])
         self._loop = int(d["loop_period"]) if d.get("loop_period") else None
         self._overrides = {int(i): AnchorSpec.from_dict(s) for i, s in d.get("anchors", {}).items()}
@@ -376,18 +400,24 @@ def save_session(path: str | os.PathLike, scene: Scene, model_path: str | None =
 
 
 def load_session(path: str | os.PathLike) -> tuple[Scene, dict]:
-    """Read a session file. Returns (scene, model info {"path", "sha256"})."""
+    """Read a session file, every field checked (session_schema) before a Scene is built. Returns
+    (scene, model info {"path", "sha256"}). What needs the model: `check_session_model`."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SessionError(f"{path}: no such file") from None
+    except RecursionError:  # json's decoder recurses once per level of nesting
+        raise SessionError(f"{path}: not a valid session file (nested too deeply)") from None
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise SessionError(f"{path}: not a valid session file ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
         raise SessionError(f"{path}: not an alis-studio session file")
-    version = doc.get("version")
-    if not isinstance(version, int) or version > SESSION_VERSION:
+    version = doc.get("version")  # one beyond any this format will reach is damage, not a newer file
+    if not (isinstance(version, int) and not isinstance(version, bool) and 1 <= version <= 999):
+        raise SessionError(f"{path}: the session is damaged: 'version' must be an integer from 1 "
+                           f"(this alis-studio reads up to {SESSION_VERSION})")
+    if version > SESSION_VERSION:
         raise SessionError(f"{path}: session format version {version} is newer than this alis-studio reads "
                            f"(up to {SESSION_VERSION}); upgrade alis-studio")
     problem = session_problem(doc)
@@ -397,5 +427,14 @@ def load_session(path: str | os.PathLike) -> tuple[Scene, dict]:
         scene = Scene.from_dict(doc)
     except (KeyError, TypeError, ValueError) as e:
         raise SessionError(f"{path}: the session is damaged ({type(e).__name__}: {e})") from None
-    model = doc.get("model") or {}
+    model = doc.get("model", {})
     return scene, {"path": model.get("path"), "sha256": model.get("sha256")}
+
+
+def check_session_model(scene: Scene, path: str | os.PathLike, w_dim: int) -> None:
+    """Where a loaded session meets the model it will be shown with: explicit latents must have the
+    model's w_dim entries (else no tile of theirs could render). Raises SessionError naming the file."""
+    for i, spec in sorted(scene.overrides().items()):
+        if spec.w is not None and len(spec.w) != w_dim:
+            raise SessionError(f"{path}: the session does not fit the model: anchors['{i}'].w has {len(spec.w)} "
+                               f"values, the model's w has {w_dim}")
