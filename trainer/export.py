@@ -62,7 +62,8 @@ def model_metadata(G: Generator, training: dict | None = None) -> dict:
     }
 
 
-def _to_onnx(module: nn.Module, args: tuple, input_names, output_names, meta_text: str) -> bytes:
+def onnx_graph(module: nn.Module, args: tuple, input_names, output_names, meta_text: str) -> bytes:
+    """`module` as ONNX bytes with a dynamic batch, model.json's text under metadata key `alis`."""
     import onnx
 
     dyn = {name: {0: "batch"} for name in list(input_names) + list(output_names)}
@@ -100,13 +101,18 @@ def export_bundle(G: Generator, out_path: str | os.PathLike, training: dict | No
             m.freeze()
     with torch.no_grad():
         z = torch.randn(2, cfg.z_dim)
-        mapping = _to_onnx(_MappingGraph(G), (z,), ["z"], ["w"], meta_text)
+        mapping = onnx_graph(_MappingGraph(G), (z,), ["z"], ["w"], meta_text)
         S = G.synthesis
         window = torch.randn(2, S.anchor_window, cfg.w_dim)
         tile = torch.tensor([0, S.tiles_per_interval - 1], dtype=torch.int64)
         names = ["w_window", "tile"] if cfg.format == 2 else ["w_pair", "patch"]
-        synthesis = _to_onnx(_SynthesisGraph(G), (window, tile), names, ["image"], meta_text)
+        synthesis = onnx_graph(_SynthesisGraph(G), (window, tile), names, ["image"], meta_text)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    return write_bundle(out_path, meta, mapping, synthesis)
+
+
+def write_bundle(out_path: Path, meta: dict, mapping: bytes, synthesis: bytes) -> Path:
+    """The .alis zip (stored, DESIGN 3.1), atomically."""
     with atomic_write(out_path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
         zf.writestr("model.json", json.dumps(meta, indent=1))
         zf.writestr("mapping.onnx", mapping)

@@ -30,7 +30,7 @@ def run_info(args: argparse.Namespace) -> int:
                   f"{b.tiles_per_interval} tiles per anchor interval ({b.interval_width} px), "
                   f"format {b.version} ({b.anchor_window} anchors per tile)"),
         ("latents", f"z {b.z_dim}, w {b.w_dim}"),
-        ("trained on", f"{tr.get('dataset') or '-'} ({tr.get('kimg', 0)} kimg)"),
+        ("trained on", f"{tr.get('dataset') or '-'}" + (f" ({tr['kimg']} kimg)" if isinstance(tr.get("kimg"), int) else "")),
         ("metrics", ", ".join(f"{k} {v:.4g}" for k, v in (tr.get("metrics") or {}).items()) or "none recorded"),
         ("created", f"{m.get('created', '?')} by {m.get('producer', '?')}"),
         ("providers", ", ".join(available_providers())),

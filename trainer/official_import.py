@@ -1,0 +1,172 @@
+"""`alis-studio import-official CHECKPOINT.pkl OUT.alis`: an official ALIS checkpoint as a format-1 bundle.
+
+The pickle is read as data (safe_pickle), its G_ema's constructor arguments are checked against
+the supported set and rebuilt as trainer/official.py's generator, every tensor of the checkpoint is
+either loaded into it or is one of the few that inference does not use (listed below with the
+reason), and the result is exported like our own models (trainer/export.py), so the app, `render`,
+`export` and `eval` use it like any other bundle.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import torch
+
+from alis_studio.errors import ModelError, UserError
+from alis_studio.trainer.export import OPSET, onnx_graph, write_bundle
+from alis_studio.trainer.official import FILTER, OfficialConfig, OfficialGenerator, UnsupportedConfig, parse_config
+from alis_studio.trainer.safe_pickle import Record, load_pickle
+
+FAMILY = "alis-official"
+# checkpoint tensors inference does not use, and why
+UNUSED = (
+    (re.compile(r".*\.noise_(strength|const)$"), "noise is off (the official notebook's protocol)"),
+    (re.compile(r".*resample_filter$"), "the fixed [1,3,3,1] filter, checked"),
+    (re.compile(r"synthesis\.max_shift_strength$"), "the training ramp; inference uses full strength"),
+)
+
+
+def checkpoint_tensors(record: Record, prefix: str = "") -> dict[str, torch.Tensor]:
+    """The state dict of a persistent module record: parameters and buffers, by dotted name."""
+    out = {}
+    for kind in ("_parameters", "_buffers"):
+        for name, t in (record.state.get(kind) or {}).items():
+            if t is not None:
+                if not isinstance(t, torch.Tensor):
+                    raise UnsupportedConfig(f"{prefix}{name} is not a tensor")
+                out[prefix + name] = t
+    for name, sub in record.submodules().items():
+        if isinstance(sub, Record):
+            out.update(checkpoint_tensors(sub, f"{prefix}{name}."))
+    return out
+
+
+def _check_unused(name: str, t: torch.Tensor) -> bool:
+    for pattern, _ in UNUSED:
+        if pattern.match(name):
+            if name.endswith("resample_filter"):
+                f = torch.tensor(FILTER)
+                if t.shape != (4, 4) or not torch.allclose(t.float(), torch.outer(f, f) / f.sum() ** 2):
+                    raise UnsupportedConfig(f"{name} is not the [1,3,3,1] filter")
+            return True
+    return False
+
+
+def load_generator(tensors: dict[str, torch.Tensor], cfg: OfficialConfig) -> OfficialGenerator:
+    """OfficialGenerator with every parameter and buffer from `tensors`; UnsupportedConfig listing
+    the names that do not match (in either direction) or the shapes that differ."""
+    G = OfficialGenerator(cfg).eval()
+    want = G.state_dict()
+    used = {k: v for k, v in tensors.items() if not _check_unused(k, v)}
+    extra, missing = sorted(set(used) - set(want)), sorted(set(want) - set(used))
+    if extra or missing:
+        parts = ([f"unexpected {_names(extra)}"] if extra else []) + ([f"missing {_names(missing)}"] if missing else [])
+        raise UnsupportedConfig("the checkpoint does not match the official architecture: " + "; ".join(parts))
+    shapes = [k for k in want if tuple(want[k].shape) != tuple(used[k].shape)]
+    if shapes:
+        k = shapes[0]
+        raise UnsupportedConfig(f"{len(shapes)} tensors differ in shape, e.g. {k}: {tuple(used[k].shape)} "
+                                f"in the checkpoint, {tuple(want[k].shape)} expected")
+    G.load_state_dict({k: v.float() for k, v in used.items()})
+    for name, buf in G.named_buffers():  # the coordinate bases are derived from the config: check
+        if name.endswith("basis") and not torch.allclose(buf, OfficialGenerator(cfg).state_dict()[name]):
+            raise UnsupportedConfig(f"{name} differs from the logarithmic basis of the config")
+    return G
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+
+
+def read_checkpoint(path: Path) -> tuple[OfficialGenerator, dict, dict]:
+    """(generator, constructor kwargs, snapshot info) from an official pickle; ModelError on one line."""
+    data = load_pickle(path)
+    G_rec = data.get("G_ema") if isinstance(data, dict) else None
+    if not isinstance(G_rec, Record) or G_rec.class_name != "Generator":
+        raise ModelError(f"{path}: not an official ALIS snapshot (no G_ema Generator in it)")
+    kwargs = G_rec.state.get("_init_kwargs")
+    try:
+        if not isinstance(kwargs, dict):
+            raise UnsupportedConfig("G_ema records no constructor arguments")
+        cfg = parse_config(kwargs)
+        G = load_generator(checkpoint_tensors(G_rec), cfg)
+    except UnsupportedConfig as e:
+        raise ModelError(f"{path}: {e}") from None
+    ts = data.get("training_set_kwargs") if isinstance(data.get("training_set_kwargs"), dict) else {}
+    dataset = ts.get("path") if isinstance(ts.get("path"), str) else None
+    # the data set by name, not the training machine's folders
+    return G, kwargs, {"dataset": dataset.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if dataset else None}
+
+
+def bundle_meta(G: OfficialGenerator, kwargs: dict, source: dict, training: dict) -> dict:
+    """model.json (DESIGN 3.1, format 1) of an imported generator."""
+    from alis_studio import __version__
+
+    cfg = G.cfg
+    return {
+        "format": "alis-studio-model", "version": 1, "z_dim": cfg.z_dim, "w_dim": cfg.w_dim,
+        "height": cfg.resolution, "patch_width": cfg.patch_width, "patches_per_interval": cfg.patches_per_interval,
+        "tile_flops": G.synthesis.flops(),
+        "w_avg": [float(v) for v in G.mapping.w_avg],
+        "arch": {"family": FAMILY, "name": FAMILY, "official_kwargs": json.loads(json.dumps(kwargs, default=str)),
+                 "source": source},
+        "training": training,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "producer": f"alis-studio {__version__} import-official (torch {torch.__version__}, opset {OPSET})",
+    }
+
+
+STEPS = 5  # read, rebuild, mapping graph, synthesis graph, probe: progress(step, STEPS) after each
+
+
+def export_official(G: OfficialGenerator, out: Path, meta: dict, progress=None) -> Path:
+    """Write the bundle atomically: mapping.onnx (z -> w), synthesis.onnx (w_pair, patch -> image)."""
+    text, cfg = json.dumps(meta), G.cfg
+    with torch.no_grad():
+        mapping = onnx_graph(G.mapping, (torch.randn(2, cfg.z_dim),), ["z"], ["w"], text)
+        progress and progress(3, STEPS)
+        pair, patch = torch.randn(2, 2, cfg.w_dim), torch.tensor([0, cfg.patches_per_interval - 1])
+        synthesis = onnx_graph(G.synthesis, (pair, patch), ["w_pair", "patch"], ["image"], text)
+    return write_bundle(out, meta, mapping, synthesis)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def import_official(src: str | Path, out: str | Path, progress=None) -> Path:
+    """The whole conversion; the bundle is checked by the app's own loader (and a test inference)
+    before this returns. UserError/ModelError on one line; nothing is left under `out` on failure."""
+    src, out = Path(src), Path(out)
+    if out.suffix != ".alis":
+        raise UserError(f"{out}: the bundle to write must end in .alis")
+    if not out.parent.is_dir():
+        raise UserError(f"{out.parent}: no such folder")
+    progress and progress(0, STEPS)
+    data_sha = file_sha256(src) if src.is_file() else None
+    G, kwargs, info = read_checkpoint(src)
+    progress and progress(2, STEPS)
+    meta = bundle_meta(G, kwargs, {"name": src.name, "sha256": data_sha},
+                       {"dataset": info["dataset"], "kimg": None, "metrics": {}, "imported": True})
+    try:
+        path = export_official(G, out, meta, progress)
+    except OSError as e:
+        raise UserError(f"{out}: cannot write the bundle ({e.strerror or e})") from None
+    progress and progress(4, STEPS)
+    from alis_studio.engine.bundle import load_bundle
+
+    try:
+        load_bundle(path, device="cpu")
+    except ModelError:
+        path.unlink(missing_ok=True)
+        raise
+    progress and progress(STEPS, STEPS)
+    return path
