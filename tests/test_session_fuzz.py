@@ -273,3 +273,82 @@ def test_deeply_nested_and_overlong_documents_are_one_line(tmp_path, text, probl
         load_session(p)
     assert str(e.value).startswith(f"{p}: ") and problem in str(e.value) and "\n" not in str(e.value)
     assert len(str(e.value)) < 300
+
+
+# ------------------------------------------------------------------ the same files headless and in the app
+def _fitting(w_dim: int, **change) -> dict:
+    """rich() for the model of `w_dim` (no model recorded), with `change` applied."""
+    return {**rich(w_dim), "model": {"path": None, "sha256": None}, **change}
+
+
+def _headless_cases(w_dim: int) -> list:
+    """(session file text, what the message says): one of each item of issue 31's sessions."""
+    view = rich()["view"]
+    deep = json.dumps(_fitting(w_dim))[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"  # json.dumps recurses
+    return [(json.dumps(doc), problem) for doc, problem in [
+        (_fitting(w_dim, view={**view, "x0": 1e300}), "view.x0 must be a number"),
+        (_fitting(w_dim, view={**view, "scale": float("nan")}), "view.scale must be a number"),
+        (_fitting(w_dim, anchors={"1": {"w": [0.5] * 3}}), f"anchors['1'].w has 3 values, the model's w has {w_dim}"),
+        (_fitting(w_dim, anchors={"1": {"w": [1e300] * w_dim}}), "anchors['1'].w must be a non-empty list"),
+        (_fitting(w_dim, model=[1, 2]), "'model' must be an object"),
+        (_fitting(w_dim, model={"path": 5}), "model.path must be null or a file path"),
+        (_fitting(w_dim, seed=int("7" * 400)), "'seed' must be an integer in [0, 4294967296)"),
+        (_fitting(w_dim, loop_period=10 ** 9), "'loop_period' must be null or an integer in [2, 100000]"),
+        (_fitting(w_dim, anchors={"1" + "0" * 300: {"seed": 1}}), "'anchors' keys must be integer anchor indices"),
+        (_fitting(w_dim, view=_deep(600)), "'view' must be an object"),
+    ]] + [(deep, "nested too deeply")]
+
+
+def _damaged_files(folder, w_dim: int) -> list:
+    folder.mkdir(exist_ok=True)
+    files = []
+    for i, (text, problem) in enumerate(_headless_cases(w_dim)):
+        p = folder / f"bad{i}.json"
+        p.write_text(text)
+        files.append((p, problem))
+    return files
+
+
+@pytest.mark.parametrize("command", ["render", "export"])
+def test_cli_refuses_each_damaged_session_in_one_line_and_writes_nothing(tiny_model_path, tiny_bundle, tmp_path,
+                                                                         capsys, command):
+    out = tmp_path / ("o.png" if command == "render" else "o.tif")
+    size = ["--intervals", "1"] if command == "render" else ["--width", "64"]
+    for p, problem in _damaged_files(tmp_path / "sessions", tiny_bundle.w_dim):
+        rc = main([command, "--model", str(tiny_model_path), "--session", str(p), *size, "--out", str(out), "--quiet"])
+        err = capsys.readouterr().err
+        assert rc == 2 and err.count("\n") == 1 and err.startswith(f"alis-studio: error: {p}: "), (p, err)
+        assert problem in err and [x.name for x in tmp_path.iterdir()] == ["sessions"]  # nothing written
+
+
+def test_cli_renders_the_rich_session_that_fits(tiny_model_path, tiny_bundle, tmp_path):
+    p = tmp_path / "ok.json"
+    p.write_text(json.dumps(_fitting(tiny_bundle.w_dim)))
+    out = tmp_path / "o.png"
+    assert main(["render", "--model", str(tiny_model_path), "--session", str(p), "--intervals", "1",
+                 "--start", "-3", "--out", str(out), "--quiet"]) == 0
+    assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("argv,problem", [
+    (["render", "--seed", "-1"], "--seed must be an integer in [0, 4294967295] (seeds are 32-bit), got -1"),
+    (["render", "--seed", str(2 ** 64)], f"--seed must be an integer in [0, 4294967295] (seeds are 32-bit), "
+                                         f"got {2 ** 64}"),
+    (["render", "--seed", str(2 ** 32)], "--seed must be an integer in [0, 4294967295]"),
+    (["export", "--seed", "-1"], "--seed must be an integer in [0, 4294967295]"),
+    (["render", "--start", str(10 ** 13)], "--start must be within ±1,000,000,000,000 anchor intervals"),
+])
+def test_cli_seeds_and_starts_outside_the_range_are_refused(tiny_model_path, tmp_path, capsys, argv, problem):
+    out = tmp_path / ("o.png" if argv[0] == "render" else "o.tif")
+    size = ["--intervals", "1"] if argv[0] == "render" else ["--width", "64"]
+    assert main([*argv, "--model", str(tiny_model_path), *size, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"alis-studio: error: {problem}") and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_cli_the_largest_seed_renders(tiny_model_path, tmp_path):
+    out = tmp_path / "o.png"
+    assert main(["render", "--model", str(tiny_model_path), "--seed", str(2 ** 32 - 1), "--intervals", "1",
+                 "--out", str(out), "--quiet"]) == 0
+    assert out.exists()

@@ -1,12 +1,12 @@
 """The generator options that render and export share: --model, --device, --batch, --direction,
---psi; their one validation; the scene they describe."""
+--psi; their one validation; the scene they describe (--seed or --session, from --start)."""
 from __future__ import annotations
 
 import argparse
 import math
 
 from alis_studio.engine.devices import DEVICES
-from alis_studio.engine.session_schema import MAX_AMOUNT, MAX_COMPONENT, PSI_MAX, PSI_MIN
+from alis_studio.engine.session_schema import MAX_AMOUNT, MAX_COMPONENT, MAX_INDEX, PSI_MAX, PSI_MIN, SEED_LIMIT
 from alis_studio.errors import UserError
 
 
@@ -50,13 +50,28 @@ def check_generator_options(args: argparse.Namespace) -> None:
         raise UserError(f"--psi must be in [{PSI_MIN:g}, {PSI_MAX:g}], got {args.psi}")
 
 
+def check_scene_options(args: argparse.Namespace) -> None:
+    """--seed and --start: a seed outside the app's seed range is refused, never wrapped (the
+    toolbar could not show it, and `--seed 4294967296` would quietly be scene 0)."""
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
+        raise UserError(f"--seed must be an integer in [0, {SEED_LIMIT - 1}] (seeds are 32-bit), got {seed}")
+    start = getattr(args, "start", 0)
+    if abs(start) > MAX_INDEX:
+        raise UserError(f"--start must be within ±{MAX_INDEX:,} anchor intervals, got {start}")
+
+
 def scene_from_args(args: argparse.Namespace):
-    """The scene of --session (its psi replaced by --psi) or of --seed, moved along --direction."""
-    from alis_studio.engine.scene import Scene, load_session
+    """The scene of --session (its psi replaced by --psi) or of --seed, moved along --direction.
+    A session is checked against the model it will render with (--model) before that model loads."""
+    from alis_studio.engine.bundle import read_meta, resolve_model
+    from alis_studio.engine.scene import Scene, check_session_model, load_session
 
     check_generator_options(args)
+    check_scene_options(args)
     if getattr(args, "session", None):
         scene, _ = load_session(args.session)
+        check_session_model(scene, args.session, read_meta(resolve_model(args.model))["w_dim"])
         if args.psi is not None:
             scene.set_psi(args.psi)
     else:

@@ -128,7 +128,14 @@ def load_bundle(path: str | os.PathLike, *, device: str = "auto", threads: int =
     return bundle
 
 
-def _read_members(path: Path) -> dict[str, bytes]:
+def read_meta(path: str | os.PathLike) -> dict:
+    """A bundle's model.json, checked as `load_bundle` checks it, without reading the networks or
+    starting ONNX Runtime (a session is checked against it before the model opens)."""
+    path = Path(path)
+    return _parse_meta(path, _read_members(path, ("model.json",))["model.json"])
+
+
+def _read_members(path: Path, wanted=MEMBERS) -> dict[str, bytes]:
     if not path.exists():
         raise ModelError(f"{path}: no such file")
     if path.is_dir():
@@ -139,7 +146,7 @@ def _read_members(path: Path) -> dict[str, bytes]:
             missing = [m for m in MEMBERS if m not in names]
             if missing:
                 raise ModelError(f"{path}: not a complete .alis model bundle (lacks {', '.join(missing)})")
-            return {m: zf.read(m) for m in MEMBERS}
+            return {m: zf.read(m) for m in wanted}
     except zipfile.BadZipFile:
         raise ModelError(f"{path}: not an .alis model bundle (not a zip archive)") from None
     except (OSError, zipfile.LargeZipFile, RuntimeError) as e:
