@@ -10,6 +10,7 @@ from alis_studio.engine.scene import SEED_LIMIT, AnchorSpec
 from alis_studio.gui import dialogs
 
 CLIPBOARD_KEY = "alis-studio-anchor"
+CONNECT_MOST = 1000  # intervals between two connected scenes at most (outside a loop)
 
 
 def spec_to_text(spec: AnchorSpec) -> str:
@@ -110,7 +111,7 @@ class AnchorHandlers:
         if not self.ready:
             return
         i = self.selected
-        seed = dialogs.ask_seed(self.w, f"Seed of anchor #{i}", self.w.scene.anchor(i).seed)
+        seed = dialogs.ask_seed(self.w, f"Seed of anchor #{self.w.scene.canonical(i)}", self.w.scene.anchor(i).seed)
         if seed is not None:
             self.w.editor.set_anchor_seed(i, seed)
 
@@ -160,15 +161,15 @@ class AnchorHandlers:
     def connect_scenes(self):
         if not self.ready:
             return
-        i = self.selected
-        got = dialogs.ask_connect(self.w, i, self.w.scene.anchor(i).seed)
+        i, period = self.selected, self.w.scene.loop_period
+        # in a loop, B must not go round past the far side (nor onto A's own anchor at n = N)
+        most = max(1, period // 2) if period else CONNECT_MOST
+        got = dialogs.ask_connect(self.w, self.w.scene.canonical(i), self.w.scene.anchor(i).seed, most, period)
         if got is None:
             return
         seed_a, seed_b, n = got
-        period = self.w.scene.loop_period
-        if period and n > period // 2:
-            # in a loop, B must not go round past the far side (nor onto A's own anchor at n = N)
-            n = max(1, period // 2)
+        if period and n > period // 2:  # the dialog offers no more; a caller might ask for more
+            n = most
             self.w.statusBar().showMessage(f"In a loop of {period} anchors the scenes are {n} intervals "
                                            "apart (the most a loop allows)", 8000)
         self.w.editor.connect(i, seed_a, seed_b, n)

@@ -39,7 +39,7 @@ def dataset_name(dataset) -> str:
     return str(dataset).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
-class _FieldKeys(QObject):
+class FieldKeys(QObject):
     """Keys of a toolbar field: Enter applies and Escape reverts, both handing focus back (`done`);
     while the field holds no pending edit, the window's shortcuts (P, R, Del, Ctrl+Z ...) win over
     the field's own use of those keys."""
@@ -108,9 +108,9 @@ class SceneControls(QWidget):
         row.addWidget(self.loop_check)
         row.addWidget(self.loop_spin)
 
-        _FieldKeys(self.seed_edit, lambda: self.seed_edit.text() != self._seed_shown,
+        FieldKeys(self.seed_edit, lambda: self.seed_edit.text() != self._seed_shown,
                    lambda: self.seed_edit.setText(str(self.scene.seed)), self.editing_done.emit)
-        _FieldKeys(self.loop_spin, lambda: False, lambda: self._sync(self.scene), self.editing_done.emit)
+        FieldKeys(self.loop_spin, lambda: False, lambda: self._sync(self.scene), self.editing_done.emit)
 
         self.model_label = QLabel()
         self.provider_label = QLabel()

@@ -5,12 +5,12 @@ The main window calls these through the module (`dialogs.ask_seed(...)`), so tes
 from __future__ import annotations
 
 from PySide6.QtCore import QRegularExpression, Qt
-from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLineEdit, QMessageBox,
-                               QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import QFontMetrics, QRegularExpressionValidator
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHeaderView, QLabel, QLineEdit,
+                               QMessageBox, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from alis_studio import __version__
-from alis_studio.engine.scene import SEED_LIMIT
+from alis_studio.engine.session_schema import SEED_LIMIT
 
 
 def error_box(parent: QWidget | None, title: str, message: str) -> None:
@@ -33,48 +33,96 @@ def ask_save_changes(parent: QWidget | None, before: str) -> str:
             QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
 
 
-def _seed_edit(value: int | None = None) -> QLineEdit:
+SEED_RANGE = f"0 to {SEED_LIMIT - 1}"
+TITLE_ROOM = 160  # px beside a dialog's title for the window manager's icon and buttons
+
+
+def seed_edit(value: int | None = None) -> QLineEdit:
+    """A field for a seed: digits only (as many as the largest seed has), the range as placeholder."""
     edit = QLineEdit("" if value is None else str(value))
-    edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{1,10}")))
-    edit.setPlaceholderText(f"0 to {SEED_LIMIT - 1}")
+    digits = len(str(SEED_LIMIT - 1))
+    edit.setValidator(QRegularExpressionValidator(QRegularExpression(f"[0-9]{{1,{digits}}}")))
+    edit.setPlaceholderText(SEED_RANGE)
     return edit
 
 
-def _seed(edit: QLineEdit) -> int | None:
-    text = edit.text().strip()
-    return int(text) if text and int(text) < SEED_LIMIT else None
+def seed_value(text: str) -> int | None:
+    """The seed typed, or None if there is none or it is out of range."""
+    text = text.strip()
+    return int(text) if text.isdigit() and int(text) < SEED_LIMIT else None
+
+
+def seed_problem(text: str) -> str:
+    """Why `text` is not a seed ("" if it is one, or empty)."""
+    return "" if not text.strip() or seed_value(text) is not None else f"Seeds go from {SEED_RANGE}."
+
+
+def hint_label() -> QLabel:
+    label = QLabel(wordWrap=True)
+    label.setStyleSheet("color: #d9534f")
+    return label
+
+
+def _buttons(dlg: QDialog, edits: list[QLineEdit], hint: QLabel) -> QDialogButtonBox:
+    """OK and Cancel; OK only while every field holds a seed, the hint saying what is wrong."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    def check(*_):
+        hint.setText(" ".join(dict.fromkeys(p for p in map(seed_problem, (e.text() for e in edits)) if p)))
+        hint.setVisible(bool(hint.text()))
+        ok.setEnabled(all(seed_value(e.text()) is not None for e in edits))
+    for e in edits:
+        e.textChanged.connect(check)
+    check()
+    buttons.accepted.connect(dlg.accept)
+    buttons.rejected.connect(dlg.reject)
+    return buttons
+
+
+def _titled(dlg: QDialog, title: str) -> None:
+    """Wide enough that the window manager shows the whole title ("Seed ... hor #0" was cut)."""
+    dlg.setMinimumWidth(QFontMetrics(dlg.font()).horizontalAdvance(title) + TITLE_ROOM)
 
 
 def ask_seed(parent: QWidget | None, title: str, current: int | None) -> int | None:
     """A seed typed by the user, or None if cancelled."""
     dlg = QDialog(parent, windowTitle=title)
     form = QFormLayout(dlg)
-    edit = _seed_edit(current)
+    form.addRow(QLabel(f"{title} ({SEED_RANGE}):"))  # the title in full, whatever the title bar shows
+    edit = seed_edit(current)
     edit.selectAll()
     form.addRow("Seed", edit)
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    buttons.accepted.connect(lambda: dlg.accept() if _seed(edit) is not None else edit.setFocus())
-    buttons.rejected.connect(dlg.reject)
-    form.addRow(buttons)
-    return _seed(edit) if dlg.exec() == QDialog.DialogCode.Accepted else None
+    hint = hint_label()
+    form.addRow(hint)
+    form.addRow(_buttons(dlg, [edit], hint))
+    _titled(dlg, title)
+    return seed_value(edit.text()) if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
-def ask_connect(parent: QWidget | None, anchor: int, seed_a: int | None) -> tuple[int, int, int] | None:
-    """(seed A, seed B, intervals apart) to pin at anchor and anchor + n, or None if cancelled."""
-    dlg = QDialog(parent, windowTitle="Connect two scenes")
+def ask_connect(parent: QWidget | None, anchor: int, seed_a: int | None, most: int = 1000,
+                loop: int | None = None) -> tuple[int, int, int] | None:
+    """(seed A, seed B, intervals apart) to pin at anchor and anchor + n, or None if cancelled.
+    `most` intervals apart at most (in a loop of `loop` anchors, half of it: B must not go round)."""
+    title = "Connect two scenes"
+    dlg = QDialog(parent, windowTitle=title)
     form = QFormLayout(dlg)
-    a, b = _seed_edit(seed_a), _seed_edit()
-    n = QSpinBox(minimum=1, maximum=1000, value=4, suffix=" intervals")
+    a, b = seed_edit(seed_a), seed_edit()
+    n = QSpinBox(minimum=1, maximum=max(1, most), value=min(4, max(1, most)), suffix=" intervals")
     form.addRow(f"Seed A (at anchor #{anchor})", a)
     form.addRow("Seed B", b)
     form.addRow("B is to the right of A by", n)
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    buttons.accepted.connect(lambda: dlg.accept() if None not in (_seed(a), _seed(b)) else b.setFocus())
-    buttons.rejected.connect(dlg.reject)
-    form.addRow(buttons)
+    if loop:
+        form.addRow(QLabel(f"At most {most} in a loop of {loop} anchors (further on, B would come round "
+                           "towards A from the other side)", wordWrap=True))
+    hint = hint_label()
+    form.addRow(hint)
+    form.addRow(_buttons(dlg, [a, b], hint))
+    _titled(dlg, title)
+    (b if a.text() else a).setFocus()  # type where nothing is filled in yet
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return None
-    return _seed(a), _seed(b), n.value()
+    return seed_value(a.text()), seed_value(b.text()), n.value()
 
 
 def shortcut_rows(menus) -> list[tuple[str, str, str]]:

@@ -83,6 +83,7 @@ class Docks:
         w = self.w
         self.close()
         self.seeds = SeedBrowser(w.scene, w.renderer, w.editor, w.timeline)
+        self.seeds.editing_done.connect(lambda: w.viewport is not None and w.viewport.setFocus())
         self.directions = DirectionsPanel(w.scene, w.renderer, w.editor, w.timeline)
         self._set_content("seeds", self.seeds)
         self._set_content("directions", self.directions)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QRegularExpression, QSize, Qt, QTimer
-from PySide6.QtGui import QIcon, QPixmap, QRegularExpressionValidator
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from alis_studio.engine.scene import SEED_LIMIT, Scene, default_seed
+from alis_studio.gui.controls import FieldKeys
+from alis_studio.gui.dialogs import SEED_RANGE, hint_label, seed_edit, seed_problem, seed_value
 from alis_studio.gui.images import PatchBridge, detach, to_qimage
 
 PER_PAGE = 12
@@ -21,7 +23,10 @@ PLACEHOLDER = (48, 58, 70)
 
 
 class SeedBrowser(QWidget):
-    """Candidates for `timeline.selected` in `scene`; takes one through `editor`."""
+    """Candidates for `timeline.selected` in `scene`; takes one through `editor`. `editing_done`:
+    Enter or Escape in the seed field (the window gives the view its focus back)."""
+
+    editing_done = Signal()
 
     def __init__(self, scene, renderer, editor, timeline, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,9 +65,15 @@ class SeedBrowser(QWidget):
         self.prev_button.clicked.connect(lambda: self.set_page(self.page - 1))
         self.next_button.clicked.connect(lambda: self.set_page(self.page + 1))
         self.shuffle_button.clicked.connect(self.shuffle)
-        self.seed_edit = QLineEdit(placeholderText="type a seed, Enter")
-        self.seed_edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{1,10}")))
+        self.seed_edit = seed_edit()
+        self.seed_edit.setPlaceholderText(f"type a seed ({SEED_RANGE}), Enter")
         self.seed_edit.returnPressed.connect(self._typed)
+        self.seed_edit.textChanged.connect(lambda _t: self.hint.hide())
+        self.hint = hint_label()
+        self.hint.hide()
+        # Enter takes the seed, Escape clears the field; both give the view its keys back, and with
+        # nothing typed the window's shortcuts (P, R, arrows) win over the field
+        FieldKeys(self.seed_edit, lambda: bool(self.seed_edit.text()), self.seed_edit.clear, self.editing_done.emit)
         pager = QHBoxLayout()
         for widget in (self.prev_button, self.page_label, self.next_button, self.shuffle_button):
             pager.addWidget(widget)
@@ -74,6 +85,7 @@ class SeedBrowser(QWidget):
         box.addWidget(self.grid, 1)
         box.addLayout(pager)
         box.addLayout(typed)
+        box.addWidget(self.hint)
 
     def close_view(self) -> None:
         detach(self._bridge, self.scene, self._on_scene)
@@ -157,9 +169,12 @@ class SeedBrowser(QWidget):
             self.editor.set_anchor_seed(self.anchor, int(item.data(Qt.ItemDataRole.UserRole)))
 
     def _typed(self) -> None:
-        text = self.seed_edit.text()
-        if text and int(text) < SEED_LIMIT and self.anchor is not None:
-            self.editor.set_anchor_seed(self.anchor, int(text))
+        seed = seed_value(self.seed_edit.text())
+        if seed is None:  # kept in the field, with the reason
+            self.hint.setText(seed_problem(self.seed_edit.text()))
+            self.hint.setVisible(bool(self.hint.text()))
+        else:  # the selected anchor's, even before the page of candidates has been built for it
+            self.editor.set_anchor_seed(self.timeline.selected, seed)
             self.seed_edit.clear()
 
     def closeEvent(self, event) -> None:
