@@ -352,3 +352,108 @@ def test_cli_the_largest_seed_renders(tiny_model_path, tmp_path):
     assert main(["render", "--model", str(tiny_model_path), "--seed", str(2 ** 32 - 1), "--intervals", "1",
                  "--out", str(out), "--quiet"]) == 0
     assert out.exists()
+
+
+def test_gui_refuses_the_same_files_before_a_window_opens(tiny_model_path, tiny_bundle, tmp_path, capsys, monkeypatch):
+    from alis_studio.gui import app, main_window
+
+    class NoWindow:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a damaged session must not open a window")
+    monkeypatch.setattr(main_window, "MainWindow", NoWindow)
+    monkeypatch.setattr(app, "apply_theme", lambda qapp: None)  # the test process's other windows keep Qt's style
+    for p, problem in _damaged_files(tmp_path, tiny_bundle.w_dim):
+        assert main(["gui", str(tiny_model_path), "--session", str(p)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"alis-studio: error: {p}: ") and problem in err
+
+
+def _window_state(w) -> tuple:
+    return (w.scene.to_dict(), w.camera.to_dict(), w.size().toTuple(), w.session_path, w.windowTitle(),
+            w.controls.seed_edit.text(), w.controls.loop_spin.value())
+
+
+def test_app_refuses_the_same_files_and_stays_as_it_was(qtbot, tiny_bundle, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+    from test_gui_support import make_window, wait_complete
+
+    from alis_studio.gui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "error_box", lambda parent, title, msg: shown.append((title, msg)))
+    w = make_window(qtbot, tiny_bundle, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_fitting(tiny_bundle.w_dim)))
+    assert w.files.open_session(str(good))
+    wait_complete(qtbot, w.viewport)
+    assert w.camera.x0 == -300.5 and w.camera.scale == 2.0 and w.controls.loop_spin.value() == 12
+    before = _window_state(w)
+    for p, problem in _damaged_files(tmp_path / "sessions", tiny_bundle.w_dim):
+        assert w.files.open_session(str(p)) is False
+        title, msg = shown.pop()
+        assert title == "Open session" and msg.startswith(f"{p}: ") and problem in msg and "\n" not in msg
+        assert _window_state(w) == before, p
+    elsewhere = tmp_path / "elsewhere.json"  # made with a model that is not here: said in the status bar
+    elsewhere.write_text(json.dumps(_fitting(tiny_bundle.w_dim, model={"path": "gone.alis", "sha256": "c" * 64})))
+    assert w.files.open_session(str(elsewhere)) and "another model" in w.statusBar().currentMessage()
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(_fitting(tiny_bundle.w_dim, seed=11, view={"x0": 64.0, "fit": True})))
+    assert w.files.open_session(str(other)) and w.scene.seed == 11 and w.camera.x0 == 64.0
+    wait_complete(qtbot, w.viewport)
+    assert w.statusBar().currentMessage() == "" and not shown  # nothing said about an earlier session stays
+    assert w.renderer.last_error is None and "failed" not in w.pending_label.text()
+    w.close()
+
+
+def test_app_checks_a_session_against_the_other_model_it_names_before_opening_it(qtbot, tiny_bundle,
+                                                                                  tiny_model_path, tmp_path,
+                                                                                  monkeypatch):
+    import hashlib
+    import shutil
+    import zipfile
+
+    from PySide6.QtCore import QSettings
+    from test_gui_support import make_window
+
+    from alis_studio.gui import dialogs
+
+    shown, opened = [], []
+    monkeypatch.setattr(dialogs, "error_box", lambda parent, title, msg: shown.append(msg))
+    w = make_window(qtbot, tiny_bundle, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    monkeypatch.setattr(w, "open_model", lambda path, then_session=None: opened.append(path))
+    model = tmp_path / "copy.alis"  # the same networks, another file: another sha256
+    shutil.copy(tiny_model_path, model)
+    with zipfile.ZipFile(model, "a") as zf:
+        zf.comment = b"another build"
+    sha = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert sha != tiny_bundle.sha256
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({**_fitting(tiny_bundle.w_dim), "model": {"path": str(model), "sha256": sha},
+                             "anchors": {"1": {"w": [0.5] * 3}}}))
+    before = _window_state(w)
+    assert w.files.open_session(str(p)) is False and not opened and _window_state(w) == before
+    assert shown == [f"{p}: the session does not fit the model: anchors['1'].w has 3 values, "
+                     f"the model's w has {tiny_bundle.w_dim}"]
+    p.write_text(json.dumps({**_fitting(tiny_bundle.w_dim), "model": {"path": str(model), "sha256": sha}}))
+    assert w.files.open_session(str(p)) and opened == [str(model)]  # a session that fits: that model opens first
+    w.close()
+
+
+def test_the_toolbar_shows_the_largest_seed_and_loop_a_session_may_hold(qtbot, tiny_bundle, tmp_path):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QValidator
+    from test_gui_support import make_window
+
+    from alis_studio.engine.session_schema import MAX_LOOP, SEED_LIMIT
+
+    w = make_window(qtbot, tiny_bundle, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    p = tmp_path / "edge.json"
+    p.write_text(json.dumps(_fitting(tiny_bundle.w_dim, seed=SEED_LIMIT - 1, loop_period=MAX_LOOP)))
+    assert w.files.open_session(str(p))
+    controls = w.controls
+    assert controls.seed_edit.text() == str(SEED_LIMIT - 1) and controls.loop_spin.value() == MAX_LOOP
+    assert controls.loop_spin.maximum() == MAX_LOOP
+    validate = controls.seed_edit.validator().validate
+    assert validate(str(SEED_LIMIT - 1), 0)[0] == QValidator.State.Acceptable
+    assert validate(str(SEED_LIMIT - 1) + "0", 0)[0] == QValidator.State.Invalid
+    w.close()

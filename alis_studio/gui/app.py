@@ -55,14 +55,16 @@ def choose_model(explicit: str | None, session_model: str | None, settings: QSet
 
     if explicit:
         return explicit
-    if session_model and Path(session_model).is_file():
+    from alis_studio.gui.files import is_file
+
+    if session_model and is_file(session_model):
         return session_model
     try:
         return str(resolve_model(None))
     except (UserError, ImportError):
         pass
     last = settings.value("last_model")
-    return str(last) if last and Path(str(last)).is_file() else None
+    return str(last) if last and is_file(str(last)) else None
 
 
 # the X11 libraries Qt's xcb platform plugin loads that minimal Linux images lack (Debian package names)
@@ -86,7 +88,8 @@ def check_window_libraries(env=os.environ, find_library=None) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from alis_studio.engine.scene import load_session
+    from alis_studio.engine.bundle import read_meta
+    from alis_studio.engine.scene import check_session_model, load_session
     from alis_studio.gui.main_window import MainWindow
 
     headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -102,6 +105,8 @@ def run_app(args: argparse.Namespace) -> int:
     model = choose_model(args.model, info.get("path") if session else None, settings)
     if args.smoke_test and model is None:
         raise UserError("no model to open: pass MODEL.alis")
+    if session is not None and model is not None:  # one line and exit 2, as render and export refuse it
+        check_session_model(session[0], args.session, read_meta(model)["w_dim"])
     window = MainWindow(settings, device=args.device)
     window.show()
     if args.smoke_test:

@@ -8,8 +8,7 @@ from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QSpinBox, QWidget
 
-from alis_studio.engine.scene import SEED_LIMIT
-from alis_studio.engine.session_schema import PSI_MAX, PSI_MIN
+from alis_studio.engine.session_schema import MAX_LOOP, PSI_MAX, PSI_MIN, SEED_LIMIT
 
 
 def model_summary(bundle) -> str:
@@ -92,7 +91,8 @@ class SceneControls(QWidget):
         row.addWidget(self.psi_label)
 
         self.seed_edit = QLineEdit(maximumWidth=110, placeholderText="scene seed")
-        self.seed_edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{1,10}")))
+        digits = len(str(SEED_LIMIT - 1))  # the ranges sessions and --seed accept: what these widgets show
+        self.seed_edit.setValidator(QRegularExpressionValidator(QRegularExpression(f"[0-9]{{1,{digits}}}")))
         self.seed_edit.setToolTip("Scene seed: the default anchors derive from it (Enter to apply)")
         self.seed_edit.editingFinished.connect(self._seed_entered)
         row.addSpacing(10)
@@ -101,7 +101,7 @@ class SceneControls(QWidget):
 
         self.loop_check = QCheckBox("Loop")
         self.loop_check.setToolTip("Close the panorama into a 360° loop of N anchor intervals")
-        self.loop_spin = QSpinBox(minimum=2, maximum=100000, value=8, prefix="N = ")
+        self.loop_spin = QSpinBox(minimum=2, maximum=MAX_LOOP, value=8, prefix="N = ")
         self.loop_check.toggled.connect(self._loop_changed)
         self.loop_spin.valueChanged.connect(self._loop_changed)
         row.addSpacing(10)

@@ -9,7 +9,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from alis_studio.atomic import atomic_write
-from alis_studio.engine.scene import Scene, load_session, save_session
+from alis_studio.engine.bundle import read_meta
+from alis_studio.engine.scene import Scene, check_session_model, load_session, save_session
 from alis_studio.errors import UserError
 from alis_studio.gui import dialogs
 from alis_studio.gui.images import PatchBridge, to_qimage
@@ -54,6 +55,21 @@ class ViewGrabber(QObject):
         self.deleteLater()
 
 
+def is_file(path: str) -> bool:
+    """Whether `path` names a file; a name the file system refuses (too long) names none."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def other_model(model: dict, current: str | None) -> str | None:
+    """The model file a session names ({"path", "sha256"}) when it is not the open one (sha256
+    `current`) and exists: it opens before the session is shown."""
+    path, sha = model.get("path"), model.get("sha256")
+    return path if sha and sha != current and path and is_file(path) else None
+
+
 class FileHandlers:
     def __init__(self, window):
         self.w = window
@@ -87,18 +103,25 @@ class FileHandlers:
             self.open_session(path)
 
     def open_session(self, path: str) -> bool:
-        """Load a session; if it names another model that exists, open that model first."""
+        """Load a session; if it names another model that exists, open that model first. A session
+        that is damaged or does not fit the model it would be shown with changes nothing (a dialog)."""
         if not self.maybe_save(f"opening {Path(path).name}"):
             return False
+        current = self.w.bundle.sha256 if self.w.bundle else None
         try:
             scene, model = load_session(path)
+            other = other_model(model, current)
+            if other is not None:  # checked against that model before it replaces this one
+                check_session_model(scene, path, read_meta(other)["w_dim"])
+            elif self.w.bundle is not None:
+                check_session_model(scene, path, self.w.bundle.w_dim)
         except UserError as e:
             self.w.report_error("Open session", str(e))
             return False
-        current = self.w.bundle.sha256 if self.w.bundle else None
+        self.w.statusBar().clearMessage()  # what was said about the last session is not about this one
         model_path = model.get("path")
-        if model.get("sha256") and model["sha256"] != current and model_path and Path(model_path).is_file():
-            self.w.open_model(model_path, then_session=(scene, path))
+        if other is not None:
+            self.w.open_model(other, then_session=(scene, path))
             return True
         if model.get("sha256") and current and model["sha256"] != current:
             self.w.statusBar().showMessage(f"This session was made with another model ({model_path}); "
