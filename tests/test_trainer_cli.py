@@ -147,3 +147,69 @@ def test_cache_dir_that_is_a_file_is_one_line(photos, tmp_path, capsys):
     (tmp_path / "cache").write_bytes(b"")
     assert _train(photos, tmp_path / "run", "--cache-dir", tmp_path / "cache") == 2
     _one_line(capsys, str(tmp_path / "cache"), "cache")
+
+
+@pytest.mark.parametrize("flag,value", [
+    ("--stationarity", "nan"), ("--stationarity", "-1"), ("--kimg", "nan"), ("--kimg", "0"), ("--kimg", "inf"),
+    ("--snap", "nan"), ("--snap", "0"), ("--lr", "nan"), ("--lr", "-1"), ("--lr", "0"), ("--threads", "-1"),
+    ("--threads", "0"), ("--threads", "1.5"), ("--gamma", "-1"), ("--gamma", "nan"), ("--mixing", "2"),
+    ("--mixing", "-0.1"), ("--workers", "-1"), ("--workers", "0"), ("--resolution", "0"), ("--resolution", "-64"),
+    ("--shift-ramp", "-1"), ("--shift-ramp", "nan"), ("--batch", "0"), ("--ema", "inf"), ("--ema-rampup", "-1"),
+    ("--d-warmup", "nan"), ("--g-top-only", "-1"), ("--d-half", "nan"), ("--metric-images", "-1"),
+    ("--seed", "-1"), ("--kimg", "ten"),
+])
+def test_out_of_range_options_are_refused_by_argparse(capsys, flag, value):
+    with pytest.raises(SystemExit) as e:
+        _args("--dataset", "d", "--out", "o", f"{flag}={value}")
+    assert e.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith(f"alis-studio train: error: argument {flag}: ") and value in last, last
+
+
+def _outside(rng) -> list:
+    """Values just outside a declared range (and NaN for a float option)."""
+    out = [float("nan"), float("inf")] if rng.kind is float else []
+    if rng.lo is not None:
+        out.append(rng.lo if rng.open_lo else rng.lo - (1 if rng.kind is int else 1e-3))
+    if rng.hi is not None:
+        out.append(rng.hi + (1 if rng.kind is int else 1e-3))
+    return out
+
+
+def _inside(rng) -> list:
+    """The edges of a declared range that belong to it."""
+    inside = [] if rng.lo is None or rng.open_lo else [rng.kind(rng.lo)]
+    return inside + ([rng.kind(rng.hi)] if rng.hi is not None else [])
+
+
+def test_each_range_is_declared_once_for_the_parser_and_the_resolved_options():
+    """The same declaration refuses a value on the command line and in TrainOptions (an options.json
+    read on --resume, a script); the edges of each range are accepted by both."""
+    import dataclasses
+
+    from alis_studio.trainer.options import option_ranges
+
+    ranges = option_ranges()
+    assert {"stationarity", "kimg", "snap_kimg", "lr", "threads", "r1_gamma", "mixing_prob", "workers",
+            "resolution", "shift_ramp_kimg", "batch", "ema_kimg", "seed"} <= set(ranges)
+    flags = _train_flags()
+    for name, (flag, rng) in ranges.items():
+        for bad in _outside(rng):
+            with pytest.raises(UserError, match=f"^{flag} must be"):
+                resolve_options(TrainOptions(dataset="d", out="o", config="tiny", **{name: bad}), False)
+            if flag in flags:
+                with pytest.raises(SystemExit):
+                    _args("--dataset", "d", "--out", "o", f"{flag}={bad}")
+        for good in _inside(rng):
+            o = resolve_options(TrainOptions(dataset="d", out="o", config="tiny", **{name: good}), False)
+            assert getattr(o, name) == good
+            if flag in flags:
+                assert getattr(_args("--dataset", "d", "--out", "o", f"{flag}={good}"), name) == good
+    numbers = [f.name for f in dataclasses.fields(TrainOptions) if f.type in ("float", "int", "float | None",
+                                                                              "int | None")]
+    assert numbers and not [n for n in numbers if n not in ranges]  # every number declares its range
+
+
+def _train_flags() -> set[str]:
+    sub = build_parser()._subparsers._group_actions[0].choices["train"]
+    return {s for a in sub._actions for s in a.option_strings}
