@@ -161,6 +161,17 @@ def test_full_disk_is_one_line_and_leaves_nothing(tiny_model_path, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_an_error_under_the_progress_bar_starts_on_its_own_line(tiny_model_path, tmp_path):
+    """The full disk again, with the bar on screen: the error is a line of its own, not the bar's tail."""
+    p = _run_cli(["export", "--model", tiny_model_path, "--width", 20_000, "--compression", "none",
+                  "--out", tmp_path / "p.tif"], preexec=_limit_file_size)
+    stdout, stderr = p.communicate(timeout=120)
+    assert p.returncode == 2, stderr
+    assert "export p.tif [" in stderr  # the bar was drawn (text mode reads its \r as a line end)
+    assert stderr.split("\n")[-2].startswith("alis-studio: error: "), repr(stderr[-300:])
+    assert not list(tmp_path.iterdir())
+
+
 def test_ctrl_c_cancels_cleanly(tiny_model_path, tmp_path):
     out = tmp_path / "p.tif"
     # A shell's background job inherits SIGINT ignored (Python then installs no handler): restore it.

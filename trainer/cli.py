@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alis_studio.engine.devices import DEVICES
 from alis_studio.errors import UserError
+from alis_studio.progress import StatusLine
 
 TORCH_HINT = "this command needs PyTorch: pip install 'alis-studio[train]'"
 
@@ -197,11 +198,12 @@ def train_options(args: argparse.Namespace):
     return TrainOptions(**given)
 
 
-class TrainProgress:
-    """One status line on stderr: bar, kimg, steps/s, ETA and the losses."""
+class TrainProgress(StatusLine):
+    """One status line on stderr: bar, kimg, steps/s, ETA and the losses; `message` prints a log line."""
 
     def __init__(self, stream=None):
-        self.stream, self.last = stream or sys.stderr, 0.0
+        super().__init__(stream)
+        self.last = 0.0
 
     def __call__(self, info: dict) -> None:
         import time
@@ -214,14 +216,8 @@ class TrainProgress:
         self.last = now
         frac = min(1.0, info["step"] / max(1, info["total_steps"]))
         losses = " ".join(f"{k} {v:.3f}" for k, v in info["losses"].items())
-        self.stream.write(f"\rtrain [{bar(frac, 20)}] {info['kimg']:.3f}/{info['total_kimg']:g} kimg  "
-                          f"{info['steps_per_s']:.2f} steps/s  ETA {fmt_time(info['eta_s'])}  {losses}   ")
-        self.stream.flush()
-
-    def message(self, line: str) -> None:
-        tty = getattr(self.stream, "isatty", lambda: False)()
-        self.stream.write(("\r\033[K" if tty else "") + line + "\n")
-        self.stream.flush()
+        self.draw(f"train [{bar(frac, 20)}] {info['kimg']:.3f}/{info['total_kimg']:g} kimg  "
+                  f"{info['steps_per_s']:.2f} steps/s  ETA {fmt_time(info['eta_s'])}  {losses}   ")
 
 
 def _install_stop_handlers(progress) -> tuple[dict, callable]:

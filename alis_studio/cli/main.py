@@ -13,6 +13,7 @@ from alis_studio import __version__
 from alis_studio.cli import eval as eval_command
 from alis_studio.cli import export, gui, info, render
 from alis_studio.errors import UserError
+from alis_studio.progress import end_lines
 
 try:
     from alis_studio.cli import train
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(run(args) or 0)
     except UserError as e:
+        end_lines()  # a progress bar cut short: the error starts on a line of its own
         print(f"alis-studio: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
