@@ -341,3 +341,62 @@ def test_a_run_removes_the_temporaries_of_killed_writes(landscapes, tmp_path):
     assert len(said) == 1 and "5 temporary files" in said[0] and "5.0 kB" in said[0], messages
     assert said[0] in (out / "log.txt").read_text()
     assert load_checkpoint(out / "checkpoint.pt")["step"] == 3
+
+
+def _nan_fakes_from(call: int, monkeypatch):
+    """G's loss sees NaN frames from its `call`-th phase on: its loss and gradients, then G's weights, turn NaN."""
+    from alis_studio.trainer.loss import ALISLoss
+
+    real, calls = ALISLoss.g_phase, []
+
+    def g_phase(self, fake, scale=None):
+        calls.append(1)
+        return real(self, fake * float("nan") if len(calls) >= call else fake, scale=scale)
+
+    monkeypatch.setattr(ALISLoss, "g_phase", g_phase)
+
+
+def test_losses_turning_nan_stop_the_run_and_keep_the_last_good_checkpoint(landscapes, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    _nan_fakes_from(3, monkeypatch)
+    with pytest.raises(UserError) as e:
+        Trainer(_opts(landscapes, out, 6, snap_kimg=0.008)).run()  # snapshots at steps 2, 4, 6
+    msg = str(e.value)
+    assert "\n" not in msg and "diverged at step 3" in msg and "G" in msg and "step 2" in msg, msg
+    state = load_checkpoint(out / "checkpoint.pt")
+    assert state["step"] == 2
+    assert all(torch.isfinite(t).all() for key in ("G", "G_ema", "D") for t in state[key].values())
+    assert not list((out / "snapshots").glob("*step0000003.pt")) and msg in (out / "log.txt").read_text()
+    from alis_studio.engine.bundle import load_bundle
+
+    assert load_bundle(out / "model.alis", device="cpu").meta["training"]["steps"] == 2
+
+
+def test_weights_turning_nan_are_never_saved(landscapes, tmp_path, monkeypatch):
+    """Finite losses but NaN weights (an overflowing gradient): the snapshot refuses to save them."""
+    out = tmp_path / "run"
+    real = Trainer._update_ema
+
+    def update_ema(self):
+        real(self)
+        if self.step == 4:
+            next(self.G_ema.parameters()).data.fill_(float("inf"))
+
+    monkeypatch.setattr(Trainer, "_update_ema", update_ema)
+    with pytest.raises(UserError, match=r"diverged at step 4 .*weights.*step 2"):
+        Trainer(_opts(landscapes, out, 6, snap_kimg=0.008)).run()
+    assert load_checkpoint(out / "checkpoint.pt")["step"] == 2
+
+
+def test_cli_nan_losses_are_one_line_after_the_progress_bar(landscapes, tmp_path, monkeypatch, capsys):
+    from alis_studio.cli.main import main
+
+    _nan_fakes_from(4, monkeypatch)  # a snapshot at step 2, the bar drawn at step 3, NaN at step 4
+    rc = main(["train", "--dataset", str(landscapes), "--out", str(tmp_path / "run"), "--config", "tiny",
+               "--batch", "4", "--kimg", "0.024", "--snap", "0.008", "--metric-images", "0", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err
+    assert "\rtrain [" in err  # the bar was drawn
+    last = err.rstrip("\n").split("\n")[-1]
+    assert last.startswith("alis-studio: error: training diverged at step 4"), repr(err[-400:])
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["step"] == 2

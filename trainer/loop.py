@@ -92,6 +92,10 @@ def _broadcast(module: torch.nn.Module, world: int) -> None:
             torch.distributed.broadcast(t.data, src=0)
 
 
+class Diverged(UserError):
+    """A run whose losses or weights turned NaN or infinite: it stops without saving them."""
+
+
 def _stale_temporaries(run_dir: Path, with_cache: bool) -> list[Path]:
     """What killed writes of a run left in its folder: atomic_write's temporaries of the files the run
     writes (checkpoint, bundle, snapshots, samples; the dataset cache when it is kept there)."""
@@ -134,12 +138,12 @@ class RunLog:
         except Exception:  # tensorboard is optional
             self.tb = None
 
-    def info(self, msg: str) -> None:
+    def info(self, msg: str, echo: bool = True) -> None:
         if not self.enabled:
             return
         self.txt.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {msg}\n")
         self.txt.flush()
-        if self.echo:
+        if self.echo and echo:
             self.echo(msg)
 
     def record(self, rec: dict) -> None:
@@ -195,6 +199,7 @@ class Trainer:
             torch.backends.cudnn.allow_tf32 = True
             torch.backends.cudnn.benchmark = True
         self.step = self.nimg = 0
+        self._saved_step: int | None = None  # the step checkpoint.pt holds
         try:
             state = self._check_run_dir()
             self._remove_temporaries()
@@ -358,6 +363,7 @@ class Trainer:
             if state["scalers"].get(k):
                 sc.load_state_dict(state["scalers"][k])
         self.step, self.nimg = int(state["step"]), int(state["nimg"])
+        self._saved_step = self.step
         if self.rank == 0:  # rank 0's streams continue exactly; other ranks reseed from the step
             ckpt.restore_rng(state["rng"])
             if state.get("sampler"):
@@ -373,12 +379,14 @@ class Trainer:
         if self.rank != 0:
             return None
         snap = self.run_dir / SNAPSHOT.format(kimg=self.nimg // 1000, step=self.step)
-        return ckpt.save_checkpoint(
+        path = ckpt.save_checkpoint(
             self.run_dir / CHECKPOINT, cfg=self.cfg, G=self.G, D=self.D, G_ema=self.G_ema, step=self.step,
             nimg=self.nimg, slim_copy=snap if keep else None, opt_G=self.opt_G, opt_D=self.opt_D,
             D_half=self.D_half, opt_D_half=self.opt_D_half,
             scalers={k: s.state_dict() for k, s in self.scalers.items() if s.is_enabled()},
             sampler=self.sampler.state_dict(), options=self.resolved_options(), training=self.training_info())
+        self._saved_step = self.step
+        return path
 
     def training_info(self, metrics: dict | None = None) -> dict:
         # the dataset by name: a bundle is shared, the training machine's folders are nobody's business
@@ -463,6 +471,7 @@ class Trainer:
                     status = "aborted"
                     break
                 terms = {k: float(v) for k, v in self.train_step().items()}
+                self._check_finite([k for k, v in terms.items() if not math.isfinite(v)], "losses")
                 info = meter.update(self.step, self.nimg, self.opts.kimg, terms)
                 if self.progress_fn and self.rank == 0:
                     self.progress_fn(info)
@@ -488,6 +497,8 @@ class Trainer:
         leaves the RNG streams alone."""
         if self.world > 1:
             self._check_replicas()
+        self._check_finite([name for name, m in (("G", self.G), ("G_ema", self.G_ema), ("D", self.D))
+                            if not all(bool(torch.isfinite(p).all()) for p in m.parameters())], "weights")
         if self.rank == 0:
             devices = [self.device] if self.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
@@ -495,6 +506,22 @@ class Trainer:
                 self._publish()
         if self.world > 1:  # the others wait for rank 0's files (also at the end, before teardown)
             torch.distributed.barrier()
+
+    def _check_finite(self, bad: list[str], what: str) -> None:
+        """Stop (Diverged, one line, also in log.txt) when `bad` names NaN or infinite losses or weights
+        on any rank; the checkpoint of the last snapshot stays as it is."""
+        flag = torch.tensor([float(bool(bad))], device=self.device)
+        if self.world > 1:  # every rank must stop at the same step
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        if not flag.item():
+            return
+        kept = (f"{self.run_dir / CHECKPOINT} keeps step {self._saved_step}" if self._saved_step is not None
+                else "no checkpoint was written yet")
+        msg = (f"training diverged at step {self.step} ({self.nimg / 1000:.3f} kimg): the {what} "
+               f"{', '.join(bad) or '(on another process)'} are not finite; stopped without saving them, "
+               f"{kept} (try a lower --lr or --gamma)")
+        self.log.info(msg, echo=False)  # the CLI prints it as its error line
+        raise Diverged(msg)
 
     def _check_replicas(self) -> None:
         """All ranks must hold the same G and D (the averaged gradients keep them equal)."""
