@@ -216,19 +216,34 @@ class _Tables(nn.Module):
         g, c, K = cfg.grid_size, cfg.w_coord_dist, cfg.patches_per_interval
         P, wd = r // g, int(0.5 * c * r)
         t = torch.linspace(1 / (2 * wd), 1 - 1 / (2 * wd), wd) * cfg.lerp  # (wd,) = (K * P,)
+        # fp16 blocks interpolate in fp16, from an fp16 linspace
+        t16 = torch.linspace(1 / (2 * wd), 1 - 1 / (2 * wd), wd, dtype=torch.float16) * cfg.lerp
         k = torch.arange(K)
         first = (k - k % g).float()  # the official frame's left border, in patches
         shift = (first * P - wd) / wd * c + 1.0  # (K,)
         row = (torch.arange(r).float() / r) * 2 - 1  # (r,)
         cols = (k % g)[:, None] * P + torch.arange(P)[None, :]  # (K, P) column in the frame
         self.register_buffer("t", t.view(K, P), persistent=False)
+        self.register_buffer("t16", t16.float().view(K, P), persistent=False)
         self.register_buffer("x", row[cols] + shift[:, None], persistent=False)
         self.register_buffer("y", row.flip(0), persistent=False)
 
 
-def column_styles(s: torch.Tensor, t: torch.Tensor, m: float) -> torch.Tensor:
-    """s: (B, 2, C) styles of the left and right anchor, t: (B, W) m t per column -> (B, C, 1, W)."""
-    lerp = s[:, 0, None, :] * (m - t)[:, :, None] + s[:, 1, None, :] * t[:, :, None]  # (B, W, C)
+def half(x: torch.Tensor) -> torch.Tensor:
+    """x rounded to fp16 (kept in fp32): the official fp16 blocks round after every operation, and
+    fp16 operations are correctly rounded, so rounding fp32 results reproduces them."""
+    return x.half().float()
+
+
+def _same(x):
+    return x
+
+
+def column_styles(s: torch.Tensor, t: torch.Tensor, m: float, r=_same) -> torch.Tensor:
+    """s: (B, 2, C) styles of the left and right anchor, t: (B, W) m t per column -> (B, C, 1, W).
+    r: the rounding after each operation (`half` in fp16 arithmetic)."""
+    left = r(s[:, 0, None, :] * r(m - t)[:, :, None])  # (B, W, C)
+    lerp = r(left + r(s[:, 1, None, :] * t[:, :, None]))
     return lerp.permute(0, 2, 1)[:, :, None, :]
 
 
@@ -299,38 +314,46 @@ class ModulatedLayer(nn.Module):
         if up:  # the filter after the transposed conv, one per channel, x 4 (the official gain)
             self.register_buffer("fir", (_filter2d() * 4).expand(out_ch, 1, 4, 4).clone(), persistent=False)
 
-    def demodulated_weight(self) -> torch.Tensor:
+    def weight_and_demodulation(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(O, I, 3, 3) weight and its (1, O, 1, 1) weight-only demodulation."""
         w = self.weight
         if self.fp16:  # the official fp16 path pre-normalises the weight (then demodulates it)
             w = w * (1 / math.sqrt(w[0].numel()) / w.abs().amax(dim=(1, 2, 3), keepdim=True))
-        return w * (w.square().sum(dim=(1, 2, 3), keepdim=True) + 1e-8).rsqrt()  # (O, I, 3, 3)
+        return w, (w.square().sum(dim=(1, 2, 3)) + 1e-8).rsqrt()[None, :, None, None]
 
-    def forward(self, x, w2, t):  # x: (B, I, h, P) -> (B, O, h or 2h, P or 2P)
+    def forward(self, x, w2, tables: _Tables, patch):  # x: (B, I, h, P) -> (B, O, h or 2h, P or 2P)
+        r = half if self.fp16 else _same
         s = self.affine(w2)  # (B, 2, I)
         if self.fp16:  # ... and each anchor's styles by their largest magnitude
-            s = s / s.abs().amax(dim=2, keepdim=True)
-        x = x * column_styles(s, t, self.m)
-        weight = self.demodulated_weight()
+            s = half(s / s.abs().amax(dim=2, keepdim=True))
+        x = r(x * column_styles(s, (tables.t16 if self.fp16 else tables.t)[patch], self.m, r))
+        weight, demod = self.weight_and_demodulation()
+        if not self.fp16:  # fp32: the demodulation folds into the weight (one product less per pixel)
+            weight, demod = weight * demod.view(-1, 1, 1, 1), None
         if self.up:
-            x = F.conv_transpose2d(x, weight.transpose(0, 1), stride=2)  # (B, O, 2h + 1, 2P + 1)
-            x = F.conv2d(x, self.fir, padding=1, groups=self.fir.shape[0])
+            x = r(F.conv_transpose2d(x, r(weight).transpose(0, 1), stride=2))  # (B, O, 2h + 1, 2P + 1)
+            x = r(F.conv2d(x, r(self.fir), padding=1, groups=self.fir.shape[0]))
         else:
-            x = F.conv2d(x, weight, padding=1)
-        x = F.leaky_relu(x + self.bias[None, :, None, None], 0.2) * math.sqrt(2)
+            x = r(F.conv2d(x, r(weight), padding=1))
+        if demod is not None:
+            x = half(x * half(demod))
+        x = r(F.leaky_relu(r(x + r(self.bias)[None, :, None, None]), 0.2))
+        x = r(x * math.sqrt(2))
         return x.clamp(-self.clamp, self.clamp) if self.clamp is not None else x
 
 
 class ToRGB(nn.Module):
-    def __init__(self, cfg: OfficialConfig, in_ch: int):
+    def __init__(self, cfg: OfficialConfig, in_ch: int, fp16: bool):
         super().__init__()
         self.affine = FullyConnected(cfg.w_dim, in_ch)
         self.weight = nn.Parameter(torch.randn(3, in_ch, 1, 1))
         self.bias = nn.Parameter(torch.zeros(3))
-        self.gain, self.clamp, self.m = 1 / math.sqrt(in_ch), cfg.conv_clamp, cfg.lerp
+        self.gain, self.clamp, self.m, self.fp16 = 1 / math.sqrt(in_ch), cfg.conv_clamp, cfg.lerp, fp16
 
     def forward(self, x, w2, t):  # (B, I, h, P) -> (B, 3, h, P)
-        x = x * column_styles(self.affine(w2) * self.gain, t, self.m)
-        x = F.conv2d(x, self.weight) + self.bias[None, :, None, None]
+        r = half if self.fp16 else _same  # (its styles interpolate in fp32, then round)
+        x = r(x * r(column_styles(self.affine(w2) * self.gain, t, self.m)))
+        x = r(r(F.conv2d(x, r(self.weight))) + r(self.bias)[None, :, None, None])
         return x.clamp(-self.clamp, self.clamp) if self.clamp is not None else x
 
 
@@ -375,7 +398,7 @@ class Block(nn.Module):
     def __init__(self, cfg: OfficialConfig, res: int):
         super().__init__()
         out_ch, self.res = cfg.channels(res), res
-        fp16 = cfg.fp16(res)
+        self.fp16 = fp16 = cfg.fp16(res)
         if res == 4:
             self.input = _InputHolder(GridInput(cfg, out_ch))
             self.conv1 = ModulatedLayer(cfg, self.input.input.channels, out_ch, up=False, fp16=fp16)
@@ -384,7 +407,7 @@ class Block(nn.Module):
             in_ch = cfg.channels(res // 2) + self.coords_fuser0.channels
             self.conv0 = ModulatedLayer(cfg, in_ch, out_ch, up=True, fp16=fp16)
             self.conv1 = ModulatedLayer(cfg, out_ch, out_ch, up=False, fp16=fp16)
-        self.torgb = ToRGB(cfg, out_ch)
+        self.torgb = ToRGB(cfg, out_ch, fp16)
 
     def forward(self, x, img, w2, patch, tables: dict, fir):
         if self.res == 4:
@@ -392,9 +415,11 @@ class Block(nn.Module):
         else:
             lo = tables[self.res // 2]  # the fuser and conv0 work at the input's resolution
             coords = coordinate_features(self.coords_fuser0.basis, lo, patch, self.coords_fuser0.cosine)
-            x = self.conv0(torch.cat([x, coords], dim=1), w2, lo.t[patch])
+            if self.fp16:  # the block computes in fp16
+                x, coords = half(x), half(coords)
+            x = self.conv0(torch.cat([x, coords], dim=1), w2, lo, patch)
         hi = tables[self.res]
-        x = self.conv1(x, w2, hi.t[patch])
+        x = self.conv1(x, w2, hi, patch)
         y = self.torgb(x, w2, hi.t[patch])
         return x, (y if img is None else upsample_skip(img, fir) + y)
 
