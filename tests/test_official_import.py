@@ -141,7 +141,8 @@ def fixture_data():
 
 def error_lines(capsys) -> list[str]:
     """stderr's lines other than the progress bar's (which a failure ends with a newline)."""
-    return [ln for ln in capsys.readouterr().err.splitlines() if not ln.startswith("importing [")]
+    lines = [ln.rsplit("\r", 1)[-1].strip() for ln in capsys.readouterr().err.splitlines()]
+    return [ln for ln in lines if ln and not ln.startswith("importing [")]
 
 
 class _System:
