@@ -30,13 +30,17 @@ SPACE_MARGIN = 1.25  # ask for this much more than the estimate (and 16 MiB more
 
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
-    """The output format: the one given, else from the file name's extension."""
+    """The output format: the one given (which a known extension must agree with), else from the
+    file name's extension."""
+    ext = Path(path).suffix.lower()
     if fmt:
         fmt = {"tif": "tiff", "jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
         if fmt not in ALL_FORMATS:
             raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(ALL_FORMATS)}")
+        if EXTENSIONS.get(ext, fmt) != fmt:  # the name would lie about the bytes in it
+            raise ExportError(f"{path}: --format {fmt}, but a {ext} name says {EXTENSIONS[ext]}; "
+                              "rename the output or leave out --format")
         return fmt
-    ext = Path(path).suffix.lower()
     if ext not in EXTENSIONS:
         raise ExportError(f"{path}: unknown image type {ext or '(none)'}; use .tif, .png, .jpg, .mp4 or .zip, "
                           "or pass --format (a Deep Zoom folder: --format dzi)")

@@ -52,3 +52,14 @@ def test_360_needs_a_loop_and_a_strip(tiny_model_path, tmp_path, capsys):
     with pytest.raises(Exception, match="twice as wide"):
         gpano_xmp(100, 80)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("out,fmt", [("view", "dzi"), ("view.zip", None)])
+def test_360_with_deep_zoom_is_refused_not_ignored(tiny_model_path, tmp_path, capsys, out, fmt):
+    """Deep Zoom tiles carry no XMP (a loop's viewer pans around endlessly by itself): --360 there is
+    refused before rendering instead of silently doing nothing."""
+    args = ["export", "--model", str(tiny_model_path), "--loop", "4", "--360", "--out", str(tmp_path / out)]
+    assert main(args + (["--format", fmt] if fmt else [])) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("alis-studio: error: ") and "\n" not in err and "Deep Zoom" in err, err
+    assert list(tmp_path.iterdir()) == []

@@ -232,3 +232,22 @@ def test_the_size_estimate_comes_from_a_measured_probe(tiny_model_path, tmp_path
     estimate = float(m.group(1)) * {"KB": 1e3, "MB": 1e6}[m.group(2)]
     assert 0.75 < estimate / out.stat().st_size < 1.25, (estimate, out.stat().st_size)
     assert re.search(r"about \d+:\d\d on CPU", err)  # and a time from the probe's speed
+
+
+@pytest.mark.parametrize("fmt,out", [("png", "x.tif"), ("tiff", "x.png"), ("jpeg", "x.png"), ("mp4", "x.tif"),
+                                     ("dzi", "x.jpg"), ("png", "x.zip"), ("tiff", "x.mp4")])
+def test_a_format_that_contradicts_the_file_name_is_refused(tiny_model_path, tmp_path, capsys, fmt, out):
+    """--format png --out x.tif wrote PNG bytes into a .tif: the name would lie about its contents."""
+    assert export(tiny_model_path, "--width", 100, "--format", fmt, "--out", tmp_path / out) == 2
+    err = _one_line_error(capsys, f"--format {fmt}")
+    assert out in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt,out,check", [("tiff", "x.tiff", "tif"), ("jpeg", "x.JPG", "jpg"), ("tiff", "x.TIF", "tif"),
+                                           ("png", "noext", "png"), ("dzi", "x.zip", "zip")])
+def test_a_format_that_agrees_with_the_file_name_or_names_one(tiny_model_path, tmp_path, fmt, out, check):
+    assert export(tiny_model_path, "--width", 100, "--format", fmt, "--out", tmp_path / out, "--quiet") == 0
+    data = (tmp_path / out).read_bytes()
+    magic = {"tif": (b"II+\x00", b"MM\x00+"), "jpg": (b"\xff\xd8",), "png": (b"\x89PNG",), "zip": (b"PK",)}[check]
+    assert data.startswith(magic)

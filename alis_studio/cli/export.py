@@ -60,7 +60,7 @@ def add_parser(sub) -> None:
     p.add_argument("--height-scale", type=float, default=1.0, metavar="S",
                    help="resample by S in both directions, Lanczos (default 1: the model's pixels)")
     add_psi_option(p)
-    p.add_argument("--format", choices=["tiff", "png", "jpeg", "dzi", "mp4"], help="default: from --out's extension")
+    p.add_argument("--format", choices=["tiff", "png", "jpeg", "dzi", "mp4"], help="default: from --out's extension (a known extension must agree with it)")
     p.add_argument("--compression", choices=["none", "deflate", "zstd", "jpeg"], default="deflate",
                    help="TIFF compression (default deflate)")
     p.add_argument("--quality", type=int, default=90, help="JPEG quality 1..100 (default 90)")
@@ -101,7 +101,7 @@ def run_export(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise UserError(f"--loop: {e}") from None
     if fmt == "mp4" and args.pano360:
-        raise UserError("--360 tags images (TIFF, PNG, JPEG, Deep Zoom), not videos")
+        raise UserError("--360 tags images (TIFF, PNG, JPEG), not videos")
     args.overwrite = args.overwrite or _confirm_overwrite(out)
     bundle = load_bundle(resolve_model(args.model), device=args.device)
     renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)

@@ -8,7 +8,8 @@ Height scale: the panorama is resampled by `height_scale` in both directions (La
 128 px model exported at 2 gives a 256 px tall image with the same aspect ratio. Output widths
 count output pixels. A loop exports exactly one period, resampled to a whole number of columns.
 Formats: tiled BigTIFF, PNG, JPEG, or a Deep Zoom viewer folder/.zip ("dzi"); `pano360` adds
-GPano XMP to a loop's TIFF/PNG/JPEG so panorama viewers show it as a 360-degree strip. Videos
+GPano XMP to a loop's TIFF/PNG/JPEG so panorama viewers show it as a 360-degree strip (Deep Zoom
+has no place for it: refused). Videos
 are `alis_studio.jobs.video`'s.
 """
 from __future__ import annotations
@@ -89,8 +90,11 @@ class ExportJob:
         if self.pano360:
             if self.period is None:
                 raise ExportError("a 360° export needs a loop: a looping session or --loop N (one period)")
-            if self.fmt not in ("tiff", "png", "jpeg", "dzi"):
-                raise ExportError(f"a 360° export is a TIFF, PNG, JPEG or Deep Zoom image, not {self.fmt}")
+            if self.fmt == "dzi":  # its tiles carry no XMP; its viewer pans a loop around without it
+                raise ExportError("a 360° tag (XMP GPano) is for TIFF, PNG or JPEG; a Deep Zoom export of a loop "
+                                  "already pans around endlessly: leave out --360")
+            if self.fmt not in ("tiff", "png", "jpeg"):
+                raise ExportError(f"a 360° export is a TIFF, PNG or JPEG image, not {self.fmt}")
             self.xmp()  # too tall for a 360-degree strip: say so before rendering
 
     # ------------------------------------------------------------------ geometry
