@@ -41,8 +41,15 @@ def check_limits(path: Path | None, fmt: str, width: int, height: int) -> None:
                           f"({PNG_MAX_PIXELS / 1e6:.0f} Mpx); export as TIFF (.tif) instead")
 
 
-def check_small_image_target(path: Path, width: int, height: int, *, overwrite: bool) -> None:
-    """Check format limits and the target before rendering anything."""
+def check_quality(quality: int) -> None:
+    """JPEG quality 1..100 (PNG ignores it, but a value outside is a typo either way)."""
+    if not 1 <= int(quality) <= 100:
+        raise ExportError(f"JPEG quality must be in [1, 100], got {quality}")
+
+
+def check_small_image_target(path: Path, width: int, height: int, *, overwrite: bool, quality: int = 92) -> None:
+    """Check the quality, the format limits and the target before rendering anything."""
+    check_quality(quality)
     check_limits(Path(path), image_format(path), width, height)
     check_target(Path(path), overwrite=overwrite)
 
@@ -72,8 +79,7 @@ def write_image(path: str | Path, pieces: Iterable[np.ndarray], *, width: int, h
 
     path = Path(path)
     fmt = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG"}.get((fmt or "").lower()) or image_format(path)
-    if not 1 <= int(quality) <= 100:
-        raise ExportError(f"JPEG quality must be in [1, 100], got {quality}")
+    check_quality(quality)
     check_limits(path, fmt, width, height)
     check_target(path, overwrite=overwrite)
     stats = WriteStats(int(width), int(height), [(int(width), int(height))])

@@ -118,3 +118,16 @@ def test_info_into_a_closed_pipe_is_quiet(tiny_model_path):
     r = subprocess.run(f"{sys.executable} -m alis_studio info --json {tiny_model_path} | head -c 1",
                        shell=True, capture_output=True, text=True, executable="/bin/bash")
     assert r.stdout == "{" and r.stderr == ""
+
+
+@pytest.mark.parametrize("quality", ["0", "101", "-5"])
+def test_render_refuses_a_bad_quality_before_rendering(tiny_model_path, tmp_path, capsys, monkeypatch, quality):
+    """--quality 0 was refused by the writer, after the whole render."""
+    import alis_studio.engine.panorama
+
+    rendered = []
+    monkeypatch.setattr(alis_studio.engine.panorama, "render_strip", lambda *a, **k: rendered.append(1))
+    rc = main(["render", "--model", str(tiny_model_path), "--out", str(tmp_path / "x.jpg"), f"--quality={quality}"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("alis-studio: error: ") and "\n" not in err and "quality" in err, err
+    assert not rendered and not list(tmp_path.iterdir())

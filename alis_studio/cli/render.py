@@ -39,7 +39,7 @@ def run_render(args: argparse.Namespace) -> int:
     scene = scene_from_args(args)  # --seed, --start and the session refused before the model loads
     bundle = load_bundle(resolve_model(args.model), device=args.device)
     width = args.intervals * bundle.interval_width
-    check_small_image_target(out, width, bundle.height, overwrite=args.overwrite)
+    check_small_image_target(out, width, bundle.height, overwrite=args.overwrite, quality=args.quality)
     renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)
     bar = None if args.quiet else ProgressBar(f"render {out.name}", "Mpx", bundle.height * bundle.tile_width / 1e6)
     try:
