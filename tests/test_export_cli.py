@@ -189,6 +189,26 @@ def test_ctrl_c_cancels_cleanly(tiny_model_path, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("out,args", [
+    ("p.tif", ["--width", 3_000_000]),
+    ("v.mp4", ["--intervals", 100_000, "--size", "64x32"]),
+    ("view.zip", ["--width", 3_000_000]),
+])
+def test_sigterm_cleans_up_like_ctrl_c(tiny_model_path, tmp_path, out, args):
+    """`kill PID` (a service manager, a timeout) stops an export as Ctrl-C does: no hidden .part/.tmp left."""
+    p = _run_cli(["export", "--model", tiny_model_path, *args, "--out", tmp_path / out])
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(f".{Path(out).stem}*")) and time.monotonic() < deadline:  # under way
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert p.poll() is None, p.communicate()
+    p.send_signal(signal.SIGTERM)
+    stdout, stderr = p.communicate(timeout=60)
+    assert p.returncode == 130, stderr
+    assert stderr.rstrip().endswith("alis-studio: cancelled") and "Traceback" not in stderr
+    assert not list(tmp_path.iterdir())
+
+
 class _Tty:
     def __init__(self, answer: str = ""):
         self.answer, self.text = answer, ""

@@ -3,7 +3,10 @@ web viewer or a fly-through MP4 video, headless."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from alis_studio.cli.options import add_generator_options, add_psi_option, check_generator_options, scene_from_args
@@ -45,7 +48,7 @@ example: alis-studio export --model M.alis --seed 7 --width 1000000 --out pano.t
 def add_parser(sub) -> None:
     p = sub.add_parser("export", help="export a panorama of any width to TIFF (or PNG/JPEG), headless",
                        description="Render a panorama and stream it to a file, atomically; Ctrl-C "
-                                   "cancels cleanly and leaves nothing behind.",
+                                   "or SIGTERM cancels cleanly and leaves nothing behind.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="an .alis model bundle (default: the bundled model)")
     src = p.add_mutually_exclusive_group()
@@ -83,7 +86,30 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run_export)
 
 
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c():
+    """SIGTERM (`kill`, a service manager, `timeout`) stops an export as Ctrl-C does: the writers'
+    temporaries go on the way out, and main reports it as cancelled (130)."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def run_export(args: argparse.Namespace) -> int:
+    with _sigterm_as_ctrl_c():
+        return _run_export(args)
+
+
+def _run_export(args: argparse.Namespace) -> int:
     from alis_studio.engine.bundle import load_bundle, resolve_model
     from alis_studio.engine.renderer import Renderer
     from alis_studio.jobs.export import ExportJob, probe_speed
