@@ -82,7 +82,7 @@ def _one_line_error(capsys, needle: str) -> str:
     (["--width", 100, "--out", "{tmp}/x.bmp"], "unknown image type"),
     (["--width", 100, "--out", "{tmp}/nofolder/x.tif"], "does not exist"),
     (["--width", 100, "--height-scale", 100, "--out", "{tmp}/x.tif"], "height scale"),
-    (["--loop", 1, "--out", "{tmp}/x.tif"], "at least 2"),
+    (["--loop", 1, "--out", "{tmp}/x.tif"], "loop period must be 2 to"),
     (["--width", 100, "--levels", 40, "--out", "{tmp}/x.tif"], "levels"),
     (["--intervals", 2, "--height-scale", "nan", "--out", "{tmp}/x.tif"], "height scale"),
     (["--intervals", 2, "--height-scale", "inf", "--out", "{tmp}/x.tif"], "height scale"),
