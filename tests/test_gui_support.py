@@ -60,16 +60,20 @@ def state(scene) -> dict:
 
 class SlowSession:
     """A test double for the synthesis session: sleeps inside each call (on the renderer's worker)
-    and records which thread called it."""
+    and records which thread called it; like ORT, a call whose RunOptions.terminate is set stops."""
 
     def __init__(self, inner, delay: float):
         self.inner, self.delay = inner, delay
         self.threads: list[str] = []
 
-    def run(self, names, feeds):
+    def run(self, names, feeds, run_options=None):
         self.threads.append(threading.current_thread().name)
-        time.sleep(self.delay)
-        return self.inner.run(names, feeds)
+        end = time.monotonic() + self.delay
+        while time.monotonic() < end:
+            if run_options is not None and run_options.terminate:
+                raise RuntimeError("Exiting due to terminate flag being set to true.")
+            time.sleep(min(0.01, max(0.0, end - time.monotonic())))
+        return self.inner.run(names, feeds, run_options)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

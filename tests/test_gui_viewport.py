@@ -237,3 +237,36 @@ def test_gui_thread_keeps_ticking_while_a_slow_model_renders(qtbot, tiny_bundle,
     main = threading.main_thread().name
     threads = set(bundle.synthesis.threads)
     assert threads and main not in threads  # the generator ran only on the renderer's workers
+
+
+def test_patches_being_rendered_show_their_progress(qtbot, tiny_bundle):
+    """A slow model (the paper's LHQ 1024 takes seconds a patch on a CPU): the placeholders of the
+    patches being rendered carry a progress bar, repainted while it fills; none once all are in."""
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.gui.viewport import PROGRESS, PanoramaView
+
+    bundle = slow_bundle(tiny_bundle, 0.4)
+    renderer = Renderer(bundle, workers=1, batch_size=1)
+    try:
+        view = PanoramaView(Scene(seed=3), renderer)
+        qtbot.addWidget(view)
+        view.resize(96, 120)
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_view(x0=0, scale=2.0, fit=False)
+        qtbot.waitUntil(lambda: renderer.patch_seconds is not None, timeout=10000)  # an estimate exists
+
+        def bar_pixels():
+            row = grab(view)[round(view.height() / 2)]
+            rgb = [PROGRESS.red(), PROGRESS.green(), PROGRESS.blue()]
+            return int(np.all(np.abs(row.astype(int) - rgb) < 8, axis=1).sum())
+
+        qtbot.waitUntil(lambda: bar_pixels() > 0, timeout=5000)
+        assert view._progress_timer.isActive()
+        first = bar_pixels()
+        qtbot.waitUntil(lambda: bar_pixels() != first, timeout=5000)  # it moves
+        wait_complete(qtbot, view, timeout=60000)
+        qtbot.waitUntil(lambda: not view._progress_timer.isActive(), timeout=5000)
+        assert bar_pixels() == 0
+    finally:
+        renderer.close()

@@ -63,3 +63,69 @@ def test_truncation_zero_gives_the_mean_scene(tiny_renderer):
     a = render_strip(tiny_renderer, Scene(seed=1, psi=0.0), 0, 128)
     b = render_strip(tiny_renderer, Scene(seed=2, psi=0.0), 0, 128)
     np.testing.assert_array_equal(a, b)
+
+
+def test_a_stale_slow_batch_is_stopped_when_the_user_pans_away(tiny_bundle, monkeypatch):
+    """A big model's patch takes seconds: the ORT call of patches nobody wants any more is stopped
+    (RunOptions.terminate), so the new view does not wait for it."""
+    started, stopped = threading.Event(), threading.Event()
+    real = tiny_bundle.synthesize
+
+    def slow(windows, tiles, run_options=None):  # a patch that takes until it is stopped (or 20 s)
+        if tiles.shape[0] and tiles[0] == 1:
+            started.set()
+            for _ in range(2000):
+                if run_options is not None and run_options.terminate:
+                    stopped.set()
+                    raise RuntimeError("Exiting due to terminate flag being set to true.")
+                threading.Event().wait(0.01)
+        return real(windows, tiles, run_options)
+
+    monkeypatch.setattr(tiny_bundle, "synthesize", slow)
+    r = Renderer(tiny_bundle, workers=1, batch_size=1)
+    try:
+        scene = Scene(seed=4)
+        r.submit(r.keys(scene, 1, 2), tag="view")  # tile k = 1: the slow one
+        assert started.wait(10)
+        assert r.inflight() and list(r.inflight().values()) == [None]  # no estimate before a batch ended
+        done, away = threading.Event(), [r.key(scene, p) for p in (8, 10, 11)]  # tiles k = 0, 2, 3
+        r.submit(away, on_done=done.set, tag="view")  # the user panned away
+        assert stopped.wait(5) and done.wait(10)
+        assert r.stats["stopped"] == 1 and r.last_error is None
+        assert all(r.get(k) is not None for k in away)
+        assert r.get(r.keys(scene, 1, 2)[0]) is None  # the stopped patch was not cached
+    finally:
+        r.close()
+
+
+def test_a_patch_still_wanted_is_not_stopped(tiny_bundle):
+    r = Renderer(tiny_bundle, workers=1, batch_size=2)
+    try:
+        scene, done = Scene(seed=4), threading.Event()
+        r.submit(r.keys(scene, 0, 6), tag="view")
+        r.submit(r.keys(scene, 0, 6), on_done=done.set, tag="view")  # the same patches again
+        assert done.wait(30) and r.stats["stopped"] == 0
+    finally:
+        r.close()
+
+
+def test_onnx_runtime_honours_the_terminate_flag(tiny_bundle):
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.terminate = True
+    w = np.zeros((1, tiny_bundle.anchor_window, tiny_bundle.w_dim), np.float32)
+    with pytest.raises(Exception, match="terminate"):
+        tiny_bundle.synthesize(w, np.zeros(1, np.int64), options)
+
+
+def test_batches_shrink_for_slow_patches_and_start_with_one(tiny_bundle):
+    r = Renderer(tiny_bundle, workers=0, batch_size=8)
+    assert r.batch_limit == 1  # the first batch measures the model
+    r.patch_seconds = 0.01
+    assert r.batch_limit == 8
+    r.patch_seconds = 3.0  # the paper's LHQ 1024 on 2 CPU cores: one patch a batch
+    assert r.batch_limit == 1
+    r.patch_seconds = None
+    r.render(r.keys(Scene(seed=1), 0, 12))
+    assert r.patch_seconds is not None and r.stats["batches"] >= 2

@@ -91,10 +91,11 @@ class ModelBundle:
     def synthesis_inputs(self) -> tuple[str, str]:
         return SYNTHESIS_INPUTS[min(self.version, VERSION)]
 
-    def synthesize(self, w_window: np.ndarray, tile: np.ndarray) -> np.ndarray:
-        """(B, A, w_dim) float32 anchor windows, (B,) int64 tiles -> (B, 3, H, T) float32."""
+    def synthesize(self, w_window: np.ndarray, tile: np.ndarray, run_options=None) -> np.ndarray:
+        """(B, A, w_dim) float32 anchor windows, (B,) int64 tiles -> (B, 3, H, T) float32.
+        run_options: an onnxruntime.RunOptions, whose `terminate` stops the call from another thread."""
         names = self.synthesis_inputs
-        return self.synthesis.run(["image"], {names[0]: w_window, names[1]: tile})[0]
+        return self.synthesis.run(["image"], {names[0]: w_window, names[1]: tile}, run_options)[0]
 
     @property
     def w_avg(self) -> np.ndarray:

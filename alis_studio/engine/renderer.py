@@ -24,6 +24,11 @@ from alis_studio.engine.scene import AnchorSpec, Scene, z_from_seed
 from alis_studio.errors import Cancelled
 from alis_studio.imaging import downsample2
 
+# The longest a batch should take: a longer one only delays its first patch. The bundled model's
+# tiles take ~40 ms on 2 CPU cores (batches of 8 stay), the paper's LHQ 1024 patches seconds each,
+# so it renders one at a time and the first picture comes after one patch, not eight.
+BATCH_SECONDS = 0.5
+
 
 @dataclasses.dataclass(frozen=True)
 class PatchKey:
@@ -121,9 +126,12 @@ class Renderer:
         self._latent_lock = threading.Lock()
         self._requests: list[Request] = []
         self._inflight: set[PatchKey] = set()
+        self._running: dict[int, tuple] = {}  # worker -> (request, keys, RunOptions, start time)
         self._cv = threading.Condition()
         self._closed = False
-        self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0, "last_batch_size": 0}
+        self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0, "last_batch_size": 0,
+                      "stopped": 0}  # ORT calls stopped because nobody wanted their patches any more
+        self.patch_seconds: float | None = None  # a running estimate of one patch's time (progress, ETAs)
         self.last_error: str | None = None  # why the workers' last batch failed (for the status bar)
         self._threads = [threading.Thread(target=self._work, name=f"alis-render-{i}", daemon=True)
                          for i in range(workers)]
@@ -166,15 +174,25 @@ class Renderer:
         return w
 
     # ------------------------------------------------------------------ synchronous
-    def render_batch(self, keys: list[PatchKey]) -> list[np.ndarray]:
+    @property
+    def batch_limit(self) -> int:
+        """Patches per batch: the batch size, fewer where patches are slow (BATCH_SECONDS); one until
+        the first batch has measured the model."""
+        if self.patch_seconds is None:
+            return 1
+        return max(1, min(self.batch_size, int(BATCH_SECONDS / self.patch_seconds)))
+
+    def render_batch(self, keys: list[PatchKey], run_options=None) -> list[np.ndarray]:
         """Run the generator on `keys` (no cache lookup); returns (H, T, 3) uint8 patches."""
         if not keys:
             return []
         t0 = time.perf_counter()
         windows = np.stack([np.stack([self.latent(a, k.psi) for a in k.anchors]) for k in keys])  # (B, A, w_dim)
-        images = self.bundle.synthesize(windows, np.array([k.k for k in keys], np.int64))
+        images = self.bundle.synthesize(windows, np.array([k.k for k in keys], np.int64), run_options)
         out = list(to_uint8(images))
         dt = time.perf_counter() - t0
+        per = dt / len(keys)
+        self.patch_seconds = per if self.patch_seconds is None else 0.7 * self.patch_seconds + 0.3 * per
         with self._cv:
             self.stats["batches"] += 1
             self.stats["patches"] += len(keys)
@@ -189,10 +207,10 @@ class Renderer:
         """Yield the patches of `keys` in order, rendering missing ones in batches on this thread."""
         keys = list(keys)
         done = 0
-        for start in range(0, len(keys), self.batch_size):
+        while done < len(keys):
             if cancel and cancel():
                 raise Cancelled()
-            chunk = keys[start:start + self.batch_size]
+            chunk = keys[done:done + self.batch_limit]
             cached = [self.cache.get(k) if use_cache else None for k in chunk]
             missing = list(dict.fromkeys(k for k, c in zip(chunk, cached) if c is None))
             fresh = dict(zip(missing, self.render_batch(missing)))
@@ -230,6 +248,7 @@ class Renderer:
             if req.pending:
                 self._requests.append(req)
                 self._cv.notify_all()
+            self._stop_stale()
         for k in ready:
             if on_patch:
                 on_patch(k)
@@ -237,17 +256,40 @@ class Renderer:
             on_done()
         return req
 
+    def _stop_stale(self) -> None:
+        """Under the lock: stop the ORT calls whose patches no live request wants any more (the user
+        panned away), so a big model's seconds-long patches do not delay the new view."""
+        wanted = set().union(*(r.pending for r in self._requests if not r.cancelled))
+        for req, keys, options, _ in self._running.values():
+            if req.cancelled and not wanted.intersection(keys):
+                options.terminate = True
+
+    def inflight(self) -> dict[PatchKey, float | None]:
+        """Patches being rendered now -> the estimated fraction done (None before any estimate)."""
+        now = time.perf_counter()
+        with self._cv:
+            running = list(self._running.values())
+        out = {}
+        for _, keys, _, t0 in running:
+            expected = self.patch_seconds * len(keys) if self.patch_seconds else None
+            for k in keys:
+                out[k] = min(0.99, (now - t0) / expected) if expected else None
+        return out
+
     def _next_batch(self) -> tuple[Request, list[PatchKey]] | None:
         """Under the lock: the newest live request's next keys that nobody is rendering."""
         for req in sorted(reversed(self._requests), key=lambda r: r.background):  # stable: newest first
             if req.cancelled:
                 continue
-            batch = [k for k in req.pending if k not in self._inflight][: self.batch_size]
+            batch = [k for k in req.pending if k not in self._inflight][: self.batch_limit]
             if batch:
                 return req, batch
         return None
 
     def _work(self):
+        import onnxruntime as ort
+
+        me = threading.get_ident()
         while True:
             with self._cv:
                 job = None
@@ -258,15 +300,21 @@ class Renderer:
                 req, batch = job
                 todo = [k for k in batch if k not in self.cache]
                 self._inflight.update(todo)
+                options = ort.RunOptions()
+                self._running[me] = (req, todo, options, time.perf_counter())
             try:
-                for k, img in zip(todo, self.render_batch(todo)):
+                for k, img in zip(todo, self.render_batch(todo, options)):
                     self.cache.put(k, self._levels(img))
                 self.last_error = None
             except Exception as e:  # a failing model must not kill the worker; drop the request, say why
-                self.last_error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-                req.cancel()
+                if options.terminate:  # stopped by _stop_stale: nothing went wrong
+                    self.stats["stopped"] += 1
+                else:
+                    self.last_error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                    req.cancel()
             finally:
                 with self._cv:
+                    self._running.pop(me, None)
                     self._inflight.difference_update(todo)
                     finished = self._deliver(set(batch))
                     self._cv.notify_all()
@@ -306,6 +354,8 @@ class Renderer:
             self._closed = True
             for r in self._requests:
                 r.cancel()
+            for _, _, options, _ in self._running.values():  # a big model's patch takes seconds
+                options.terminate = True
             self._cv.notify_all()
         for t in self._threads:
             t.join(timeout=10)

@@ -25,6 +25,7 @@ BACKGROUND = QColor(25, 35, 45)
 PLACEHOLDER = (48, 58, 70)
 HATCH = QColor(70, 84, 100)
 MARKER = QColor(38, 140, 220)  # the timeline's accent: where the selected anchor sits
+PROGRESS = QColor(38, 140, 220)  # the bar on a placeholder whose patch is being rendered
 WHEEL_STEP = 2 ** 0.25  # one notch of the wheel
 
 
@@ -133,6 +134,8 @@ class PanoramaView(QWidget):
         self._drag, self._closed = None, False
         self._cursor_sx: float | None = None  # the mouse's screen x while it is over the view
         self.inertia = Inertia(self)
+        # while visible patches are being rendered (a big model's take seconds), repaint their progress
+        self._progress_timer = QTimer(self, interval=250, timeout=self.update)
         self._bridge = PatchBridge(self)
         self._bridge.patch_ready.connect(self._on_patch)
         scene.subscribe(self._on_scene)
@@ -147,6 +150,7 @@ class PanoramaView(QWidget):
     def close_view(self) -> None:
         """Disconnect from the scene and ignore late renderer callbacks (the widget is going away)."""
         self.inertia.stop()
+        self._progress_timer.stop()
         detach(self._bridge, self.scene, self._on_scene)
         self.camera.unsubscribe(self._on_camera)
         self._closed = True  # a closed view no longer tells the camera its size
@@ -348,10 +352,33 @@ class PanoramaView(QWidget):
             for p in blank:
                 qp.fillRect(QRectF(self.to_screen_x(p * self._P), target.y(), self._P * self.scale,
                                    target.height()), brush)
+        running = self.renderer.inflight() if blank else {}
+        if running:
+            self._paint_progress(qp, blank, running, target)
+        if bool(running) != self._progress_timer.isActive():
+            self._progress_timer.start() if running else self._progress_timer.stop()
         if self.marker_x is not None:
             self._paint_marker(qp, self.to_screen_x(self.marker_x), target)
         qp.end()
         self.paint_ms.append((time.perf_counter() - t0) * 1000)
+
+    def _paint_progress(self, qp: QPainter, blank, running: dict, target: QRectF) -> None:
+        """A bar across each placeholder whose patch is being rendered: how far along it is (from the
+        renderer's time per patch), so a slow model shows it is working."""
+        top, bottom = max(0.0, target.top()), min(float(self.height()), target.bottom())
+        y = (top + bottom) / 2
+        for p in blank:
+            if (key := self._key(p)) not in running:
+                continue
+            x, w = self.to_screen_x(p * self._P), self._P * self.scale
+            bar = QRectF(x + w * 0.15, y - 3, w * 0.7, 6)
+            qp.fillRect(bar, BACKGROUND)
+            frac = running[key]
+            if frac is None:  # no estimate yet: a block that sweeps across
+                t = (time.monotonic() % 1.5) / 1.5
+                qp.fillRect(QRectF(bar.x() + bar.width() * 0.8 * t, bar.y(), bar.width() * 0.2, 6), PROGRESS)
+            else:
+                qp.fillRect(QRectF(bar.x(), bar.y(), bar.width() * frac, 6), PROGRESS)
 
     def set_marker(self, x: float | None) -> None:
         """Mark column x (the selected anchor) with a notch at the top and bottom of the strip."""
