@@ -264,8 +264,8 @@ def test_a_format_that_contradicts_the_file_name_is_refused(tiny_model_path, tmp
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fmt,out,check", [("tiff", "x.tiff", "tif"), ("jpeg", "x.JPG", "jpg"), ("tiff", "x.TIF", "tif"),
-                                           ("png", "noext", "png"), ("dzi", "x.zip", "zip")])
+@pytest.mark.parametrize("fmt,out,check", [("tiff", "x.tiff", "tif"), ("jpeg", "x.JPG", "jpg"),
+                                           ("tiff", "x.TIF", "tif"), ("png", "noext", "png"), ("dzi", "x.zip", "zip")])
 def test_a_format_that_agrees_with_the_file_name_or_names_one(tiny_model_path, tmp_path, fmt, out, check):
     assert export(tiny_model_path, "--width", 100, "--format", fmt, "--out", tmp_path / out, "--quiet") == 0
     data = (tmp_path / out).read_bytes()

@@ -11,7 +11,6 @@ import dataclasses
 import json
 import math
 import os
-import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -27,12 +26,9 @@ from alis_studio.trainer.export import export_bundle
 from alis_studio.trainer.loss import ALISLoss, LossOptions
 from alis_studio.trainer.model import Discriminator, Generator, half_height
 from alis_studio.trainer.options import TrainOptions, augment_policy, resolve_config, resolve_options
+from alis_studio.trainer.run_folder import BUNDLE, CHECKPOINT, SAMPLE, SNAPSHOT, make_run_dir, remove_stale_temporaries
 from alis_studio.trainer.sample import save_sample
 
-CHECKPOINT = "checkpoint.pt"
-BUNDLE = "model.alis"
-SNAPSHOT = "snapshots/network-{kimg:06d}kimg-step{step:07d}.pt"  # a slim checkpoint per snapshot
-SAMPLE = "samples/fakes-{kimg:06d}kimg-step{step:07d}.png"
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -94,30 +90,6 @@ def _broadcast(module: torch.nn.Module, world: int) -> None:
 
 class Diverged(UserError):
     """A run whose losses or weights turned NaN or infinite: it stops without saving them."""
-
-
-def _stale_temporaries(run_dir: Path, with_cache: bool) -> list[Path]:
-    """What killed writes of a run left in its folder: atomic_write's temporaries of the files the run
-    writes (checkpoint, bundle, snapshots, samples; the dataset cache when it is kept there)."""
-    from alis_studio.atomic import stale_temporaries
-    from alis_studio.evaluation.datasets import CACHE_GLOB
-
-    names = [CHECKPOINT, BUNDLE, SNAPSHOT, SAMPLE] + ([CACHE_GLOB] if with_cache else [])
-    found = []
-    for name in names:
-        glob = Path(re.sub(r"\{[^}]*\}", "*", name))  # "snapshots/network-*kimg-step*.pt"
-        found += stale_temporaries(run_dir / glob.parent, glob.name)
-    return found
-
-
-def _make_run_dir(path: Path) -> None:
-    """The run folder, made if missing; one line when --out is a file or cannot be made."""
-    if path.exists() and not path.is_dir():
-        raise UserError(f"{path}: is a file; --out is the run folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"{path}: cannot make the run folder ({e.strerror or e})") from None
 
 
 class RunLog:
@@ -189,7 +161,7 @@ class Trainer:
         if self.device.type == "cpu":
             torch.set_flush_denormal(True)  # tiny weights and gradients otherwise run at microcode speed
         if self.rank == 0:
-            _make_run_dir(self.run_dir)
+            make_run_dir(self.run_dir)
         self._owns_group = self.world > 1 and not torch.distributed.is_initialized()
         if self._owns_group:
             torch.distributed.init_process_group("nccl" if cuda else "gloo")
@@ -233,18 +205,13 @@ class Trainer:
         return state
 
     def _remove_temporaries(self) -> None:
-        """A run owns its folder: the temporaries of writes killed there (each up to a checkpoint's size) go."""
+        """A run owns its folder: the temporaries of writes killed there go, and the log says so."""
         if self.rank != 0:
             return
         cache_here = not self.opts.cache_dir or Path(self.opts.cache_dir).resolve() == self.run_dir.resolve()
-        stale = _stale_temporaries(self.run_dir, cache_here)
-        size = sum(p.stat().st_size for p in stale)
-        for p in stale:
-            p.unlink(missing_ok=True)
-        if stale:
-            amount = f"{size / 1e9:.1f} GB" if size >= 1e8 else f"{size / 1e6:.1f} MB" if size >= 1e5 else \
-                f"{size / 1e3:.1f} kB"
-            self.log.info(f"removed {len(stale)} temporary files of interrupted writes from {self.run_dir} ({amount})")
+        said = remove_stale_temporaries(self.run_dir, cache_here)
+        if said:
+            self.log.info(said)
 
     def _load_data(self) -> None:
         o, cfg = self.opts, self.cfg

@@ -84,7 +84,7 @@ class TrainOptions:
     mixing_prob: float = _opt(0.9, "--mixing", lo=0, hi=1)
     shift_ramp_kimg: float | None = _opt(None, "--shift-ramp", lo=0)  # default min(100, kimg / 10)
     augment: str = "none"  # none, diffaug, or a DiffAugment policy (color,translation,cutout)
-    stationarity: float = _opt(0.0, "--stationarity", lo=0)  # weight of the penalty on a pattern repeated every interval
+    stationarity: float = _opt(0.0, "--stationarity", lo=0)  # penalty on a pattern repeated every interval
     d_warmup_kimg: float = _opt(0.0, "--d-warmup", lo=0)  # D trains alone this long first (a grown G waits)
     g_top_only_kimg: float = _opt(0.0, "--g-top-only", lo=0)  # until then G trains only its top block
     d_half: float = _opt(0.0, "--d-half", lo=0)  # weight of a second D that sees the frames at half size (0 = off)
@@ -97,7 +97,7 @@ class TrainOptions:
     cache_dir: str | None = None  # default RUN_DIR
     workers: int | None = _opt(None, "--workers", int, 1)  # processes decoding images for the cache
     log_every: float = _opt(10.0, "log_every", lo=0)  # seconds between log.jsonl records
-    threads: int | None = _opt(None, "--threads", int, 1)  # torch CPU threads (default: torch's); 1 is best on a busy CPU
+    threads: int | None = _opt(None, "--threads", int, 1)  # torch CPU threads (default torch's; 1 on a busy CPU)
 
 
 def option_ranges() -> dict[str, tuple[str, Range]]:

@@ -193,7 +193,8 @@ def inception_session(model_path: str | os.PathLike):
     from alis_studio.errors import UserError
 
     def refuse(why: str):
-        return UserError(f"{model_path}: not a usable ONNX Inception model ({why.splitlines()[0][:120] if why else '?'})")
+        first = why.splitlines()[0][:120] if why else "?"
+        return UserError(f"{model_path}: not a usable ONNX Inception model ({first})")
 
     try:
         sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
