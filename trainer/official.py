@@ -53,6 +53,9 @@ class OfficialConfig:
     lerp: float  # w_lerp_multiplier
     coord_dims: dict  # resolution -> (dim, use_diagonal, use_cosine) of its coordinate features
     remove_lowest_freq: bool
+    # fp16 blocks: round to fp16 after every operation as the official arithmetic does (False: plain
+    # fp32, up to a few 1e-3 away, for benchmarks of what the rounding costs)
+    fp16_rounding: bool = True
 
     @property
     def resolutions(self) -> list[int]:
@@ -70,6 +73,7 @@ class OfficialConfig:
         return self.resolution // self.grid_size
 
     def fp16(self, res: int) -> bool:
+        """Whether the official code runs block `res` in fp16 (its styles and weights are normalised)."""
         return res >= max(2 ** (int(math.log2(self.resolution)) + 1 - self.num_fp16_res), 8)
 
 
@@ -311,6 +315,7 @@ class ModulatedLayer(nn.Module):
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, 3, 3))
         self.bias = nn.Parameter(torch.zeros(out_ch))
         self.up, self.fp16, self.clamp, self.m = up, fp16, cfg.conv_clamp, cfg.lerp
+        self.round16 = fp16 and cfg.fp16_rounding
         if up:  # the filter after the transposed conv, one per channel, x 4 (the official gain)
             self.register_buffer("fir", (_filter2d() * 4).expand(out_ch, 1, 4, 4).clone(), persistent=False)
 
@@ -322,13 +327,13 @@ class ModulatedLayer(nn.Module):
         return w, (w.square().sum(dim=(1, 2, 3)) + 1e-8).rsqrt()[None, :, None, None]
 
     def forward(self, x, w2, tables: _Tables, patch):  # x: (B, I, h, P) -> (B, O, h or 2h, P or 2P)
-        r = half if self.fp16 else _same
+        r = half if self.round16 else _same
         s = self.affine(w2)  # (B, 2, I)
         if self.fp16:  # ... and each anchor's styles by their largest magnitude
-            s = half(s / s.abs().amax(dim=2, keepdim=True))
-        x = r(x * column_styles(s, (tables.t16 if self.fp16 else tables.t)[patch], self.m, r))
+            s = r(s / s.abs().amax(dim=2, keepdim=True))
+        x = r(x * column_styles(s, (tables.t16 if self.round16 else tables.t)[patch], self.m, r))
         weight, demod = self.weight_and_demodulation()
-        if not self.fp16:  # fp32: the demodulation folds into the weight (one product less per pixel)
+        if not self.round16:  # fp32: the demodulation folds into the weight (one product less per pixel)
             weight, demod = weight * demod.view(-1, 1, 1, 1), None
         if self.up:
             x = r(F.conv_transpose2d(x, r(weight).transpose(0, 1), stride=2))  # (B, O, 2h + 1, 2P + 1)
@@ -348,10 +353,11 @@ class ToRGB(nn.Module):
         self.affine = FullyConnected(cfg.w_dim, in_ch)
         self.weight = nn.Parameter(torch.randn(3, in_ch, 1, 1))
         self.bias = nn.Parameter(torch.zeros(3))
-        self.gain, self.clamp, self.m, self.fp16 = 1 / math.sqrt(in_ch), cfg.conv_clamp, cfg.lerp, fp16
+        self.gain, self.clamp, self.m = 1 / math.sqrt(in_ch), cfg.conv_clamp, cfg.lerp
+        self.round16 = fp16 and cfg.fp16_rounding
 
     def forward(self, x, w2, t):  # (B, I, h, P) -> (B, 3, h, P)
-        r = half if self.fp16 else _same  # (its styles interpolate in fp32, then round)
+        r = half if self.round16 else _same  # (its styles interpolate in fp32, then round)
         x = r(x * r(column_styles(self.affine(w2) * self.gain, t, self.m)))
         x = r(r(F.conv2d(x, r(self.weight))) + r(self.bias)[None, :, None, None])
         return x.clamp(-self.clamp, self.clamp) if self.clamp is not None else x
@@ -398,7 +404,8 @@ class Block(nn.Module):
     def __init__(self, cfg: OfficialConfig, res: int):
         super().__init__()
         out_ch, self.res = cfg.channels(res), res
-        self.fp16 = fp16 = cfg.fp16(res)
+        fp16 = cfg.fp16(res)
+        self.round16 = fp16 and cfg.fp16_rounding
         if res == 4:
             self.input = _InputHolder(GridInput(cfg, out_ch))
             self.conv1 = ModulatedLayer(cfg, self.input.input.channels, out_ch, up=False, fp16=fp16)
@@ -415,7 +422,7 @@ class Block(nn.Module):
         else:
             lo = tables[self.res // 2]  # the fuser and conv0 work at the input's resolution
             coords = coordinate_features(self.coords_fuser0.basis, lo, patch, self.coords_fuser0.cosine)
-            if self.fp16:  # the block computes in fp16
+            if self.round16:  # the block computes in fp16
                 x, coords = half(x), half(coords)
             x = self.conv0(torch.cat([x, coords], dim=1), w2, lo, patch)
         hi = tables[self.res]

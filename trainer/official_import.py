@@ -113,6 +113,7 @@ def bundle_meta(G: OfficialGenerator, kwargs: dict, source: dict, training: dict
         "tile_flops": G.synthesis.flops(),
         "w_avg": [float(v) for v in G.mapping.w_avg],
         "arch": {"family": FAMILY, "name": FAMILY, "official_kwargs": json.loads(json.dumps(kwargs, default=str)),
+                 "parameters": sum(p.numel() for p in G.parameters()), "fp16_rounding": cfg.fp16_rounding,
                  "source": source},
         "training": training,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -170,3 +171,46 @@ def import_official(src: str | Path, out: str | Path, progress=None) -> Path:
         raise
     progress and progress(STEPS, STEPS)
     return path
+
+
+def alis_yml_cfg(**patchwise) -> dict:
+    """The synthesis_cfg of configs/alis.yml as the official trainer records it (interpolations
+    unresolved): the family this importer supports (for random-init bundles and tests)."""
+    coords = {str(r): {"dim": d, "use_diagonal": True, "use_cosine": True}
+              for r, d in ((8, 32), (16, 32), (32, 64), (64, 128), (128, 128), (256, 64), (512, 64), (1024, 64))}
+    return {
+        "force_zero_padding": False, "modulated_second_conv": True, "upsampling_mode": None,
+        "min_resolution": "${input.resolution}", "mode_max_norm": 1, "num_modes": 1,
+        "style": {"is_spatial": True, "fallback_to_mean": False, "kimg_to_reach_max_shift_strength": 1},
+        "patchwise": {"enabled": True, "grid_size": 2, "w_coord_dist": 4, "w_lerp_multiplier": 1.0,
+                      "mode_mixing_prob": 0.0, "instance_norm": False, **patchwise},
+        "input": {"type": "grid", "resolution": 4, "kwargs": {"grid_size": "${patchwise.grid_size}",
+                  "w_coord_dist": "${patchwise.w_coord_dist}", "w_lerp_multiplier": "${patchwise.w_lerp_multiplier}"}},
+        "coords": {"enabled": True, "kernel_size": 3, "logarithmic": True, "remove_lowest_freq": True, "coord_dim": 2,
+                   "fallback": False, "no_fourier_fallback": False, "use_cips_embs": False, "channels_dict": coords,
+                   "fourier_scale": 10.0, "growth_schedule": {"enabled": False, "time_to_reach_all": 5000},
+                   "w_coord_dist": "${patchwise.w_coord_dist}", "grid_size": "${patchwise.grid_size}"},
+        "fmm": {"enabled": False, "ranks": {}, "mod_type": "mult", "use_rezero_fmm_add": False, "activation": "linear"},
+    }
+
+
+def lhq1024_kwargs() -> dict:
+    """The constructor arguments of the paper's LHQ 1024 generator (scripts/train.py's `auto` config at
+    1024 px: 2 mapping layers, channel_base 32768, 4 fp16 blocks with clamp 256; z = w = 512)."""
+    return {"z_dim": 512, "w_dim": 512, "c_dim": 0, "img_resolution": 1024, "img_channels": 3,
+            "mapping_kwargs": {"num_layers": 2},
+            "synthesis_kwargs": {"channel_base": 32768, "channel_max": 512, "num_fp16_res": 4, "conv_clamp": 256},
+            "synthesis_cfg": alis_yml_cfg()}
+
+
+def export_random_official(kwargs: dict, out: str | Path, seed: int = 0) -> Path:
+    """A random-weight bundle of the official architecture (benchmarks, the app's big-model checks):
+    weights N(0, 1) like the official init, w_avg from 1,000 samples."""
+    cfg = parse_config(kwargs)
+    torch.manual_seed(seed)
+    G = OfficialGenerator(cfg).eval()
+    with torch.no_grad():
+        G.mapping.w_avg.copy_(G.mapping(torch.randn(1000, cfg.z_dim)).mean(0))
+    meta = bundle_meta(G, kwargs, {"name": None, "sha256": None, "random_init": True, "seed": seed},
+                       {"dataset": None, "kimg": 0, "metrics": {}, "random_init": True})
+    return export_official(G, Path(out), meta)

@@ -1,0 +1,121 @@
+"""The paper's LHQ 1024 generator shape in the app: a random-init bundle built by the importer's own
+module (trainer/official.py), measured as a user meets it.
+
+    python benchmarks/bench_official.py [--model LHQ.alis] [--patches 3] [--device cpu|cuda] [--no-rounding]
+
+Prints: parameters, FLOPs per 1024x512 patch, bundle size and export time; the bundle probe's load
+time (what opening the model costs: ONNX Runtime sessions plus one test patch); seconds per patch
+at batch 1 and 2; the time from a renderer request to its first patch (what the app waits for) and
+to the whole first view of a 1280 x 720 window (a 1280 x 450 px view fitted to the model's height:
+6 patches); peak memory of the process that renders. `--no-rounding`
+also measures the same weights without the fp16 blocks' rounding emulation, as a ratio.
+The measuring half runs in a child process, so the exporter's memory is not counted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def build(out: Path, rounding: bool) -> float:
+    from alis_studio.trainer import official_import as oi
+
+    kwargs = oi.lhq1024_kwargs()
+    t0 = time.perf_counter()
+    if rounding:
+        oi.export_random_official(kwargs, out, seed=0)
+    else:  # the same weights, plain fp32 in the fp16 blocks
+        import dataclasses
+
+        real = oi.parse_config
+        oi.parse_config = lambda k: dataclasses.replace(real(k), fp16_rounding=False)
+        try:
+            oi.export_random_official(kwargs, out, seed=0)
+        finally:
+            oi.parse_config = real
+    return time.perf_counter() - t0
+
+
+def measure(model: str, patches: int, device: str) -> dict:
+    """In a fresh process: load, per-patch time, first patch through the renderer, peak RSS."""
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.engine.scene import Scene
+
+    t0 = time.perf_counter()
+    b = load_bundle(model, device=device)
+    out = {"load_s": time.perf_counter() - t0, "provider": b.provider, "height": b.height,
+           "patch_width": b.tile_width, "tile_gflop": b.meta["tile_flops"] / 1e9}
+    w = b.mapping.run(["w"], {"z": np.random.default_rng(0).standard_normal((2, b.z_dim), np.float32)})[0]
+    for batch in (1, 2):
+        pair = np.repeat(w[None], batch, axis=0)
+        times = []
+        for _ in range(patches):
+            t0 = time.perf_counter()
+            b.synthesize(pair, np.zeros(batch, np.int64))
+            times.append((time.perf_counter() - t0) / batch)
+        out[f"s_per_patch_batch{batch}"] = float(np.median(times))
+    r = Renderer(b, workers=1, batch_size=1)
+    try:
+        scene, got = Scene(seed=5), []
+        view = -(-1280 * b.height // (450 * b.tile_width))  # patches across a 1280 x 450 px view, fitted
+        t0 = time.perf_counter()
+        r.submit(r.keys(scene, 0, view), on_patch=lambda k: got.append(time.perf_counter() - t0), tag="view")
+        r.wait_idle(timeout=600)
+        out["first_patch_s"], out["view_s"], out["view_patches"] = got[0], got[-1], len(got)
+    finally:
+        r.close()
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", help="an existing bundle (default: build the random-init LHQ 1024 shape)")
+    ap.add_argument("--patches", type=int, default=3, help="timed patches per batch size (median)")
+    ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    ap.add_argument("--no-rounding", action="store_true", help="also measure without fp16 rounding emulation")
+    ap.add_argument("--measure", help=argparse.SUPPRESS)  # the child process
+    args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.patches, args.device)))
+        return
+    import os
+
+    print(f"CPU: {os.cpu_count()} cores; " + next((ln.split(':', 1)[1].strip() for ln in open('/proc/cpuinfo')
+                                                  if ln.startswith('model name')), '?'))
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = [("rounding", True)] + ([("plain fp32", False)] if args.no_rounding else [])
+        results = {}
+        for name, rounding in variants:
+            path = Path(args.model) if args.model and rounding else Path(tmp) / f"lhq1024-{rounding}.alis"
+            if not (args.model and rounding):
+                print(f"[{name}] exported the random-init LHQ 1024 shape in {build(path, rounding):.1f} s")
+            child = subprocess.run([sys.executable, __file__, "--measure", str(path), "--patches", str(args.patches),
+                                    "--device", args.device], capture_output=True, text=True, check=True)
+            m = results[name] = json.loads(child.stdout.strip().splitlines()[-1])
+            meta = json.loads(__import__("zipfile").ZipFile(path).read("model.json"))
+            params = meta["arch"].get("parameters")
+            print(f"[{name}] {m['height']} x {m['patch_width']} px patches, {m['tile_gflop']:.1f} GFLOP each, bundle "
+                  f"{path.stat().st_size / 2 ** 20:.0f} MiB{f', {params / 1e6:.1f} M parameters' if params else ''}; "
+                  f"{m['provider']}")
+            print(f"[{name}] load (sessions + probe patch) {m['load_s']:.1f} s; per patch {m['s_per_patch_batch1']:.2f} s "
+                  f"(batch 1), {m['s_per_patch_batch2']:.2f} s (batch 2) = "
+                  f"{m['tile_gflop'] / m['s_per_patch_batch1']:.0f} GFLOP/s")
+            print(f"[{name}] renderer: first patch after {m['first_patch_s']:.1f} s, the first view of a 1280 x 720 "
+                  f"window ({m['view_patches']} patches) after {m['view_s']:.1f} s; peak memory {m['peak_rss_mib']:.0f} MiB")
+        if len(results) == 2:
+            ratio = results["rounding"]["s_per_patch_batch1"] / results["plain fp32"]["s_per_patch_batch1"]
+            print(f"fp16 rounding emulation costs {ratio:.2f}x the plain fp32 patch time")
+
+
+if __name__ == "__main__":
+    main()
