@@ -213,3 +213,40 @@ def test_each_range_is_declared_once_for_the_parser_and_the_resolved_options():
 def _train_flags() -> set[str]:
     sub = build_parser()._subparsers._group_actions[0].choices["train"]
     return {s for a in sub._actions for s in a.option_strings}
+
+
+# What --resume does not take from options.json: given on every run (dataset, out, resume), this
+# machine's (device, precision whose auto resolves per device, threads, workers, cache_dir), or a
+# new run's start that a resumed run's checkpoint replaces (init_from).
+NOT_RESTORED = {"dataset", "out", "resume", "device", "precision", "threads", "workers", "cache_dir", "init_from"}
+
+
+def _non_default(f):
+    """A value of TrainOptions field `f` other than its default (inside its range for a number)."""
+    import dataclasses
+
+    rng = f.metadata.get("range")
+    if rng is not None:
+        d = f.default
+        tries = [d + 1 if d is not None else None, rng.lo, rng.hi, (rng.lo or 0) + 1]
+        if rng.lo is not None and rng.hi is not None:
+            tries.append(rng.kind((rng.lo + rng.hi) / 2))
+        return next(rng.kind(v) for v in tries if v is not None and v != d and rng.problem(v) is None)
+    assert f.default is not dataclasses.MISSING, f.name
+    if f.type == "bool":
+        return not f.default
+    return f"not-{f.default}"  # a str or str | None option: train_options does not check its value
+
+
+def test_every_restored_option_survives_resume(tmp_path):
+    """A run started with a non-default value of any option that --resume restores, resumed without
+    its flag, keeps that value (an option missing from the restore rule would silently reset)."""
+    import dataclasses
+
+    fields = [f for f in dataclasses.fields(TrainOptions) if f.name not in NOT_RESTORED]
+    started = TrainOptions(dataset="d", out=str(tmp_path), **{f.name: _non_default(f) for f in fields})
+    (tmp_path / "options.json").write_text(json.dumps(dataclasses.asdict(started)))
+    resumed = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume"))
+    lost = {f.name: (getattr(started, f.name), getattr(resumed, f.name)) for f in fields
+            if getattr(resumed, f.name) != getattr(started, f.name)}
+    assert not lost, f"--resume resets {lost}"

@@ -191,7 +191,8 @@ def train_options(args: argparse.Namespace):
             raise UserError(f"{saved}: unreadable ({e})") from None
         keep = ("config", "resolution", "batch", "kimg", "seed", "augment", "lr", "r1_gamma", "r1_interval",
                 "ema_kimg", "ema_rampup", "mixing_prob", "shift_ramp_kimg", "snap_kimg", "metric_images",
-                "stationarity", "d_warmup_kimg", "g_top_only_kimg", "keep_snapshots", "d_half", "d_half_from")
+                "stationarity", "d_warmup_kimg", "g_top_only_kimg", "keep_snapshots", "d_half", "d_half_from",
+                "sample_intervals", "log_every")
         if "config" in given and "resolution" not in given:  # a new config: not the old resolution
             keep = tuple(k for k in keep if k != "resolution")
         given = {**{k: old[k] for k in keep if k in old}, **given}
