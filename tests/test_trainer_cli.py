@@ -225,7 +225,7 @@ def _non_default(f):
     """A value of TrainOptions field `f` other than its default (inside its range for a number)."""
     import dataclasses
 
-    rng = f.metadata.get("range")
+    rng = f.metadata["option"].range
     if rng is not None:
         d = f.default
         tries = [d + 1 if d is not None else None, rng.lo, rng.hi, (rng.lo or 0) + 1]
@@ -243,6 +243,9 @@ def test_every_restored_option_survives_resume(tmp_path):
     its flag, keeps that value (an option missing from the restore rule would silently reset)."""
     import dataclasses
 
+    from alis_studio.trainer.options import declared
+
+    assert {name for name, o in declared().items() if not o.restore} == NOT_RESTORED
     fields = [f for f in dataclasses.fields(TrainOptions) if f.name not in NOT_RESTORED]
     started = TrainOptions(dataset="d", out=str(tmp_path), **{f.name: _non_default(f) for f in fields})
     (tmp_path / "options.json").write_text(json.dumps(dataclasses.asdict(started)))
@@ -250,3 +253,53 @@ def test_every_restored_option_survives_resume(tmp_path):
     lost = {f.name: (getattr(started, f.name), getattr(resumed, f.name)) for f in fields
             if getattr(resumed, f.name) != getattr(started, f.name)}
     assert not lost, f"--resume resets {lost}"
+
+
+def test_a_new_option_is_one_field(monkeypatch, tmp_path, capsys):
+    """A field added to TrainOptions with its declaration is a flag with its help and range, is
+    checked in resolve_options, and survives --resume: nothing else to edit."""
+    import dataclasses
+
+    from alis_studio.trainer import options
+
+    warp = options.option(0.0, "--warp", "W", "how much to warp (default 0)", kind=float, lo=0)
+    extended = dataclasses.make_dataclass("TrainOptions", [("warp", float, warp)], bases=(TrainOptions,))
+    monkeypatch.setattr(options, "TrainOptions", extended)
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "--warp W" in capsys.readouterr().out
+    o = train_options(_args("--dataset", "d", "--out", str(tmp_path), "--warp", "2.5"))
+    assert o.warp == 2.5
+    (tmp_path / "options.json").write_text(json.dumps(dataclasses.asdict(o)))
+    assert train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume")).warp == 2.5
+    with pytest.raises(SystemExit):
+        _args("--dataset", "d", "--out", "o", "--warp=-1")
+    with pytest.raises(UserError, match="^--warp must be"):
+        resolve_options(extended(dataset="d", out="o", config="tiny", warp=-1.0), False)
+
+
+def test_resume_refuses_options_json_that_is_not_an_object(tmp_path):
+    (tmp_path / "options.json").write_text("[1, 2]")
+    with pytest.raises(UserError, match="options.json: not the options of a run"):
+        train_options(_args("--dataset", "d", "--out", str(tmp_path), "--resume"))
+
+
+def test_the_options_json_a_run_writes_restores_its_recipe(photos, tmp_path):
+    """A --resume with no option flags resolves to the options the run itself resolved and wrote
+    (every one that --resume restores), read from the options.json the Trainer wrote."""
+    import dataclasses
+
+    from alis_studio.trainer.loop import Trainer
+    from alis_studio.trainer.options import declared
+
+    run = tmp_path / "run"
+    args = _args("--dataset", str(photos), "--out", str(run), "--config", "tiny", "--batch", "4", "--kimg", "0.004",
+                 "--device", "cpu", "--metric-images", "0", "--seed", "3", "--lr", "0.001", "--mixing", "0.5",
+                 "--augment", "diffaug", "--stationarity", "0.5", "--d-half", "0.5", "--ema-rampup", "0",
+                 "--no-keep-snapshots", "--gamma", "0.25", "--snap", "0.5", "--shift-ramp", "2")
+    trainer = Trainer(train_options(args))
+    trainer._teardown()  # its options.json is written; no step needed
+    again = resolve_options(train_options(_args("--dataset", str(photos), "--out", str(run), "--resume")), cuda=False)
+    restored = [name for name, o in declared().items() if o.restore]
+    assert {n: getattr(again, n) for n in restored} == {n: getattr(trainer.opts, n) for n in restored}
+    assert dataclasses.replace(again, resume=False, device="cpu") == trainer.opts  # this machine's: not restored

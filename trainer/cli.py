@@ -8,7 +8,6 @@ import signal
 import sys
 from pathlib import Path
 
-from alis_studio.engine.devices import DEVICES
 from alis_studio.errors import UserError
 from alis_studio.progress import StatusLine
 
@@ -108,94 +107,33 @@ shard and GPU, gradients averaged, rank 0 alone writes; --batch is the global ba
 
 
 def _add_train(sub) -> None:
-    from alis_studio.trainer.options import option_type  # no torch: the ranges TrainOptions declares
+    from alis_studio.trainer.options import add_arguments  # no torch: TrainOptions' declarations
 
     p = sub.add_parser("train", help="train a model on your images", description=TRAIN_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", required=True, metavar="PATH",
-                   help="a folder (searched recursively) or a zip of images")
-    p.add_argument("--out", required=True, metavar="RUN_DIR", help="the run directory")
-    p.add_argument("--config", metavar="NAME",
-                   help="model size: tiny, small64, small128, small, paper256, paper1024 (default small)")
-    p.add_argument("--resolution", type=option_type("resolution"), metavar="R", help="image height in px (default: the config's)")
-    p.add_argument("--batch", type=option_type("batch"), metavar="B", help="global batch size (default 32 on CUDA, 8 on CPU)")
-    p.add_argument("--kimg", type=option_type("kimg"), metavar="K",
-                   help="training length in thousands of images shown (default 1000)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
-    p.add_argument("--init-from", metavar="CHECKPOINT", dest="init_from",
-                   help="start a new run from this checkpoint's weights: the same config (fine-tune) or a taller "
-                        "one grown from it (layers matched by resolution, new toRGB layers from zero)")
-    p.add_argument("--device", choices=DEVICES, help="default auto")
-    p.add_argument("--seed", type=option_type("seed"), metavar="S", help="random seed (default 0)")
-    p.add_argument("--augment", metavar="POLICY",
-                   help="none, diffaug (for small datasets) or a DiffAugment policy (default none)")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"],
-                   help="autocast precision (default auto: bf16 on CUDA and on CPUs with native bf16, else fp32)")
-    p.add_argument("--snap", type=option_type("snap_kimg"), metavar="KIMG", dest="snap_kimg",
-                   help="kimg between snapshots (default 10 CPU, 50 CUDA)")
-    p.add_argument("--no-keep-snapshots", action="store_false", dest="keep_snapshots", default=None,
-                   help="do not keep a slim checkpoint of every snapshot in RUN_DIR/snapshots/ (only the latest)")
-    p.add_argument("--lr", type=option_type("lr"), metavar="LR", help="Adam learning rate (default 0.002)")
-    p.add_argument("--gamma", type=option_type("r1_gamma"), metavar="GAMMA", dest="r1_gamma", help="R1 weight (default 10 * (H/256)^2)")
-    p.add_argument("--mixing", type=option_type("mixing_prob"), metavar="P", dest="mixing_prob",
-                   help="style mixing probability (default 0.9)")
-    p.add_argument("--ema", type=option_type("ema_kimg"), metavar="KIMG", dest="ema_kimg",
-                   help="half-life of G's moving average in kimg (default batch * 10 / 32)")
-    p.add_argument("--ema-rampup", type=option_type("ema_rampup"), metavar="R", dest="ema_rampup",
-                   help="the half-life is at most R x the images shown so far (default 0.05; 0 = off: "
-                        "for a fine-tune whose start is already good)")
-    p.add_argument("--d-warmup", type=option_type("d_warmup_kimg"), metavar="KIMG", dest="d_warmup_kimg",
-                   help="train D alone for the first KIMG (for --init-from a smaller model: the grown G keeps "
-                        "what it knows while D's new layers learn; default 0)")
-    p.add_argument("--g-top-only", type=option_type("g_top_only_kimg"), metavar="KIMG", dest="g_top_only_kimg",
-                   help="until KIMG, G trains only its top (full-resolution) block (for --init-from a smaller "
-                        "model: its new layers learn first, the grown ones keep what they know; default 0)")
-    p.add_argument("--d-half", type=option_type("d_half"), metavar="WEIGHT", dest="d_half",
-                   help="a second discriminator that sees the frames shrunk to half their height, with this "
-                        "weight in G's loss (a grown model keeps the coarse scene it inherited; 0 = off, the default)")
-    p.add_argument("--d-half-from", metavar="CHECKPOINT", dest="d_half_from",
-                   help="start the half-size discriminator from this checkpoint of a model half as tall (its D "
-                        "already knows the images at that size; default: a fresh one)")
-    p.add_argument("--stationarity", type=option_type("stationarity"), metavar="WEIGHT",
-                   help="penalty on what is drawn at the same place of every anchor interval (streaks, "
-                        "bumps: the share of pixels and of column detail that repeats; 0 = off, the default; "
-                        "scripts/train_default_model.sh uses 0.5-1)")
-    p.add_argument("--shift-ramp", type=option_type("shift_ramp_kimg"), metavar="KIMG", dest="shift_ramp_kimg",
-                   help="kimg to ramp the frame shift (default min(100, kimg/10))")
-    p.add_argument("--metric-images", type=option_type("metric_images"), metavar="N",
-                   help="images for the SWD at each snapshot, 0 = off (default 256)")
-    p.add_argument("--cache-dir", metavar="DIR",
-                   help="where to keep the prepared dataset cache (default: the run directory)")
-    p.add_argument("--workers", type=option_type("workers"), metavar="N",
-                   help="processes that decode images for the cache (default: CPUs, max 8)")
-    p.add_argument("--threads", type=option_type("threads"), metavar="N",
-                   help="CPU threads for torch (default: torch's; 1 is much faster on a CPU that other jobs share)")
+    add_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run_train)
 
 
 def train_options(args: argparse.Namespace):
-    """TrainOptions from the command line; with --resume, options not given come from the run's options.json."""
+    """TrainOptions from the command line; with --resume, options not given come from the run's
+    options.json (those TrainOptions declares restored)."""
     import dataclasses
 
-    from alis_studio.trainer.options import TrainOptions
+    from alis_studio.trainer.options import TrainOptions, restored
 
     names = [f.name for f in dataclasses.fields(TrainOptions)]
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
-    given["resume"] = bool(args.resume)
     saved = Path(args.out) / "options.json"
-    if args.resume and saved.exists():
+    if given.get("resume") and saved.exists():
         try:
             old = json.loads(saved.read_text())
         except (OSError, ValueError) as e:
             raise UserError(f"{saved}: unreadable ({e})") from None
-        keep = ("config", "resolution", "batch", "kimg", "seed", "augment", "lr", "r1_gamma", "r1_interval",
-                "ema_kimg", "ema_rampup", "mixing_prob", "shift_ramp_kimg", "snap_kimg", "metric_images",
-                "stationarity", "d_warmup_kimg", "g_top_only_kimg", "keep_snapshots", "d_half", "d_half_from",
-                "sample_intervals", "log_every")
-        if "config" in given and "resolution" not in given:  # a new config: not the old resolution
-            keep = tuple(k for k in keep if k != "resolution")
-        given = {**{k: old[k] for k in keep if k in old}, **given}
+        if not isinstance(old, dict):
+            raise UserError(f"{saved}: not the options of a run (a JSON object)")
+        given = restored(given, old)
     return TrainOptions(**given)
 
 
