@@ -156,3 +156,19 @@ def test_half_size_is_the_lanczos_reduction_of_the_data_set_and_differentiable()
     assert np.abs(ours[0].permute(1, 2, 0).detach().numpy() - pil).max() <= 2.0  # PIL rounds to 8 bits
     ours.sum().backward()
     assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_loss_options_come_from_the_train_options_by_name():
+    """Each LossOptions field but the loss's own stationarity_interval is the TrainOptions field of
+    that name (so a loss option is declared once, in TrainOptions); augment becomes its policy."""
+    import dataclasses
+
+    from alis_studio.trainer.options import TrainOptions, resolve_options
+
+    names = {f.name for f in dataclasses.fields(TrainOptions)}
+    assert {f.name for f in dataclasses.fields(LossOptions)} - names == {"stationarity_interval"}
+    o = resolve_options(TrainOptions(dataset="d", out="o", config="tiny", r1_gamma=3.0, r1_interval=8,
+                                     mixing_prob=0.25, shift_ramp_kimg=7.0, augment="diffaug", stationarity=0.5,
+                                     d_half=0.75), cuda=False)
+    assert LossOptions.of(o) == LossOptions(3.0, 8, 0.25, 7.0, "color,translation,cutout", 0.5, d_half=0.75)
+    assert LossOptions.of(resolve_options(TrainOptions(dataset="d", out="o"), cuda=False)).augment == ""

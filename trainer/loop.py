@@ -25,7 +25,7 @@ from alis_studio.trainer.data import Sampler
 from alis_studio.trainer.export import export_bundle
 from alis_studio.trainer.loss import ALISLoss, LossOptions
 from alis_studio.trainer.model import Discriminator, Generator, half_height
-from alis_studio.trainer.options import TrainOptions, augment_policy, resolve_config, resolve_options
+from alis_studio.trainer.options import TrainOptions, resolve_config, resolve_options
 from alis_studio.trainer.run_folder import BUNDLE, CHECKPOINT, SAMPLE, SNAPSHOT, make_run_dir, remove_stale_temporaries
 from alis_studio.trainer.sample import save_sample
 
@@ -271,9 +271,7 @@ class Trainer:
         autocast = (lambda: torch.autocast(dev.type, dtype=dtype)) if dtype else contextlib.nullcontext
         fp16 = self.precision == "fp16" and dev.type == "cuda"
         self.scalers = {k: torch.amp.GradScaler("cuda", enabled=fp16) for k in ("G", "D")}
-        lo = LossOptions(o.r1_gamma, o.r1_interval, o.mixing_prob, o.shift_ramp_kimg, augment_policy(o.augment),
-                         o.stationarity, d_half=o.d_half)
-        self.loss = ALISLoss(self.G, self.D, lo, autocast, D_half=self.D_half)
+        self.loss = ALISLoss(self.G, self.D, LossOptions.of(o), autocast, D_half=self.D_half)
 
     def _init_from(self) -> None:
         """A new run starting from another checkpoint's weights (--init-from)."""

@@ -32,6 +32,15 @@ class LossOptions:
     stationarity_interval: int = 4  # lazy: every this many steps, scaled up by it
     d_half: float = 0.0  # weight of the half-size discriminator in G's loss (0 = off)
 
+    @classmethod
+    def of(cls, opts) -> LossOptions:
+        """The loss's share of resolved TrainOptions: every field of the same name (augment as its
+        DiffAugment policy); the rest (stationarity_interval) keep their defaults here."""
+        from alis_studio.trainer.options import augment_policy
+
+        shared = {f.name: getattr(opts, f.name) for f in dataclasses.fields(cls) if hasattr(opts, f.name)}
+        return cls(**{**shared, "augment": augment_policy(opts.augment)})
+
 
 # --------------------------------------------------------------------------- DiffAugment
 
