@@ -77,16 +77,65 @@ def measure(model: str, patches: int, device: str) -> dict:
     return out
 
 
+def gui_fluidity(model: str, seconds: float) -> dict:
+    """The real main window (offscreen, 1280 x 720) on the model: a pan into unseen columns every 2 s
+    for `seconds`, repainting at ~60 Hz; each repaint and each turn of the event loop is timed (the
+    GUI thread must never wait for a patch), and the ORT calls stopped because the user panned away
+    are counted."""
+    import os
+    import statistics
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.gui.app import make_app
+    from alis_studio.gui.main_window import MainWindow
+
+    app = make_app(theme=True)
+    w = MainWindow(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
+    w.resize(1280, 720)
+    w.show()
+    w.install_bundle(load_bundle(model))
+    v, r = w.viewport, w.renderer
+    paints, turns, t0, first, next_pan = [], [], time.perf_counter(), None, 2.0
+    while (now := time.perf_counter() - t0) < seconds:
+        if now > next_pan:
+            v.pan_pixels(-1.5 * v.width())  # into columns never rendered: the old patches go stale
+            next_pan += 2.0
+        a = time.perf_counter()
+        v.repaint()
+        b = time.perf_counter()
+        app.processEvents()
+        c = time.perf_counter()
+        paints.append((b - a) * 1000)
+        turns.append((c - b) * 1000)
+        if first is None and r.stats["patches"] > 0:
+            first = c - t0
+        time.sleep(max(0.0, 0.016 - (c - a)))
+    out = {"frames": len(paints), "paint_ms_median": statistics.median(paints), "paint_ms_max": max(paints),
+           "event_ms_median": statistics.median(turns), "event_ms_p99": sorted(turns)[int(0.99 * len(turns))],
+           "event_ms_max": max(turns), "patches": r.stats["patches"], "stopped": r.stats["stopped"],
+           "first_patch_s": first, "viewport": f"{v.width()}x{v.height()}", "scale": v.scale}
+    w.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", help="an existing bundle (default: build the random-init LHQ 1024 shape)")
     ap.add_argument("--patches", type=int, default=3, help="timed patches per batch size (median)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     ap.add_argument("--no-rounding", action="store_true", help="also measure without fp16 rounding emulation")
-    ap.add_argument("--measure", help=argparse.SUPPRESS)  # the child process
+    ap.add_argument("--gui-seconds", type=float, default=30.0, help="how long the window is panned (0: skip)")
+    ap.add_argument("--measure", help=argparse.SUPPRESS)  # the child processes
+    ap.add_argument("--gui", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.patches, args.device)))
+        return
+    if args.gui:
+        print(json.dumps(gui_fluidity(args.gui, args.gui_seconds)))
         return
     import os
 
@@ -112,6 +161,15 @@ def main() -> None:
                   f"{m['tile_gflop'] / m['s_per_patch_batch1']:.0f} GFLOP/s")
             print(f"[{name}] renderer: first patch after {m['first_patch_s']:.1f} s, the first view of a 1280 x 720 "
                   f"window ({m['view_patches']} patches) after {m['view_s']:.1f} s; peak memory {m['peak_rss_mib']:.0f} MiB")
+            if args.gui_seconds and rounding:
+                child = subprocess.run([sys.executable, __file__, "--gui", str(path), "--gui-seconds",
+                                        str(args.gui_seconds)], capture_output=True, text=True, check=True)
+                g = json.loads(child.stdout.strip().splitlines()[-1])
+                print(f"[{name}] the app's window ({g['viewport']} view at {g['scale']:.2f}x), panned into unseen "
+                      f"columns every 2 s for {args.gui_seconds:.0f} s: {g['patches']} patches, {g['stopped']} "
+                      f"stale ORT calls stopped; first patch after {g['first_patch_s']:.1f} s; paint "
+                      f"{g['paint_ms_median']:.1f} ms median, {g['paint_ms_max']:.1f} max; event loop "
+                      f"{g['event_ms_median']:.1f} ms median, {g['event_ms_p99']:.1f} ms p99, {g['event_ms_max']:.1f} max")
         if len(results) == 2:
             ratio = results["rounding"]["s_per_patch_batch1"] / results["plain fp32"]["s_per_patch_batch1"]
             print(f"fp16 rounding emulation costs {ratio:.2f}x the plain fp32 patch time")

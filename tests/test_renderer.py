@@ -129,3 +129,19 @@ def test_batches_shrink_for_slow_patches_and_start_with_one(tiny_bundle):
     r.patch_seconds = None
     r.render(r.keys(Scene(seed=1), 0, 12))
     assert r.patch_seconds is not None and r.stats["batches"] >= 2
+
+
+def test_the_view_is_served_before_thumbnails_and_background_work(tiny_bundle):
+    """Newest first within a priority, but a newer timeline or overview request never goes before the
+    view's own patches (with a model whose patches take seconds, the view would wait a minute)."""
+    from alis_studio.engine.renderer import BACKGROUND, THUMBNAILS
+
+    r = Renderer(tiny_bundle, workers=0, batch_size=1)
+    scene = Scene(seed=2)
+    view = r.submit(r.keys(scene, 0, 2), tag="view")
+    thumbs = r.submit(r.keys(scene, 10, 12), tag="timeline", priority=THUMBNAILS)
+    r.submit(r.keys(scene, 20, 22), tag="overview", priority=BACKGROUND)
+    with r._cv:
+        assert r._next_batch()[0] is view
+        view.cancel()
+        assert r._next_batch()[0] is thumbs

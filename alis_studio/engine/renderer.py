@@ -96,15 +96,18 @@ class PatchCache:
         return len(self._items)
 
 
+VIEW, THUMBNAILS, BACKGROUND = 0, 1, 2  # request priorities: lower is served first
+
+
 class Request:
     """One submitted set of patches; `cancel()` drops what is not yet rendered."""
 
     _ids = itertools.count()
 
-    def __init__(self, keys: list[PatchKey], on_patch, on_done, tag, background: bool = False):
+    def __init__(self, keys: list[PatchKey], on_patch, on_done, tag, priority: int = VIEW):
         self.id = next(self._ids)
         self.pending = list(dict.fromkeys(keys))  # ordered, unique
-        self.on_patch, self.on_done, self.tag, self.background = on_patch, on_done, tag, background
+        self.on_patch, self.on_done, self.tag, self.priority = on_patch, on_done, tag, priority
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -232,10 +235,13 @@ class Renderer:
 
     def submit(self, keys: Iterable[PatchKey], on_patch: Callable[[PatchKey], None] | None = None,
                on_done: Callable[[], None] | None = None, tag: str | None = None,
-               background: bool = False) -> Request:
-        """Queue `keys` for the workers; cached ones are reported at once. Newest request first;
-        `background` requests (overview, candidate thumbnails) only when no other is waiting."""
-        req = Request(list(keys), on_patch, on_done, tag, background)
+               background: bool = False, priority: int | None = None) -> Request:
+        """Queue `keys` for the workers; cached ones are reported at once. Lower `priority` first
+        (VIEW: what the window shows; THUMBNAILS: the timeline; BACKGROUND, also `background=True`:
+        the overview, candidate thumbnails), newest first within a priority: with a model whose
+        patches take seconds, the view must not wait behind the timeline's thumbnails."""
+        prio = priority if priority is not None else (BACKGROUND if background else VIEW)
+        req = Request(list(keys), on_patch, on_done, tag, prio)
         ready = [k for k in req.pending if k in self.cache]
         ready_set = set(ready)
         req.pending = [k for k in req.pending if k not in ready_set]
@@ -278,7 +284,7 @@ class Renderer:
 
     def _next_batch(self) -> tuple[Request, list[PatchKey]] | None:
         """Under the lock: the newest live request's next keys that nobody is rendering."""
-        for req in sorted(reversed(self._requests), key=lambda r: r.background):  # stable: newest first
+        for req in sorted(reversed(self._requests), key=lambda r: r.priority):  # stable: newest first
             if req.cancelled:
                 continue
             batch = [k for k in req.pending if k not in self._inflight][: self.batch_limit]

@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QMenu, QToolTip, QWidget
 
 from alis_studio.engine.camera import Camera
+from alis_studio.engine.renderer import THUMBNAILS
 from alis_studio.engine.session_schema import SEED_LIMIT
 from alis_studio.gui.images import ImageCache, PatchBridge, detach, patch_image
 
@@ -132,7 +133,7 @@ class AnchorTimeline(QWidget):
         keys = [k for i in range(i0, i1 + 1) for k in self.thumb_keys(i)]
         self._wanted = set(keys)
         self.renderer.submit([k for k in keys if k not in self.renderer.cache], on_patch=self._bridge.on_patch,
-                             tag="timeline")
+                             tag="timeline", priority=THUMBNAILS)  # after the view's own patches
 
     def _on_patch(self, key) -> None:
         if key in self._wanted:
