@@ -172,7 +172,8 @@ class MainWindow(QMainWindow):
             return
         p = self.renderer.perf()
         hits = fmt_rate(hit_rate(self.viewport.stats))  # the performance panel's "overall", the same number
-        self.perf_label.setText(f"{p['last_batch_ms']:.0f} ms/batch · {p['patches_per_s']:.0f} patches/s · "
+        rate = p["patches_per_s"]  # a big model renders well under one a second: say how much
+        self.perf_label.setText(f"{p['last_batch_ms']:.0f} ms/batch · {rate:.{0 if rate >= 10 else 2}f} patches/s · "
                                 f"cache hits {hits} ({p['cache_mb']:.0f} MB) · {self.bundle.device_name}")
         n, failed = self.viewport.pending(), self.renderer.last_error
         self.pending_label.setText(f"rendering failed ({failed})" if failed else
