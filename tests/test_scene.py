@@ -174,3 +174,53 @@ def test_a_session_meets_the_model_it_is_shown_with(tmp_path):
         check_session_model(loaded, p, 16)
     assert str(e.value) == (f"{p}: the session does not fit the model: anchors['4'].w has 3 values, "
                             "the model's w has 16")
+
+
+def _walked(edits, i: int) -> int:
+    """The default anchor position i shows: the edit history undone from the newest edit back."""
+    for kind, p in reversed(edits):
+        if kind == "insert" and i > p:
+            i -= 1
+        elif kind == "delete" and i >= p:
+            i += 1
+    return i
+
+
+def _defaults_of(scene: Scene) -> Scene:
+    """The same seed and edit history without overrides: every position shows its default anchor."""
+    return Scene.from_dict({**scene.to_dict(), "anchors": {}})
+
+
+@pytest.mark.parametrize("history_seed", range(6))
+def test_default_anchors_follow_the_edit_history_exactly(history_seed):
+    """The anchors a long random history of insertions, deletions and moves leaves (near and far
+    from the edits, inserted positions included once their override is gone) are those its walk
+    gives, after each edit, after a restore and after an undo to an earlier state."""
+    rng = np.random.default_rng(history_seed)
+    scene, states = Scene(seed=history_seed), []
+    span = range(-45, 46)
+    for step in range(120):
+        p = int(rng.integers(-30, 31))
+        op = rng.choice(["insert", "insert", "delete", "move"])
+        scene.insert(p) if op == "insert" else scene.delete(p) if op == "delete" else scene.move(p, p + 3)
+        states.append(scene.to_dict())
+        if step % 10 == 0 or step == 119:
+            plain, edits = _defaults_of(scene), [tuple(e) for e in scene.to_dict()["edits"]]
+            for i in [*span, -10 ** 9, 10 ** 9]:
+                assert plain.anchor(i).seed == default_seed(scene.seed, _walked(edits, i)), (step, i)
+                assert scene.is_overridden(i) or scene.anchor(i) == plain.anchor(i)
+    early = states[40]
+    scene.restore(early)  # an undo: the earlier history again
+    plain, edits = _defaults_of(scene), [tuple(e) for e in early["edits"]]
+    assert [plain.anchor(i).seed for i in span] == [default_seed(scene.seed, _walked(edits, i)) for i in span]
+
+
+def test_default_anchors_of_a_loop_follow_its_edit_history():
+    scene = Scene(seed=3, loop_period=7)
+    for p in (2, 9, -1, 4):
+        scene.insert(p)
+    scene.delete(12)
+    scene.move(1, 5)
+    plain, edits = _defaults_of(scene), [tuple(e) for e in scene.to_dict()["edits"]]
+    for i in range(-20, 20):
+        assert plain.anchor(i).seed == default_seed(3, _walked(edits, plain.canonical(i)))

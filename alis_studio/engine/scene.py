@@ -12,9 +12,11 @@ the direction of largest variance) and may be renamed in the session.
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
 import functools
+import itertools
 import json
 import math
 import os
@@ -121,6 +123,46 @@ def merge_edits(a: Edits, b: Edits) -> Edits:
     return normalise_edits(tuple(a) + tuple(b)) if a and b else (a or b)
 
 
+class _IndexMap:
+    """Which default anchor each position shows after a history of insertions and deletions, kept
+    composed so that a lookup is one bisection (O(log m), m <= the edits) instead of a walk of the
+    whole history; an edit costs O(m) (the scene's own to_dict is O(edits) per edit already), and a
+    history read whole (a restore) is composed halves by halves in O(k log^2 k) for k edits.
+
+    Position i shows source v = g(i), where g is non-decreasing and g(i) = i left of every edit; so g
+    is known by how many positions show each v: 1 + devs[v], non-zero only where an edit was (an
+    insertion at p shows g(p) twice, a deletion at p hides it). Sorted by v, the first position of
+    source vals[j] is vals[j] + the devs before it (starts[j])."""
+
+    def __init__(self, devs: dict[int, int] | None = None):
+        self.vals = sorted(v for v, c in (devs or {}).items() if c)
+        self.devs = [devs[v] for v in self.vals]
+        self.starts = [v + before for v, before in zip(self.vals, itertools.accumulate(self.devs, initial=0))]
+
+    @classmethod
+    def of_history(cls, edits) -> "_IndexMap":
+        if len(edits) <= 1:
+            return cls({p: 1 if kind == "insert" else -1 for kind, p in edits})
+        half = len(edits) // 2
+        return cls.of_history(edits[:half]).then(cls.of_history(edits[half:]))
+
+    def source(self, i: int) -> int:
+        j = bisect.bisect_right(self.starts, i) - 1
+        if j < 0:
+            return i
+        end = self.starts[j] + 1 + self.devs[j]  # past the positions that show vals[j]
+        return self.vals[j] if i < end else self.vals[j] + 1 + i - end
+
+    def then(self, later: "_IndexMap") -> "_IndexMap":
+        """This history followed by `later`'s: a position goes back through later's edits first, so
+        the sources later's devs were counted at are this map's sources of them."""
+        devs = dict(zip(self.vals, self.devs))
+        for x, c in zip(later.vals, later.devs):
+            v = self.source(x)
+            devs[v] = devs.get(v, 0) + c
+        return _IndexMap(devs)
+
+
 class Scene:
     """Anchors, truncation and loop period of one panorama. Mutate only through methods."""
 
@@ -128,6 +170,7 @@ class Scene:
         self._seed, self._psi, self._loop = checked_seed(seed), float(psi), None
         self._overrides: dict[int, AnchorSpec] = {}
         self._edits: list[tuple[str, int]] = []  # ("insert" | "delete", position), in order
+        self._index_map: _IndexMap | None = _IndexMap()  # _edits composed; None: compose on first lookup
         self._scene_edits: Edits = ()  # latent direction edits applied to every anchor
         self._names: dict[int, str] = {}  # user names of direction components
         # the session's "view" as read from a file (Camera.to_dict(); free-form here): the GUI moves
@@ -197,13 +240,15 @@ class Scene:
         return dict(self._overrides)
 
     def _source_index(self, i: int) -> int:
-        """Undo the insert/delete shifts to find which default anchor position i shows."""
-        for kind, p in reversed(self._edits):
-            if kind == "insert" and i > p:
-                i -= 1
-            elif kind == "delete" and i >= p:
-                i += 1
-        return i
+        """Which default anchor position i shows, the insert/delete shifts undone (_IndexMap)."""
+        if self._index_map is None:
+            self._index_map = _IndexMap.of_history(self._edits)
+        return self._index_map.source(i)
+
+    def _record(self, kind: str, p: int) -> None:
+        self._edits.append((kind, p))
+        if self._index_map is not None:
+            self._index_map = self._index_map.then(_IndexMap.of_history([(kind, p)]))
 
     # ---------------------------------------------------------------- edits
     def _edit(self, fn) -> bool:
@@ -296,7 +341,7 @@ class Scene:
         def apply():
             self._overrides = {(i + 1 if i >= p_ else i): s for i, s in self._overrides.items()}
             self._overrides[p_] = spec
-            self._edits.append(("insert", p_))
+            self._record("insert", p_)
             if self._loop:
                 self._loop += 1
         return self._edit(apply)
@@ -309,7 +354,7 @@ class Scene:
 
         def apply():
             self._overrides = {(i - 1 if i > p_ else i): s for i, s in self._overrides.items() if i != p_}
-            self._edits.append(("delete", p_))
+            self._record("delete", p_)
             if self._loop:
                 self._loop -= 1
         return self._edit(apply)
@@ -361,9 +406,11 @@ class Scene:
         self._psi = float(d["psi"])
         self._loop = int(d["loop_period"]) if d.get("loop_period") else None
         self._overrides = {int(i): AnchorSpec.from_dict(s) for i, s in d.get("anchors", {}).items()}
-        self._edits = [(str(k), int(p)) for k, p in d.get("edits", [])]
-        if any(k not in ("insert", "delete") for k, _ in self._edits):
+        edits = [(str(k), int(p)) for k, p in d.get("edits", [])]
+        if any(k not in ("insert", "delete") for k, _ in edits):
             raise ValueError("unknown edit kind")
+        if edits != self._edits:  # most undos keep the history: its composed map stays
+            self._edits, self._index_map = edits, None
         directions = d.get("directions", {})
         self._scene_edits = edits_from_dict(directions.get("edits", {}))
         self._names = {int(k): str(v) for k, v in directions.get("names", {}).items()}
