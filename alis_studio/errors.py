@@ -1,6 +1,8 @@
 """User-facing errors: one class per layer (DESIGN.md 3.5). The message names the file and the problem.
 
 The CLI prints `alis-studio: error: <message>` and exits 2; the GUI shows the message in a dialog.
+What is not fatal is returned, not warned (a dataset's skipped files, the ONNX Runtime provider a
+bundle really got), and the caller logs or shows it on its own line: no warning class.
 """
 
 
@@ -27,7 +29,3 @@ class DatasetError(UserError):
 class Cancelled(Exception):
     """A render, export or write stopped because its cancel callback returned True (writers leave
     nothing behind). Not an error: the one class every layer raises and catches."""
-
-
-class AlisWarning(Warning):
-    """Something the user should know that is not fatal (skipped files, fallbacks)."""
