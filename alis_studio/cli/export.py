@@ -75,7 +75,7 @@ def add_parser(sub) -> None:
     v = p.add_argument_group("video (--format mp4)")
     v.add_argument("--size", default="1280x720", metavar="WxH", help="frame size, even sides (default 1280x720)")
     v.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
-    v.add_argument("--speed", type=float, default=240.0, help="camera speed, frame px per second (default 240)")
+    v.add_argument("--speed", type=float, help="camera speed, frame px per second (default 240)")  # the job's
     v.add_argument("--zoom", type=float, default=None, help="frame px per panorama px (default: fill the height)")
     v.add_argument("--ease", action="store_true", help="ease in and out instead of a constant speed")
     v.add_argument("--crf", type=int, default=20, help="H.264 quality, 0 (lossless) .. 51 (default 20)")

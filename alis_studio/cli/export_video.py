@@ -40,8 +40,8 @@ def video_job(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: P
     else:
         raise UserError("give the range: --width PX, --intervals N or --loop N")
     return VideoJob(renderer, scene, out, x0=args.start * b.interval_width, width=width, height=height,
-                    fps=args.fps, speed=args.speed, zoom=zoom, ease=args.ease, crf=args.crf,
-                    overwrite=args.overwrite, **rng)
+                    fps=args.fps, zoom=zoom, ease=args.ease, crf=args.crf, overwrite=args.overwrite,
+                    **({"speed": args.speed} if args.speed is not None else {}), **rng)  # else the job's default
 
 
 def run_video(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: Path) -> int:
@@ -56,7 +56,7 @@ def run_video(args: argparse.Namespace, renderer: Renderer, scene: Scene, out: P
         seconds = job.source_width * job.model_height / 1e6 / rate
         what = "one loop period, seamless" if job.period else f"{job.travel * job.zoom:,.0f} px"
         print(f"exporting a {job.width} x {job.height} video to {out}: {job.count} frames, {fmt_time(job.seconds)} "
-              f"at {args.fps:g} fps, the camera travels {what} at {args.speed:g} px/s"
+              f"at {args.fps:g} fps, the camera travels {what} at {job.speed:g} px/s"
               f"{' (eased)' if job.ease else ''}; rendering about {fmt_time(seconds)} on {renderer.bundle.device_name}",
               file=sys.stderr)
     bar = None if args.quiet else ProgressBar(f"video {out.name}", "frames")

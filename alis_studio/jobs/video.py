@@ -25,6 +25,7 @@ from alis_studio.exporters.video import DEFAULT_CRF, check_video_options
 
 MAX_ZOOM = 64.0  # a 32 px test model in a 1080p frame is 34x
 MAX_FRAMES = 10_000_000  # about 4 days at 30 fps: a typo, not a video
+DEFAULT_SPEED = 240.0  # frame px per second: the default of the job, the CLI's --speed and the export dialog
 
 
 @dataclasses.dataclass
@@ -40,7 +41,7 @@ class VideoJob:
     width: int = 1280
     height: int = 720
     fps: float = 30.0
-    speed: float = 120.0
+    speed: float = DEFAULT_SPEED
     zoom: float | None = None
     ease: bool = False
     crf: int = DEFAULT_CRF
