@@ -165,11 +165,6 @@ def option_ranges() -> dict[str, tuple[str, Range]]:
     return {name: (o.flag or name, o.range) for name, o in declared().items() if o.range is not None}
 
 
-def option_type(name: str):
-    """The argparse `type` of a TrainOptions field: parses and checks its declared range."""
-    return option_ranges()[name][1].parse
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """One argument per TrainOptions field with a flag (required where the field has no default).
     Each defaults to None, "not given": TrainOptions' default applies, or on --resume the saved value."""
