@@ -38,10 +38,14 @@ def _foreign_onnx(inputs, outputs_shape):
 
 def test_loads_valid_bundle(tiny_model_path):
     b = load_bundle(tiny_model_path, device="cpu")
-    assert (b.version, b.height, b.tile_width, b.tiles_per_interval, b.anchor_window) == (2, 32, 16, 4, 4)
+    assert (b.version, b.tiling, b.height, b.tile_width, b.tiles_per_interval, b.anchor_window) == (3, 2, 32, 16, 4, 4)
+    assert b.levels == [3, 2, 1, 0]
     assert (b.interval_width, b.frame_width) == (64, 32)
     assert b.provider == "CPUExecutionProvider" and len(b.sha256) == 64
     assert b.w_avg.shape == (b.w_dim,)
+
+
+SYN = "synthesis_0.onnx"  # the tiny bundle's first stage (version 3: levels of detail)
 
 
 def _broken(tmp_path, tiny_model_path, kind):
@@ -53,18 +57,18 @@ def _broken(tmp_path, tiny_model_path, kind):
     if kind == "not_zip":
         p.write_bytes(b"this is not a zip file at all")
     elif kind == "lacks_member":
-        del m["synthesis.onnx"]
+        del m[SYN]
         _write(p, m)
     elif kind == "corrupt_onnx":
-        m["synthesis.onnx"] = m["synthesis.onnx"][: len(m["synthesis.onnx"]) // 3]
+        m[SYN] = m[SYN][: len(m[SYN]) // 3]
         _write(p, m)
     elif kind == "foreign_onnx":
         from onnx import TensorProto
-        m["synthesis.onnx"] = _foreign_onnx([("x", TensorProto.FLOAT, ["B", 3, 32, 16])], ["B", 3, 32, 16])
+        m[SYN] = _foreign_onnx([("x", TensorProto.FLOAT, ["B", 3, 32, 16])], ["B", 3, 32, 16])
         _write(p, m)
     elif kind == "wrong_shapes":
         from onnx import TensorProto
-        m["synthesis.onnx"] = _foreign_onnx([("w_window", TensorProto.FLOAT, ["B", 4, 7]),
+        m[SYN] = _foreign_onnx([("w_window", TensorProto.FLOAT, ["B", 4, 7]),
                                              ("tile", TensorProto.INT64, ["B"])], ["B", 4, 7])
         _write(p, m)
     elif kind in ("bad_tile_width", "odd_window", "no_tile_width"):
@@ -76,17 +80,24 @@ def _broken(tmp_path, tiny_model_path, kind):
         _write(p, m)
     elif kind == "format1_graph_in_format2":
         from onnx import TensorProto
-        m["synthesis.onnx"] = _foreign_onnx([("w_pair", TensorProto.FLOAT, ["B", 2, 32]),
+        m[SYN] = _foreign_onnx([("w_pair", TensorProto.FLOAT, ["B", 2, 32]),
                                              ("patch", TensorProto.INT64, ["B"])], ["B", 2, 32])
         _write(p, m)
     elif kind == "newer_ir":
         import onnx
-        model = onnx.load_from_string(m["synthesis.onnx"])
+        model = onnx.load_from_string(m[SYN])
         model.ir_version = 99
-        m["synthesis.onnx"] = model.SerializeToString()
+        m[SYN] = model.SerializeToString()
         _write(p, m)
     elif kind == "newer_version":
         meta["version"] = 99
+        m["model.json"] = json.dumps(meta)
+        _write(p, m)
+    elif kind in ("stages_out_of_order", "no_tiling"):
+        if kind == "no_tiling":
+            del meta["tiling"]
+        else:
+            meta["stages"] = meta["stages"][::-1]
         m["model.json"] = json.dumps(meta)
         _write(p, m)
     elif kind == "bad_json":
@@ -103,12 +114,14 @@ def _broken(tmp_path, tiny_model_path, kind):
 CASES = {
     "missing": "no such file",
     "not_zip": "not a zip archive",
-    "lacks_member": "lacks synthesis.onnx",
-    "corrupt_onnx": "synthesis.onnx is not a valid ONNX model",
-    "newer_ir": "synthesis.onnx is not a valid ONNX model (Unsupported model IR version",
-    "foreign_onnx": "synthesis.onnx has inputs ['x']",
-    "wrong_shapes": "synthesis.onnx input 'w_window'",
-    "format1_graph_in_format2": "synthesis.onnx has inputs ['patch', 'w_pair'], expected ['tile', 'w_window']",
+    "lacks_member": f"lacks {SYN}",
+    "corrupt_onnx": f"{SYN} is not a valid ONNX model",
+    "newer_ir": f"{SYN} is not a valid ONNX model (Unsupported model IR version",
+    "foreign_onnx": f"{SYN} has inputs ['x']",
+    "wrong_shapes": f"{SYN} input 'w_window'",
+    "format1_graph_in_format2": f"{SYN} has inputs ['patch', 'w_pair'], expected ['tile', 'w_window']",
+    "stages_out_of_order": "stages must go from the coarsest level down to 0",
+    "no_tiling": "has no valid 'tiling'",
     "bad_tile_width": "tile_width 24 does not divide the anchor spacing 64",
     "odd_window": "anchor_window must be even",
     "no_tile_width": "model.json (format 2) has no valid 'tile_width'",
@@ -142,7 +155,7 @@ def test_onnx_carries_model_json(tiny_model_path):
 
     m = _members(tiny_model_path)
     meta = json.loads(m["model.json"])
-    for member in ("mapping.onnx", "synthesis.onnx"):
+    for member in ["mapping.onnx"] + [s["member"] for s in meta["stages"]]:
         model = onnx.load_from_string(m[member])
         onnx.checker.check_model(model)
         props = {p.key: p.value for p in model.metadata_props}
@@ -183,3 +196,18 @@ def test_the_shipped_model_records_its_metrics_and_no_machine_path():
     assert {"swd_frames", "swd_64_frames", "seam_anchor", "swd_ratio"} <= set(training["metrics"])
     dataset = str(training["dataset"])
     assert "/" not in dataset and "\\" not in dataset, dataset
+
+
+def test_bundles_without_levels_keep_working(tmp_path, tiny_generator, tiny_bundle):
+    """A version-2 bundle (one synthesis graph, as released before levels) renders full size only,
+    the same pixels as the staged one; the full render through the stages equals the one graph."""
+    from alis_studio.trainer.export import export_bundle
+
+    v2 = load_bundle(export_bundle(tiny_generator, tmp_path / "v2.alis", tile_width=16, levels=False), device="cpu")
+    assert (v2.version, v2.tiling, v2.levels) == (2, 2, [0])
+    rng = np.random.default_rng(0)
+    window = rng.standard_normal((3, v2.anchor_window, v2.w_dim)).astype(np.float32)
+    tiles = np.array([0, 1, 3], np.int64)
+    assert np.abs(v2.synthesize(window, tiles) - tiny_bundle.synthesize(window, tiles)).max() < 1e-5
+    with pytest.raises(ValueError, match="no level 5"):
+        tiny_bundle.synthesize(window, tiles, level=5)

@@ -69,10 +69,12 @@ def test_export_onnx_random_init(tmp_path):
     from alis_studio.engine.bundle import load_bundle
     b = load_bundle(out, device="cpu")
     assert b.meta["arch"]["name"] == "tiny"
-    # format 2 by default, tiles of a whole interval; the graph carries model.json's text
-    assert (b.version, b.tile_width, b.anchor_window, b.synthesis_inputs) == (2, 64, 4, ("w_window", "tile"))
-    assert b.meta["tile_flops"] > 0
-    assert json.loads({p.key: p.value for p in onnx.load(io.BytesIO(zipfile.ZipFile(out).read("synthesis.onnx")))
+    # format 2 by default (version 3: levels of detail), tiles of a whole interval; the graphs carry
+    # model.json's text
+    assert (b.version, b.tiling, b.tile_width, b.anchor_window, b.synthesis_inputs) == (3, 2, 64, 4, ("w_window", "tile"))
+    assert b.meta["tile_flops"] > 0 and b.levels == [3, 2, 1, 0]
+    last = b.meta["stages"][-1]["member"]
+    assert json.loads({p.key: p.value for p in onnx.load(io.BytesIO(zipfile.ZipFile(out).read(last)))
                        .metadata_props}["alis"]) == b.meta
     assert main(["export-onnx", "--random-init", "--config", "tiny", "--tile-width", "32", str(out)]) == 0
     assert load_bundle(out, device="cpu").tile_width == 32

@@ -19,7 +19,7 @@ def _ws(G, n, seed=0):
 def test_onnx_matches_pytorch(request, fmt, batch):
     G = request.getfixturevalue("tiny_generator" if fmt == 2 else "tiny_f1_generator")
     bundle = request.getfixturevalue("tiny_bundle" if fmt == 2 else "tiny_f1_bundle")
-    assert bundle.version == fmt and bundle.synthesis_inputs == (("w_window", "tile") if fmt == 2 else ("w_pair", "patch"))
+    assert bundle.tiling == fmt and bundle.synthesis_inputs == (("w_window", "tile") if fmt == 2 else ("w_pair", "patch"))
     rng = np.random.default_rng(batch)
     cfg = G.cfg
     z = rng.standard_normal((batch, cfg.z_dim)).astype(np.float32)
@@ -214,3 +214,29 @@ def test_configs_build_and_have_square_frames():
             assert D(frame).shape == (2,)
     for cfg in CONFIGS.values():
         assert 2 * cfg.patch_width == cfg.height  # square training frames
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_every_level_tiles_exactly(tiny_generator, tiny_bundle, level):
+    """A level's tiles (ONNX Runtime, the bundle's stages) side by side equal one wide render of the
+    same blocks in torch, cropped to that level: levels of detail are seamless by construction too."""
+    G, b = tiny_generator, tiny_bundle
+    S, cfg = G.synthesis, G.cfg
+    S.set_tile_width(b.tile_width)
+    try:
+        d, A, K = cfg.interval_width, b.anchor_window, b.tiles_per_interval
+        ws = _ws(G, A + 2)  # anchors 0 .. A+1: two intervals' windows
+        c = S.context
+        block = cfg.resolutions.index(cfg.height >> level)
+        with torch.no_grad():
+            _, rgb = S.run_blocks(ws, torch.tensor([c * d]), 2 * d, 0, block + 1)
+            wide = S.level_image(rgb, block)[0].numpy()  # (3, H >> level, 2d >> level)
+        tiles = []
+        for i in range(c, c + 2):
+            window = np.repeat(ws[:, i - c:i - c + A].numpy(), K, axis=0)  # (K, A, w_dim)
+            tiles += list(b.synthesize(window, np.arange(K, dtype=np.int64), level=level))
+        strip = np.concatenate(tiles, axis=2)
+        assert strip.shape == wide.shape == (3, cfg.height >> level, (2 * d) >> level)
+        assert np.abs(strip - wide).max() < 1e-4
+    finally:
+        S.set_tile_width(cfg.patch_width)

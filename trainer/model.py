@@ -339,11 +339,11 @@ class SynthesisNetwork(nn.Module):
     def tiles_per_interval(self) -> int:
         return self.cfg.interval_width // self.tile_width
 
-    def flops(self, width: int) -> int:
+    def flops(self, width: int, blocks: int | None = None) -> int:
         """Multiply-adds x 2 of the convolutions (and toRGB) for one call of `width` output columns,
-        margins included: the work of one tile (format 1: one patch)."""
+        margins included: the work of one tile (format 1: one patch); of its first `blocks` only."""
         total = 0
-        for b in self.blocks:
+        for b in self.blocks[:blocks]:
             w_in = width // b.scale + 2 * (b.margin + b.convs)  # columns of the first conv's input
             convs = ([b.conv0] if b.conv0 is not None else []) + [b.conv1, b.torgb]
             for conv in convs:
@@ -357,20 +357,30 @@ class SynthesisNetwork(nn.Module):
         start = tile * self.tile_width + self.context * self.cfg.interval_width  # (B,)
         return self.render(ws, start, self.tile_width)
 
+    def forward_blocks(self, ws, tile, lo: int, hi: int, x=None, rgb=None):
+        """`forward`'s blocks [lo, hi) (a stage of a bundle with levels) -> (x, rgb) with margins."""
+        start = tile * self.tile_width + self.context * self.cfg.interval_width  # (B,)
+        return self.run_blocks(ws, start, self.tile_width, lo, hi, x, rgb)
+
     def render(self, ws, start, width: int):
         """Columns [start, start + width) of the panorama whose anchor j sits at column j * d.
 
         ws: (B, N, [num_ws,] w_dim); start: (B,) int64, a multiple of `align`, with the columns
         and their margins inside [0, (N - 1) d) (format 1: N = 2, one patch). -> (B, 3, H, width).
         """
+        return self.run_blocks(ws, start, width, 0, len(self.blocks))[1]
+
+    def run_blocks(self, ws, start, width: int, lo: int, hi: int, x=None, rgb=None):
+        """Blocks [lo, hi) of `render`, continuing from block lo - 1's (x, rgb): the stages of a
+        bundle with levels of detail (trainer/levels.py). -> (x, rgb) of block hi - 1, with its
+        `margin` columns each side (`level_image` crops them)."""
         if ws.dim() == 3:
             ws = ws[:, :, None].expand(-1, -1, self.num_ws, -1)
         B, N = ws.shape[:2]
         assert ws.shape[2:] == (self.num_ws, self.cfg.w_dim), ws.shape
         assert self.cfg.format == 2 or (N == 2 and width == self.cfg.patch_width), (N, width)
-        x = rgb = None
-        i = 0
-        for block in self.blocks:
+        i = sum(b.num_ws for b in self.blocks[:lo])
+        for block in self.blocks[lo:hi]:
             f = block.scale
             c0 = torch.div(start, f, rounding_mode="floor") - (block.margin + block.convs)  # (B,)
             n = width // f + 2 * (block.margin + block.convs)
@@ -378,7 +388,11 @@ class SynthesisNetwork(nn.Module):
             u = (c0.to(torch.float32)[:, None] + cols[None]) * (f / self.cfg.interval_width)  # (B, W_in)
             x, rgb = block(x, rgb, ws[:, :, i:i + block.num_ws], u)
             i += block.num_ws
-        return rgb
+        return x, rgb
+
+    def level_image(self, rgb, block: int):
+        """Block `block`'s RGB without its margin columns: the image at 1/scale of the full size."""
+        return _trim(rgb, self.blocks[block].margin)
 
     # ------------------------------------------------------------------ training frames
     @property

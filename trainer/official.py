@@ -441,16 +441,26 @@ class Synthesis(nn.Module):
         self.register_buffer("fir", (_filter2d() * 4).expand(3, 1, 4, 4).clone(), persistent=False)
 
     def forward(self, w_pair, patch):  # (B, 2, w_dim), (B,) int64 in [0, K) -> (B, 3, H, P)
+        return self.forward_blocks(w_pair, patch, 0, len(self.cfg.resolutions))[1]
+
+    def forward_blocks(self, w_pair, patch, lo: int, hi: int, x=None, img=None):
+        """Blocks [lo, hi) continuing from block lo - 1's (x, img): a stage of a bundle with levels."""
         tables = {r: getattr(self, f"tables{r}") for r in self.cfg.resolutions}
-        x = img = None
-        for r in self.cfg.resolutions:
+        for r in self.cfg.resolutions[lo:hi]:
             x, img = getattr(self, f"b{r}")(x, img, w_pair, patch, tables, self.fir)
+        return x, img
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [getattr(self, f"b{r}") for r in self.cfg.resolutions]
+
+    def level_image(self, img, block: int):  # patches have no margins
         return img
 
-    def flops(self) -> int:
-        """Multiply-adds x 2 of the convolutions and toRGBs for one patch."""
+    def flops(self, blocks: int | None = None) -> int:
+        """Multiply-adds x 2 of the convolutions and toRGBs for one patch (of its first `blocks`)."""
         total, P = 0, self.cfg.patch_width
-        for r in self.cfg.resolutions:
+        for r in self.cfg.resolutions[:blocks]:
             b, cols = getattr(self, f"b{r}"), P * r // self.cfg.resolution
             for conv in ([b.conv0] if r > 4 else []) + [b.conv1, b.torgb]:
                 c_out, c_in, k, _ = conv.weight.shape

@@ -18,6 +18,7 @@ import torch
 
 from alis_studio.errors import ModelError, UserError
 from alis_studio.trainer.export import OPSET, onnx_graph, write_bundle
+from alis_studio.trainer.levels import export_stages, level_blocks, stages_meta
 from alis_studio.trainer.official import FILTER, OfficialConfig, OfficialGenerator, UnsupportedConfig, parse_config
 from alis_studio.trainer.safe_pickle import Record, load_pickle
 
@@ -103,14 +104,16 @@ def read_checkpoint(path: Path) -> tuple[OfficialGenerator, dict, dict]:
 
 
 def bundle_meta(G: OfficialGenerator, kwargs: dict, source: dict, training: dict) -> dict:
-    """model.json (DESIGN 3.1, format 1) of an imported generator."""
+    """model.json (DESIGN 3.1: version 3, tiling 1, levels of detail) of an imported generator."""
     from alis_studio import __version__
 
     cfg = G.cfg
+    plan = level_blocks(cfg.resolutions, cfg.resolution, cfg.patch_width)
     return {
-        "format": "alis-studio-model", "version": 1, "z_dim": cfg.z_dim, "w_dim": cfg.w_dim,
+        "format": "alis-studio-model", "version": 3, "tiling": 1, "z_dim": cfg.z_dim, "w_dim": cfg.w_dim,
         "height": cfg.resolution, "patch_width": cfg.patch_width, "patches_per_interval": cfg.patches_per_interval,
         "tile_flops": G.synthesis.flops(),
+        "stages": stages_meta(plan, cfg.resolution, cfg.patch_width, G.synthesis.flops),
         "w_avg": [float(v) for v in G.mapping.w_avg],
         "arch": {"family": FAMILY, "name": FAMILY, "official_kwargs": json.loads(json.dumps(kwargs, default=str)),
                  "parameters": sum(p.numel() for p in G.parameters()), "fp16_rounding": cfg.fp16_rounding,
@@ -125,13 +128,15 @@ STEPS = 5  # read, rebuild, mapping graph, synthesis graph, probe: progress(step
 
 
 def export_official(G: OfficialGenerator, out: Path, meta: dict, progress=None) -> Path:
-    """Write the bundle atomically: mapping.onnx (z -> w), synthesis.onnx (w_pair, patch -> image)."""
+    """Write the bundle atomically: mapping.onnx (z -> w) and the synthesis stages (w_pair, patch -> image
+    at each level of detail, trainer/levels.py)."""
     text, cfg = json.dumps(meta), G.cfg
     with torch.no_grad():
         mapping = onnx_graph(G.mapping, (torch.randn(2, cfg.z_dim),), ["z"], ["w"], text)
         progress and progress(3, STEPS)
         pair, patch = torch.randn(2, 2, cfg.w_dim), torch.tensor([0, cfg.patches_per_interval - 1])
-        synthesis = onnx_graph(G.synthesis, (pair, patch), ["w_pair", "patch"], ["image"], text)
+        plan = level_blocks(cfg.resolutions, cfg.resolution, cfg.patch_width)
+        synthesis = export_stages(G.synthesis, plan, ("w_pair", "patch"), (pair, patch), text, onnx_graph)
     return write_bundle(out, meta, mapping, synthesis)
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from alis_studio.engine.levels import StagedSession, check_stage_shapes, parse_stages
 from alis_studio.errors import ModelError
 
-FORMAT, VERSION = "alis-studio-model", 2
-MEMBERS = ("model.json", "mapping.onnx", "synthesis.onnx")
+FORMAT, VERSION = "alis-studio-model", 3
+MEMBERS = ("model.json", "mapping.onnx", "synthesis.onnx")  # versions 1 and 2; 3 lists its stages
 REQUIRED_KEYS = ("z_dim", "w_dim", "height", "patch_width", "patches_per_interval", "w_avg")
 FORMAT2_KEYS = ("tile_width", "anchor_window")
-# synthesis.onnx's (anchor input, tile index input) by format version
+# synthesis.onnx's (anchor input, tile index input) by tiling (1: patches, 2: seamless tiles)
 SYNTHESIS_INPUTS = {1: ("w_pair", "patch"), 2: ("w_window", "tile")}
 
 
@@ -64,14 +65,24 @@ class ModelBundle:
         return int(self.meta["version"])
 
     @property
+    def tiling(self) -> int:
+        """1: patches rendered alone with zero padding; 2: seamless tiles (version 3 says which)."""
+        return int(self.meta["tiling"]) if self.version >= 3 else self.version
+
+    @property
+    def levels(self) -> list[int]:
+        """Levels of detail the synthesis can stop at (L: 1/2^L of the full size), coarsest first."""
+        return list(self.synthesis.levels) if hasattr(self.synthesis, "levels") else [0]
+
+    @property
     def tile_width(self) -> int:
         """T: the columns one synthesis call renders (format 1: the patch width)."""
-        return int(self.meta["tile_width"] if self.version >= 2 else self.meta["patch_width"])
+        return int(self.meta["tile_width"] if self.tiling >= 2 else self.meta["patch_width"])
 
     @property
     def anchor_window(self) -> int:
         """A: anchors a tile needs, i-A/2+1 .. i+A/2 for a tile of interval i (format 1: 2)."""
-        return int(self.meta["anchor_window"]) if self.version >= 2 else 2
+        return int(self.meta["anchor_window"]) if self.tiling >= 2 else 2
 
     @property
     def interval_width(self) -> int:
@@ -89,13 +100,17 @@ class ModelBundle:
 
     @property
     def synthesis_inputs(self) -> tuple[str, str]:
-        return SYNTHESIS_INPUTS[min(self.version, VERSION)]
+        return SYNTHESIS_INPUTS[self.tiling]
 
-    def synthesize(self, w_window: np.ndarray, tile: np.ndarray, run_options=None) -> np.ndarray:
-        """(B, A, w_dim) float32 anchor windows, (B,) int64 tiles -> (B, 3, H, T) float32.
+    def synthesize(self, w_window: np.ndarray, tile: np.ndarray, run_options=None, level: int = 0) -> np.ndarray:
+        """(B, A, w_dim) float32 anchor windows, (B,) int64 tiles -> (B, 3, H >> level, T >> level)
+        float32 (level: a level of detail of `levels`, 0 the full size).
         run_options: an onnxruntime.RunOptions, whose `terminate` stops the call from another thread."""
         names = self.synthesis_inputs
-        return self.synthesis.run(["image"], {names[0]: w_window, names[1]: tile}, run_options)[0]
+        feeds = {names[0]: w_window, names[1]: tile}
+        if level:
+            return self.synthesis.run(["image"], feeds, run_options, level=level)[0]
+        return self.synthesis.run(["image"], feeds, run_options)[0]
 
     @property
     def w_avg(self) -> np.ndarray:
@@ -113,18 +128,26 @@ def load_bundle(path: str | os.PathLike, *, device: str = "auto", threads: int =
     Raises ModelError with one line naming the file and the problem.
     """
     path = Path(path)
-    data = _read_members(path)
-    meta = _parse_meta(path, data["model.json"])
+    meta = _parse_meta(path, _read_members(path, ("model.json",))["model.json"])
+    stages = parse_stages(path, meta) if meta["version"] >= 3 else None
+    names = [s["member"] for s in stages] if stages else ["synthesis.onnx"]
+    data = _read_members(path, ("mapping.onnx", *names))
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     mapping, provider = _session(path, "mapping.onnx", data["mapping.onnx"], device, threads)
-    synthesis, _ = _session(path, "synthesis.onnx", data["synthesis.onnx"], device, threads)
+    sessions = [_session(path, n, data[n], device, threads)[0] for n in names]
     _check_io(path, "mapping.onnx", mapping, {"z": ("tensor(float)", ["B", meta["z_dim"]])},
               {"w": ("tensor(float)", ["B", meta["w_dim"]])})
+    window, tile = SYNTHESIS_INPUTS[meta.get("tiling", meta["version"]) if stages else meta["version"]]
+    synthesis = StagedSession([(s["level"], x) for s, x in zip(stages, sessions)], window, tile) if stages \
+        else sessions[0]
     bundle = ModelBundle(path, meta, sha, mapping, synthesis, provider)
-    window, tile = bundle.synthesis_inputs
-    _check_io(path, "synthesis.onnx", synthesis,
-              {window: ("tensor(float)", ["B", bundle.anchor_window, meta["w_dim"]]), tile: ("tensor(int64)", ["B"])},
-              {"image": ("tensor(float)", ["B", 3, meta["height"], bundle.tile_width])})
+    ins = {window: ("tensor(float)", ["B", bundle.anchor_window, meta["w_dim"]]), tile: ("tensor(int64)", ["B"])}
+    for j, (name, sess) in enumerate(zip(names, sessions)):
+        last, level = j == len(names) - 1, stages[j]["level"] if stages else 0
+        image = {"image": ("tensor(float)", ["B", 3, meta["height"] >> level, bundle.tile_width >> level])}
+        carried = {"x": ("tensor(float)", ["B", "C", "H", "W"]), "rgb": ("tensor(float)", ["B", 3, "H", "W"])}
+        _check_io(path, name, sess, {**ins, **(carried if j else {})},
+                  {**image, **({} if last else {k + "_out": v for k, v in carried.items()})})
     _probe(bundle)
     return bundle
 
@@ -144,7 +167,7 @@ def _read_members(path: Path, wanted=MEMBERS) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            missing = [m for m in MEMBERS if m not in names]
+            missing = [m for m in wanted if m not in names]
             if missing:
                 raise ModelError(f"{path}: not a complete .alis model bundle (lacks {', '.join(missing)})")
             return {m: zf.read(m) for m in wanted}
@@ -167,6 +190,8 @@ def _parse_meta(path: Path, raw: bytes) -> dict:
     if version > VERSION:
         raise ModelError(f"{path}: model format version {version} is newer than this alis-studio reads "
                          f"(up to {VERSION}); upgrade alis-studio")
+    if version >= 3 and meta.get("tiling") not in (1, 2):
+        raise ModelError(f"{path}: model.json (version 3) has no valid 'tiling' (1 or 2): {meta.get('tiling')!r}")
     for key in REQUIRED_KEYS:
         if key not in meta:
             raise ModelError(f"{path}: model.json lacks {key!r}")
@@ -175,7 +200,7 @@ def _parse_meta(path: Path, raw: bytes) -> dict:
             raise ModelError(f"{path}: model.json has an invalid {key!r}: {meta[key]!r}")
     if not isinstance(meta["w_avg"], list) or len(meta["w_avg"]) != meta["w_dim"]:
         raise ModelError(f"{path}: model.json's w_avg does not have w_dim = {meta['w_dim']} values")
-    if version >= 2:
+    if (meta.get("tiling") if version >= 3 else version) == 2:
         for key in FORMAT2_KEYS:
             if not isinstance(meta.get(key), int) or meta[key] <= 0:
                 raise ModelError(f"{path}: model.json (format 2) has no valid {key!r}: {meta.get(key)!r}")
@@ -247,9 +272,13 @@ def _probe(bundle: ModelBundle):
     """One tiny inference, so a graph that loads but computes the wrong shape fails now, not later."""
     try:
         w = bundle.mapping.run(["w"], {"z": np.zeros((1, bundle.z_dim), np.float32)})[0]
-        img = bundle.synthesize(np.repeat(w[:, None], bundle.anchor_window, axis=1), np.zeros(1, np.int64))
+        window = np.repeat(w[:, None], bundle.anchor_window, axis=1)
+        img = bundle.synthesize(window, np.zeros(1, np.int64))
+        coarse = bundle.levels[0]  # the coarsest level's stage alone (cheap; the full render ran them all)
+        small = bundle.synthesize(window, np.zeros(1, np.int64), level=coarse) if coarse else img
     except Exception as e:
         raise ModelError(f"{bundle.path}: the model failed a test inference ({_ort_reason(e)})") from None
     want = (1, 3, bundle.height, bundle.tile_width)
     if w.shape != (1, bundle.w_dim) or img.shape != want:
         raise ModelError(f"{bundle.path}: the model produced {img.shape}, expected {want}")
+    check_stage_shapes(bundle, small, coarse)
