@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QProgressDialog, QPushButton, QRadioButton, QSpinBox,
@@ -25,13 +25,14 @@ from alis_studio.engine.scene import Scene
 from alis_studio.errors import Cancelled, UserError
 from alis_studio.exporters.plan import human_bytes
 from alis_studio.jobs.export import ExportJob, probe_speed, scaled_width
-from alis_studio.jobs.video import VideoJob
+from alis_studio.jobs.video import VideoJob, probe_time
 from alis_studio.progress import fmt_time
 
 FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg"),
            "Deep Zoom web viewer (folder)": ("dzi", ""), "MP4 video (fly-through)": ("mp4", ".mp4")}
 COMPRESSIONS = {"deflate (opens everywhere)": "deflate", "zstd (faster; some viewers lack it)": "zstd",
                 "JPEG (lossy, smallest)": "jpeg", "none": "none"}
+VIDEO_PROBE_DELAY_MS = 300  # the video's time is probed once its settings rest this long
 _RUNNING: set = set()  # exports in flight, kept alive until they end (the dialog is gone by then)
 
 
@@ -69,6 +70,28 @@ class _Probe(QThread):
         self.measured.emit(rate, sample)
 
 
+class _VideoProbe(QThread):
+    """A video's first frames rendered, cut and encoded off the GUI thread (jobs.video.probe_time)."""
+
+    measured = Signal(object, object)  # the settings' key, TimeProbe
+
+    def __init__(self, job: VideoJob, key):
+        super().__init__()
+        self._job, self._key, self.cancel_event = job, key, threading.Event()
+
+    def run(self) -> None:
+        try:
+            probe = probe_time(self._job, cancel=self.cancel_event.is_set)
+        except Exception:  # cancelled, or no encoder: the time stays unknown (None), not retried
+            probe = None
+        self.measured.emit(self._key, probe)
+
+
+def _video_key(job: VideoJob) -> tuple:
+    """What a video's time per frame depends on: the frame, the zoom and the columns per frame."""
+    return int(job.width), int(job.height), round(job.zoom, 6), round(job.travel / job.count, 6)
+
+
 class ExportDialog(QDialog):
     """The settings dialog. `start()` (Export) checks, asks about an existing file, starts an ExportRun."""
 
@@ -78,6 +101,10 @@ class ExportDialog(QDialog):
         self.renderer, self.scene, self.settings, self.screen_width = renderer, scene, settings, screen_width
         self.view_x0, self.view_width = int(view_x0), max(1, int(view_width))
         self.rate, self.ratios, self.sample, self.run_ = None, {}, None, None
+        self.video_probes: dict[tuple, object] = {}  # _video_key -> TimeProbe
+        self._video_probe: _VideoProbe | None = None
+        self._video_later = QTimer(self, singleShot=True, interval=VIDEO_PROBE_DELAY_MS)  # after a pause in typing
+        self._video_later.timeout.connect(self._probe_video)
         self._build()
         self._restore_settings()
         self._update()
@@ -254,11 +281,42 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(bool(self.path.text().strip()))
         self.size.setText(f"{job.width:,} × {job.height:,} px, {job.count:,} frames, {fmt_time(job.seconds)} at "
                           f"{job.fps:g} fps" + (" (one loop period: repeats seamlessly)" if job.period else ""))
-        if self.rate:
-            seconds = job.source_width * job.model_height / 1e6 / self.rate
-            self.estimate.setText(f"rendering {_fmt_estimate(seconds)} at {self.rate:.2f} Mpx/s, plus encoding")
+        key = _video_key(job)
+        probe = self.video_probes.get(key)
+        if probe is not None:
+            self.estimate.setText(f"{_fmt_estimate(self.video_estimate())} to render and encode "
+                                  f"(measured on {probe.frames:,} frames)")
+        elif key in self.video_probes:
+            self.estimate.setText("time: unknown (the first frames could not be encoded)")
         else:
-            self.estimate.setText("time: measuring the generator…")
+            self.estimate.setText("time: rendering and encoding the first frames…")
+            self._video_later.start()
+
+    def video_estimate(self) -> float | None:
+        """Seconds the MP4 the dialog describes should take, once its probe is in (else None)."""
+        job = self.job()
+        probe = self.video_probes.get(_video_key(job)) if isinstance(job, VideoJob) else None
+        return None if probe is None else probe.estimate(job.count, job.source_width * job.model_height / 1e6)
+
+    def _probe_video(self) -> None:
+        """Time the current video settings' first frames on a thread (one probe at a time)."""
+        if self._video_probe is not None and self._video_probe.isRunning():
+            return  # its end looks again
+        try:
+            job = self.job(Renderer(self.renderer.bundle, workers=0, batch_size=self.renderer.batch_size,
+                                    cache_bytes=0))
+        except UserError:
+            return
+        if not isinstance(job, VideoJob) or _video_key(job) in self.video_probes:
+            return
+        self._video_probe = _VideoProbe(job, _video_key(job))
+        self._video_probe.measured.connect(self._on_video_measured)
+        self._video_probe.finished.connect(self._update)
+        self._video_probe.start()
+
+    @Slot(object, object)
+    def _on_video_measured(self, key, probe) -> None:
+        self.video_probes[key] = probe
 
     def _ratio(self, codec: str, quality: int) -> float | None:
         if self.sample is None:
@@ -349,6 +407,10 @@ class ExportDialog(QDialog):
 
     def done(self, result: int) -> None:
         self._probe.wait()  # at most one batch; never leave a running QThread behind
+        self._video_later.stop()
+        if self._video_probe is not None:
+            self._video_probe.cancel_event.set()  # stops at its next frame
+            self._video_probe.wait()
         super().done(result)
 
 

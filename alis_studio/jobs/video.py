@@ -131,3 +131,66 @@ class VideoJob:
         return write_video(self.out, self.frames(), width=int(self.width), height=int(self.height),
                            count=self.count, fps=self.fps, crf=self.crf, description=self.description(),
                            overwrite=self.overwrite, progress=progress, cancel=cancel)
+
+
+PROBE_FRAMES = 96  # frames of the probe: past the encoder's look-ahead, then chunks of PROBE_CHUNK
+PROBE_SKIP, PROBE_CHUNK = 48, 8  # the encoder paces its input once its look-ahead (40 frames) is full
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeProbe:
+    """A video's time from a probe of its first frames: `fixed` seconds once (opening the encoder,
+    its look-ahead), `per_frame` seconds a frame (the cut, the resample, the encoding), and its
+    model pixels rendered at `mpx_per_s`."""
+
+    fixed: float
+    per_frame: float
+    mpx_per_s: float
+    frames: int
+
+    def estimate(self, count: int, mpx: float) -> float:
+        """Seconds for a video of `count` frames rendering `mpx` model megapixels, at the probed settings."""
+        return self.fixed + count * self.per_frame + mpx / self.mpx_per_s
+
+
+def _probe_run(job: VideoJob, frames: int, folder: Path, cancel: Callable[[], bool] | None):
+    """The job's first `frames` frames rendered, cut and encoded into `folder`: (seconds besides
+    rendering when each frame was asked for, and at the end; rendering seconds; model Mpx rendered)."""
+    import time
+
+    step = job.travel / max(1, job.count - (0 if job.period is not None else 1))  # model columns a frame
+    probe = dataclasses.replace(job, out=folder / f"probe-{frames}.mp4", period=None, ease=False, overwrite=True,
+                                span=job.view_width + step * (frames - 1))
+    stats, marks = probe.renderer.stats, []
+    r0, t0 = stats["seconds"], time.perf_counter()
+    probe.run(progress=lambda _done, _count: marks.append(time.perf_counter() - t0 - (stats["seconds"] - r0)),
+              cancel=cancel)
+    rendering = stats["seconds"] - r0
+    marks.append(time.perf_counter() - t0 - rendering)
+    return marks, rendering, probe.source_width * probe.model_height / 1e6
+
+
+def probe_time(job: VideoJob, frames: int = PROBE_FRAMES, cancel: Callable[[], bool] | None = None) -> TimeProbe:
+    """Time `job` from a probe of its first frames, rendered, cut and encoded together into a
+    temporary file as the export runs them. Rendering is timed apart (the renderer's own clock),
+    as it comes in batches far apart; the rest costs the same each frame once the encoder's
+    look-ahead is full: the median over chunks of frames from there on, so a moment of load on
+    the machine does not count for the whole video. `job.renderer` renders the probe: give the job
+    a private synchronous one (workers=0, no cache), as an export has. cancel() -> True raises
+    `Cancelled`."""
+    import shutil
+    import tempfile
+
+    import numpy as np
+
+    n = max(2, min(int(frames), job.count))
+    folder = Path(tempfile.mkdtemp(prefix="alis-video-probe-"))
+    try:
+        _probe_run(job, 2, folder, cancel)  # warm up: the first video of a process pays extra (codec, filters)
+        marks, rendering, mpx = _probe_run(job, n, folder, cancel)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    paced = np.asarray(marks[min(PROBE_SKIP, n // 2):-1])  # (k,) when each frame was asked for, paced
+    chunks = np.diff(paced[::PROBE_CHUNK]) / PROBE_CHUNK if len(paced) > PROBE_CHUNK else np.diff(marks)
+    per_frame = float(np.median(chunks)) if len(chunks) else marks[-1] / n
+    return TimeProbe(max(0.0, marks[-1] - n * per_frame), per_frame, mpx / max(rendering, 1e-9), n)
