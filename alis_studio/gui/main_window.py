@@ -186,8 +186,9 @@ class MainWindow(QMainWindow):
             return
         d = self.bundle.interval_width
         i = math.floor(x / d)
-        self.cursor_label.setText(f"x {math.floor(shown_x(self.scene, x, d)):,} · interval "
-                                  f"#{self.scene.canonical(i)}–#{self.scene.canonical(i + 1)} · t {(x - i * d) / d:.2f}")
+        c = self.scene.canonical
+        self.cursor_label.setText(f"x {math.floor(shown_x(self.scene, x, d)):,} · interval #{c(i)}–#{c(i + 1)}"
+                                  f" · t {(x - i * d) / d:.2f}")
 
     def report_error(self, title: str, message: str) -> None:
         """A one-line reason in a dialog (DESIGN.md 3.5); on stderr when not interactive."""
