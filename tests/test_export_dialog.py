@@ -272,3 +272,19 @@ def test_the_video_estimate_holds_within_a_quarter(qtbot, dialog):
         if 0.75 < tries[-1][0] / tries[-1][1] < 1.25:
             break
     assert 0.75 < tries[-1][0] / tries[-1][1] < 1.25, tries
+
+
+def test_the_dialog_shrinks_back_after_mp4(qtbot, dialog):
+    """The video fields made the dialog taller, and it stayed tall after switching away from MP4."""
+    dlg = dialog()
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    height = dlg.height()
+    dlg.format.setCurrentText("MP4 video (fly-through)")
+    qtbot.waitUntil(lambda: dlg.height() > height + 50)
+    width = dlg.width() + 40
+    dlg.resize(width, dlg.height())  # the user's width is kept
+    dlg.format.setCurrentText("PNG")
+    qtbot.waitUntil(lambda: dlg.height() == height)
+    assert dlg.width() == width
+    dlg.reject()

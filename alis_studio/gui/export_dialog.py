@@ -250,7 +250,9 @@ class ExportDialog(QDialog):
         self.compression.setEnabled(fmt == "tiff")
         self.quality.setEnabled(fmt in ("jpeg", "dzi") or (fmt == "tiff" and COMPRESSIONS[self.compression.currentText()] == "jpeg"))
         self.scale.setEnabled(fmt != "mp4")
-        self._form.setRowVisible(self.video_box, fmt == "mp4")  # the field and its label
+        if self._form.isRowVisible(self.video_box) != (fmt == "mp4"):
+            self._form.setRowVisible(self.video_box, fmt == "mp4")  # the field and its label
+            QTimer.singleShot(0, self._fit_height)  # once the layout knows: shorter again without them
         self.pano360.setEnabled(fmt in ("tiff", "png", "jpeg") and self.r_loop.isChecked())
         try:
             job = self.job()
@@ -317,6 +319,11 @@ class ExportDialog(QDialog):
     @Slot(object, object)
     def _on_video_measured(self, key, probe) -> None:
         self.video_probes[key] = probe
+
+    def _fit_height(self) -> None:
+        """The height the fields need (the video's come and go), keeping the user's width."""
+        self.layout().activate()
+        self.resize(self.width(), self.sizeHint().height())
 
     def _ratio(self, codec: str, quality: int) -> float | None:
         if self.sample is None:
