@@ -70,6 +70,33 @@ def test_a_pinned_anchor_keeps_its_scene_when_the_rest_is_resampled(window):
     assert all(window.scene.anchor(i) != o for i, o in zip((0, 1, 3), others))
 
 
+def test_a_pin_keeps_an_anchor_through_resample_unpinned_only_and_everyone_says_so(window):
+    """ "Pin" read as "keep" (the action's tip: "A pinned anchor keeps its scene") while R and Paste
+    changed a pinned anchor. Decided: a pin keeps the anchor through Resample Unpinned only; R, Set
+    Seed and Paste still change it (a deliberate edit of that anchor) and it stays pinned. The
+    action's tip, the timeline's tooltip and the README say so."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from alis_studio.gui.timeline import describe
+
+    select(window, 2)
+    window.acts["pin"].trigger()
+    seed = window.scene.anchor(2).seed
+    window.acts["resample"].trigger()
+    assert window.scene.anchor(2).seed != seed and window.scene.anchor(2).pinned
+    QApplication.clipboard().setText("99")
+    window.acts["paste_latent"].trigger()
+    assert window.scene.anchor(2).seed == 99 and window.scene.anchor(2).pinned
+    window.acts["resample_unpinned"].trigger()
+    assert window.scene.anchor(2).seed == 99
+    said = "through Resample Unpinned"
+    assert said in window.acts["pin"].statusTip() and said in describe(window.scene, 2)
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert "A pin keeps an anchor through **Resample Unpinned** only" in readme
+
+
 def test_drag_a_thumbnail_onto_another_slot_moves_the_anchor(qtbot, window):
     tl = window.timeline
     window.viewport.set_view(scale=1.0, fit=False)

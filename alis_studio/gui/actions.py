@@ -75,7 +75,8 @@ MENUS: dict[str, list] = {
         S("prev_anchor", "Select &Previous Anchor", (",",), "anchors.select_prev"),
         S("next_anchor", "Select &Next Anchor", (".",), "anchors.select_next"),
         SEP,
-        S("pin", "&Pin / Unpin", ("P",), "anchors.toggle_pin", tip="A pinned anchor keeps its scene"),
+        S("pin", "&Pin / Unpin", ("P",), "anchors.toggle_pin", tip="A pinned anchor keeps its scene through Resample Unpinned (Ctrl+R); "
+          "R, Set Seed and Paste still change it"),
         S("resample", "&Resample (New Random Seed)", ("R",), "anchors.resample"),
         S("set_seed", "Set &Seed…", ("S",), "anchors.set_seed"),
         SEP,

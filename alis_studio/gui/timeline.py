@@ -294,5 +294,5 @@ def describe(scene, i: int) -> str:
     origin = "set by you" if scene.is_overridden(i) else "the scene's default"
     lines = [f"Anchor #{scene.canonical(i)}", f"{seed_label(spec)} ({origin})"]
     if spec.pinned:
-        lines.append("pinned: kept by Resample unpinned")
+        lines.append("pinned: kept through Resample Unpinned")
     return "\n".join(lines)
