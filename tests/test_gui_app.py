@@ -111,7 +111,7 @@ def test_a_failing_generator_is_reported_and_the_app_recovers(qtbot, window, tin
     import dataclasses
 
     class Broken:
-        def run(self, names, feeds, run_options=None):  # ORT's signature
+        def run(self, names, feeds, run_options=None, **level):  # ORT's (and the stages') signature
             raise RuntimeError("CUDA error: out of memory\nmore detail")
 
     window.renderer.bundle = dataclasses.replace(tiny_bundle, synthesis=Broken())

@@ -66,14 +66,14 @@ class SlowSession:
         self.inner, self.delay = inner, delay
         self.threads: list[str] = []
 
-    def run(self, names, feeds, run_options=None):
+    def run(self, names, feeds, run_options=None, **level):
         self.threads.append(threading.current_thread().name)
         end = time.monotonic() + self.delay
         while time.monotonic() < end:
             if run_options is not None and run_options.terminate:
                 raise RuntimeError("Exiting due to terminate flag being set to true.")
             time.sleep(min(0.01, max(0.0, end - time.monotonic())))
-        return self.inner.run(names, feeds, run_options)
+        return self.inner.run(names, feeds, run_options, **level)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

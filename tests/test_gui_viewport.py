@@ -270,3 +270,40 @@ def test_patches_being_rendered_show_their_progress(qtbot, tiny_bundle):
         assert bar_pixels() == 0
     finally:
         renderer.close()
+
+
+def test_an_overview_renders_the_coarse_level_and_zooming_in_keeps_it_until_the_fine_one_arrives(
+        qtbot, tiny_bundle):
+    """At 1/8 the view asks for level 3 (1/8 of the size, the model's own image) and never renders the
+    full patches; zoomed in, the coarse pixels stay on screen as stand-ins until the full ones come."""
+    from alis_studio.engine.renderer import Renderer
+    from alis_studio.gui.perf_panel import lod_text
+    from alis_studio.gui.viewport import PanoramaView
+
+    bundle = slow_bundle(tiny_bundle, 0.0)
+    renderer = Renderer(bundle, workers=1, batch_size=4)
+    try:
+        scene = Scene(seed=3)
+        view = PanoramaView(scene, renderer)
+        qtbot.addWidget(view)
+        view.resize(320, 120)
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_view(x0=0, scale=1 / 8, fit=False)
+        wait_complete(qtbot, view)
+        p0, p1 = view.patch_range()
+        assert view.lod == 3 and "1/8" in lod_text(view.lod, bundle)
+        assert all(renderer.key(scene, p, 3) in renderer.cache for p in range(p0, p1))
+        assert not any(renderer.key(scene, p, 0) in renderer.cache for p in range(p0, p1))
+        bundle.synthesis.delay = 1.0  # no full patch can arrive before the repaint below
+        view.set_view(x0=0, scale=1.0)
+        view.repaint()
+        p0, p1 = view.patch_range()
+        assert view.lod == 0 and not view.is_complete()
+        assert view._strip.blank(p0, p1) == []  # the coarse level upscaled, not placeholders
+        assert view._strip.stale[p0 - view._strip.p0:p1 - view._strip.p0].all()
+        bundle.synthesis.delay = 0.0
+        wait_complete(qtbot, view)
+        assert view._strip.fresh[p0 - view._strip.p0:p1 - view._strip.p0].all()
+    finally:
+        renderer.close()

@@ -71,7 +71,7 @@ def test_a_stale_slow_batch_is_stopped_when_the_user_pans_away(tiny_bundle, monk
     started, stopped = threading.Event(), threading.Event()
     real = tiny_bundle.synthesize
 
-    def slow(windows, tiles, run_options=None):  # a patch that takes until it is stopped (or 20 s)
+    def slow(windows, tiles, run_options=None, level=0):  # a patch that takes until it is stopped (or 20 s)
         if tiles.shape[0] and tiles[0] == 1:
             started.set()
             for _ in range(2000):
@@ -79,7 +79,7 @@ def test_a_stale_slow_batch_is_stopped_when_the_user_pans_away(tiny_bundle, monk
                     stopped.set()
                     raise RuntimeError("Exiting due to terminate flag being set to true.")
                 threading.Event().wait(0.01)
-        return real(windows, tiles, run_options)
+        return real(windows, tiles, run_options, level)
 
     monkeypatch.setattr(tiny_bundle, "synthesize", slow)
     r = Renderer(tiny_bundle, workers=1, batch_size=1)
@@ -145,3 +145,19 @@ def test_the_view_is_served_before_thumbnails_and_background_work(tiny_bundle):
         assert r._next_batch()[0] is view
         view.cancel()
         assert r._next_batch()[0] is thumbs
+
+
+def test_levels_of_detail_are_keys_of_their_own(tiny_bundle):
+    """A level-L patch is cached apart, rendered by the bundle's stage for L, and read as mip L of the
+    full size; `best` shows the finest cached level that is dense enough, or a coarser one upscaled."""
+    r = Renderer(tiny_bundle, workers=0, batch_size=4)
+    scene = Scene(seed=6)
+    full, coarse = r.key(scene, 5), r.key(scene, 5, lod=2)
+    assert full != coarse and r.lod_for(0) == 0 and r.lod_for(2) == 2 and r.lod_for(9) == 3
+    (img,) = r.render([coarse])
+    assert img.shape == (32 // 4, 16 // 4, 3) and r.get(coarse, 2).shape == img.shape and r.get(coarse, 1) is None
+    rgb, exact = r.best(full, 1)  # only the coarse one cached: upscaled 2x, a stand-in
+    assert rgb.shape == (16, 8, 3) and not exact and r.has(coarse) and not r.has(full)
+    r.render([full])
+    rgb, exact = r.best(coarse, 2)  # the full-size patch's mip: better than the level itself
+    assert exact and np.array_equal(rgb, r.get(full, 2)) and r.has(coarse)

@@ -34,14 +34,15 @@ BATCH_SECONDS = 0.5
 class PatchKey:
     """Everything that determines one patch's pixels: the anchor window around its interval
     (anchors i-A/2+1 .. i+A/2; format 1: the interval's two, each with its latent direction edits,
-    the scene's included), k, and psi."""
+    the scene's included), k, psi and the level of detail."""
 
     anchors: tuple[AnchorSpec, ...]
     k: int
     psi: float
+    lod: int = 0  # level of detail: the patch at 1/2^lod of the full size (a bundle's `levels`)
 
     def __post_init__(self):
-        object.__setattr__(self, "_hash", hash((self.anchors, self.k, self.psi)))
+        object.__setattr__(self, "_hash", hash((self.anchors, self.k, self.psi, self.lod)))
 
     def __hash__(self) -> int:  # computed once: keys are looked up many times per paint
         return self._hash
@@ -142,16 +143,42 @@ class Renderer:
             t.start()
 
     # ------------------------------------------------------------------ keys and latents
-    def key(self, scene: Scene, p: int) -> PatchKey:
-        """Key of global patch p (column x = p * T) of `scene`."""
+    def key(self, scene: Scene, p: int, lod: int = 0) -> PatchKey:
+        """Key of global patch p (column x = p * T) of `scene`, at level of detail `lod`."""
         b = self.bundle
         i, k = divmod(int(p), b.tiles_per_interval)
         lo = i - b.anchor_window // 2 + 1
         return PatchKey(tuple(_unpinned(scene.rendered_anchor(j)) for j in range(lo, lo + b.anchor_window)),
-                        k, scene.psi)
+                        k, scene.psi, lod)
 
-    def keys(self, scene: Scene, p0: int, p1: int) -> list[PatchKey]:
-        return [self.key(scene, p) for p in range(p0, p1)]
+    def keys(self, scene: Scene, p0: int, p1: int, lod: int = 0) -> list[PatchKey]:
+        return [self.key(scene, p, lod) for p in range(p0, p1)]
+
+    # ------------------------------------------------------------------ levels of detail
+    def lod_for(self, mip: int) -> int:
+        """The coarsest level of detail whose pixels are at least as dense as mip level `mip`'s."""
+        return max((lv for lv in self.bundle.levels if lv <= mip), default=0)
+
+    def best(self, key: PatchKey, mip: int) -> tuple[np.ndarray | None, bool]:
+        """What the cache can show for `key`'s patch at mip level `mip` (full-size pixels / 2^mip):
+        (pixels, True) from the key or a finer level of the same patch (as good or better), else
+        (pixels, False) from a coarser level upscaled (a stand-in, no flicker while zooming in),
+        else (None, False)."""
+        for lv in sorted(self.bundle.levels):
+            other = key if lv == key.lod else dataclasses.replace(key, lod=lv)
+            if lv <= mip and other in self.cache:
+                return self.get(other, mip), lv <= key.lod
+        for lv in sorted(self.bundle.levels):
+            other = dataclasses.replace(key, lod=lv)
+            if lv > mip and other in self.cache:
+                rgb, f = self.cache.get(other, 0), 2 ** (lv - mip)
+                return np.repeat(np.repeat(rgb, f, axis=0), f, axis=1), False
+        return None, False
+
+    def has(self, key: PatchKey) -> bool:
+        """Whether the cache holds `key`'s patch at its level of detail or finer."""
+        return any((key if lv == key.lod else dataclasses.replace(key, lod=lv)) in self.cache
+                   for lv in self.bundle.levels if lv <= key.lod)
 
     def latent(self, spec: AnchorSpec, psi: float) -> np.ndarray:
         """Truncated w of an anchor moved along its direction edits, (w_dim,) float32; memoised (mapping
@@ -190,8 +217,10 @@ class Renderer:
         if not keys:
             return []
         t0 = time.perf_counter()
+        lod = keys[0].lod
+        assert all(k.lod == lod for k in keys), "one level of detail per batch"
         windows = np.stack([np.stack([self.latent(a, k.psi) for a in k.anchors]) for k in keys])  # (B, A, w_dim)
-        images = self.bundle.synthesize(windows, np.array([k.k for k in keys], np.int64), run_options)
+        images = self.bundle.synthesize(windows, np.array([k.k for k in keys], np.int64), run_options, level=lod)
         out = list(to_uint8(images))
         dt = time.perf_counter() - t0
         per = dt / len(keys)
@@ -213,13 +242,13 @@ class Renderer:
         while done < len(keys):
             if cancel and cancel():
                 raise Cancelled()
-            chunk = keys[done:done + self.batch_limit]
+            chunk = _same_lod(keys[done:done + self.batch_limit])
             cached = [self.cache.get(k) if use_cache else None for k in chunk]
             missing = list(dict.fromkeys(k for k, c in zip(chunk, cached) if c is None))
             fresh = dict(zip(missing, self.render_batch(missing)))
             if use_cache:
                 for k, img in fresh.items():
-                    self.cache.put(k, self._levels(img))
+                    self.cache.put(k, self._levels(img, k.lod))
             for k, c in zip(chunk, cached):
                 yield c if c is not None else fresh[k]
             done += len(chunk)
@@ -231,7 +260,11 @@ class Renderer:
 
     # ------------------------------------------------------------------ asynchronous
     def get(self, key: PatchKey, level: int = 0) -> np.ndarray | None:
-        return self.cache.get(key, level)
+        """`key`'s patch at mip `level` of the full size (a patch of level of detail L is its mip L);
+        None if not cached or coarser than that."""
+        if level < key.lod:
+            return None
+        return self.cache.get(key, level - key.lod)
 
     def submit(self, keys: Iterable[PatchKey], on_patch: Callable[[PatchKey], None] | None = None,
                on_done: Callable[[], None] | None = None, tag: str | None = None,
@@ -287,7 +320,7 @@ class Renderer:
         for req in sorted(reversed(self._requests), key=lambda r: r.priority):  # stable: newest first
             if req.cancelled:
                 continue
-            batch = [k for k in req.pending if k not in self._inflight][: self.batch_limit]
+            batch = _same_lod([k for k in req.pending if k not in self._inflight][: self.batch_limit])
             if batch:
                 return req, batch
         return None
@@ -310,7 +343,7 @@ class Renderer:
                 self._running[me] = (req, todo, options, time.perf_counter())
             try:
                 for k, img in zip(todo, self.render_batch(todo, options)):
-                    self.cache.put(k, self._levels(img))
+                    self.cache.put(k, self._levels(img, k.lod))
                 self.last_error = None
             except Exception as e:  # a failing model must not kill the worker; drop the request, say why
                 if options.terminate:  # stopped by _stop_stale: nothing went wrong
@@ -366,9 +399,10 @@ class Renderer:
         for t in self._threads:
             t.join(timeout=10)
 
-    def _levels(self, img: np.ndarray) -> list[np.ndarray]:
+    def _levels(self, img: np.ndarray, lod: int = 0) -> list[np.ndarray]:
+        """The patch and its mips down to mip level `mip_levels` of the full size."""
         levels = [img]
-        for _ in range(self.mip_levels):
+        for _ in range(max(0, self.mip_levels - lod)):
             levels.append(downsample2(levels[-1]))
         return levels
 
@@ -383,6 +417,12 @@ class Renderer:
                 "cache_hits": self.cache.hits, "cache_misses": self.cache.misses,
                 "cache_mb": self.cache.bytes / 2 ** 20, "cache_limit_mb": self.cache.max_bytes / 2 ** 20,
                 "cache_patches": len(self.cache)}
+
+
+def _same_lod(keys: list[PatchKey]) -> list[PatchKey]:
+    """The leading keys of one level of detail (a batch renders one)."""
+    n = next((i for i, k in enumerate(keys) if k.lod != keys[0].lod), len(keys))
+    return keys[:n]
 
 
 def _unpinned(spec: AnchorSpec) -> AnchorSpec:

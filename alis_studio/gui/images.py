@@ -133,22 +133,26 @@ class PatchStrip:
     def covers(self, p0: int, p1: int, level: int, epoch: int) -> bool:
         return level == self.level and epoch == self.epoch and self.p0 <= p0 and p1 <= self.p1
 
-    def put(self, p: int, rgb: np.ndarray) -> None:
-        """Write patch p ((ph, pw, 3) uint8 RGB)."""
+    def put(self, p: int, rgb: np.ndarray, stale: bool = False) -> None:
+        """Write patch p ((ph, pw, 3) uint8 RGB); `stale`: a stand-in until the right one comes."""
         j = p - self.p0
         self.pixels[:, j * self.pw:(j + 1) * self.pw, :3] = rgb[..., _FAST[1]]
-        self.fresh[j], self.stale[j] = True, False
+        self.fresh[j], self.stale[j] = not stale, stale
 
     def inherit(self, old: "PatchStrip") -> None:
-        """Take over the overlapping patches of `old` (same level): fresh if `old` shows the same scene,
-        else stale (kept on screen until the new scene's patches arrive)."""
+        """Take over the overlapping patches of `old`: fresh if `old` shows the same scene at this
+        level, else stale (kept on screen until this strip's own patches arrive): another scene, or
+        another level, resampled (zooming does not blank the view)."""
         a, b = max(self.p0, old.p0), min(self.p1, old.p1)
-        if old.level != self.level or a >= b:
+        if a >= b:
             return
-        src = slice((a - old.p0) * self.pw, (b - old.p0) * self.pw)
-        self.pixels[:, (a - self.p0) * self.pw:(b - self.p0) * self.pw] = old.pixels[:, src]
+        pixels = old.pixels[:, (a - old.p0) * old.pw:(b - old.p0) * old.pw]
+        if old.level != self.level:  # nearest up, or every other pixel down: a stand-in only
+            f = 2 ** abs(old.level - self.level)
+            pixels = np.repeat(np.repeat(pixels, f, 0), f, 1) if old.level > self.level else pixels[::f, ::f]
+        self.pixels[:, (a - self.p0) * self.pw:(b - self.p0) * self.pw] = pixels
         shown = old.fresh[a - old.p0:b - old.p0] | old.stale[a - old.p0:b - old.p0]
-        if old.epoch == self.epoch:
+        if old.epoch == self.epoch and old.level == self.level:
             self.fresh[a - self.p0:b - self.p0] = old.fresh[a - old.p0:b - old.p0]
             self.stale[a - self.p0:b - self.p0] = old.stale[a - old.p0:b - old.p0]
         else:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from alis_studio.gui.images import PatchBridge, PatchStrip, detach, mip_level
-from alis_studio.gui.viewport import centre_out, memo_key, place_patch
+from alis_studio.gui.viewport import centre_out, fill_strip, memo_key, place_patch
 
 BG, PLACEHOLDER = QColor(25, 35, 45), (40, 50, 62)
 WINDOW, SHADE = QColor(38, 140, 220), QColor(0, 0, 0, 90)
@@ -36,7 +36,7 @@ class Minimap(QWidget):
         self._keys: dict[int, object] = {}
         self._strip: PatchStrip | None = None
         self._positions: dict[object, list[int]] = {}
-        self._epoch, self._requested = 0, None
+        self._epoch, self._requested, self._lod = 0, None, 0
         self._drag_x0: float | None = None  # the strip stays put while the mouse drags the window
         self._bridge = PatchBridge(self)
         self._bridge.patch_ready.connect(self._on_patch)
@@ -90,8 +90,17 @@ class Minimap(QWidget):
         return math.floor(self.x0 / self._P), math.ceil((self.x0 + self.span()) / self._P)
 
     # ------------------------------------------------------------------ requests
+    @property
+    def lod(self) -> int:
+        """The level of detail of the strip's rows (the coarsest as dense as them)."""
+        lod = self.renderer.lod_for(self.level)
+        if lod != self._lod:  # other keys; the strip's pixels stay as stand-ins
+            self._lod, self._requested = lod, None
+            self._keys.clear()
+        return lod
+
     def _key(self, p: int):
-        return memo_key(self.renderer, self.scene, self._keys, p)
+        return memo_key(self.renderer, self.scene, self._keys, p, self.lod)
 
     def _on_scene(self, _scene) -> None:
         self._keys.clear()
@@ -108,12 +117,12 @@ class Minimap(QWidget):
 
     def _request(self) -> None:
         self.update()  # now the strip may be rebuilt for the new scene
+        self.lod  # noqa: B018 (a change of level forgets the old keys and request)
         p0, p1 = self.patch_range()
         if self.isVisible() and self._requested != (p0, p1):
             self._requested = (p0, p1)
             keys = [self._key(p) for p in centre_out(self._keys, p0, p1, keep=4 * (p1 - p0) + 256)]
-            cache = self.renderer.cache
-            self.renderer.submit([k for k in keys if k not in cache], on_patch=self._bridge.on_patch,
+            self.renderer.submit([k for k in keys if not self.renderer.has(k)], on_patch=self._bridge.on_patch,
                                  tag="overview", background=True)
 
     def _on_patch(self, key) -> None:
@@ -140,13 +149,7 @@ class Minimap(QWidget):
         if old is not None:
             strip.inherit(old)
         self._positions = {}
-        for p in range(strip.p0, strip.p1):
-            key = self._key(p)
-            self._positions.setdefault(key, []).append(p)
-            if not strip.fresh[p - strip.p0]:
-                rgb = self.renderer.get(key, self.level)
-                if rgb is not None:
-                    strip.put(p, rgb)
+        fill_strip(self.renderer, strip, self._key, self._positions)
         self._strip = strip
         return strip
 

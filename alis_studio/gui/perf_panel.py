@@ -58,6 +58,13 @@ class FrameGraph(QWidget):
         qp.end()
 
 
+def lod_text(lod: int, bundle) -> str:
+    """What the view shows: the model's own image at 1/2^lod of its size, or the full render."""
+    levels = ", ".join("full" if lv == 0 else f"1/{2 ** lv}" for lv in reversed(bundle.levels))
+    shown = "full size" if lod == 0 else f"1/{2 ** lod} ({bundle.height >> lod} px tall, the model's own)"
+    return f"{shown} · the model has {levels}"
+
+
 class PerformancePanel(QWidget):
     """Live figures of `renderer` and `view`; `reload_requested(device, threads)` asks the window
     to reopen the model on another provider or thread count."""
@@ -70,10 +77,11 @@ class PerformancePanel(QWidget):
         self._last: tuple | None = None  # (time, patches, the view's stats) at the previous poll
         self.rates = collections.deque(maxlen=240)
         self.graph = FrameGraph()
-        self.labels = {name: QLabel("–") for name in ("frame", "tiles", "batch", "queue", "cache", "hits", "provider")}
+        self.labels = {name: QLabel("–") for name in ("frame", "tiles", "batch", "queue", "cache", "hits", "lod",
+                                                      "provider")}
         form = QFormLayout()
         for name, text in (("frame", "Paint"), ("tiles", "Tiles/s"), ("batch", "Last batch"), ("queue", "Queued"),
-                           ("cache", "Cache"), ("hits", "Hit rate"), ("provider", "Provider")):
+                           ("cache", "Cache"), ("hits", "Hit rate"), ("lod", "Level of detail"), ("provider", "Provider")):
             form.addRow(text, self.labels[name])
         self.labels["hits"].setToolTip("Visible tiles already rendered when the view asked for them "
                                        "(the status bar's cache hits are the overall figure)")
@@ -139,4 +147,5 @@ class PerformancePanel(QWidget):
         self.labels["queue"].setText(f"{p['queued']} tiles")
         self.labels["cache"].setText(f"{p['cache_mb']:.0f} of {p['cache_limit_mb']:.0f} MB, "
                                      f"{p['cache_patches']} tiles")
+        self.labels["lod"].setText(lod_text(self.view.lod, self.bundle))
         self.labels["provider"].setText(f"{self.bundle.provider}")

@@ -34,6 +34,7 @@ class SeedBrowser(QWidget):
         b = renderer.bundle
         self._H, self._P, self._d = b.height, b.tile_width, b.interval_width
         self.level = max(0, min(renderer.mip_levels, math.ceil(math.log2(max(1.0, self._H / THUMB_MAX_H)))))
+        self.lod = renderer.lod_for(self.level)  # candidates render at the thumbnails' level of detail
         self._half = min(self._d // 2, self._H)  # columns each side of the anchor: at most 2:1 thumbnails
         self.base = int(np.random.default_rng().integers(SEED_LIMIT))  # candidates differ per session
         self.page = 0
@@ -131,7 +132,7 @@ class SeedBrowser(QWidget):
         for j, seed in enumerate(self.seeds()):
             candidate = Scene.from_dict(state)
             candidate.set_anchor_seed(i, seed)
-            keys = [self.renderer.key(candidate, p) for p in range(p0, p1)]
+            keys = [self.renderer.key(candidate, p, self.lod) for p in range(p0, p1)]
             self.keys.append(keys)
             for k in keys:
                 self._users.setdefault(k, []).append(j)
@@ -142,7 +143,7 @@ class SeedBrowser(QWidget):
             self._compose(j)
             if seed == spec.seed:
                 item.setSelected(True)
-        todo = [k for keys in self.keys for k in keys if k not in self.renderer.cache]
+        todo = [k for keys in self.keys for k in keys if not self.renderer.has(k)]
         self.renderer.submit(todo, on_patch=self._bridge.on_patch, tag="seeds", background=True)
 
     def _on_patch(self, key) -> None:
@@ -152,7 +153,7 @@ class SeedBrowser(QWidget):
     def _compose(self, j: int) -> None:
         """Candidate j's thumbnail from whatever tiles the cache has (placeholders for the rest)."""
         pw, ph = self._P >> self.level, self._H >> self.level
-        tiles = [self.renderer.get(k, self.level) for k in self.keys[j]]
+        tiles = [self.renderer.best(k, self.level)[0] for k in self.keys[j]]
         strip = np.concatenate([t if t is not None else np.full((ph, pw, 3), PLACEHOLDER, np.uint8)
                                 for t in tiles], axis=1)
         x0 = self.anchor * self._d - self._half
@@ -161,7 +162,7 @@ class SeedBrowser(QWidget):
         self.grid.item(j).setIcon(QIcon(QPixmap.fromImage(to_qimage(crop))))
 
     def is_complete(self) -> bool:
-        return all(k in self.renderer.cache for keys in self.keys for k in keys)
+        return all(self.renderer.has(k) for keys in self.keys for k in keys)
 
     # ------------------------------------------------------------------ taking one
     def _take(self, item: QListWidgetItem) -> None:

@@ -29,17 +29,17 @@ PROGRESS = QColor(38, 140, 220)  # the bar on a placeholder whose patch is being
 WHEEL_STEP = 2 ** 0.25  # one notch of the wheel
 
 
-def memo_key(renderer, scene, memo: dict, p: int) -> PatchKey:
-    """The renderer's key of patch p, memoised in `memo` (cleared by the caller when the scene
-    changes). Keys of one interval differ only in k (DESIGN.md 3.2), so the renderer is asked once
-    per interval."""
+def memo_key(renderer, scene, memo: dict, p: int, lod: int = 0) -> PatchKey:
+    """The renderer's key of patch p at level of detail `lod`, memoised in `memo` (cleared by the
+    caller when the scene or the level changes). Keys of one interval differ only in k (DESIGN.md
+    3.2), so the renderer is asked once per interval."""
     key = memo.get(p)
     if key is None:
         K = renderer.bundle.tiles_per_interval
         first = memo.get(p - p % K)
         if first is None:
-            first = memo[p - p % K] = renderer.key(scene, p - p % K)
-        key = memo[p] = PatchKey(first.anchors, p % K, first.psi) if p % K else first
+            first = memo[p - p % K] = renderer.key(scene, p - p % K, lod)
+        key = memo[p] = PatchKey(first.anchors, p % K, first.psi, lod) if p % K else first
     return key
 
 
@@ -54,6 +54,19 @@ def place_patch(renderer, strip, epoch: int, positions: dict, key) -> bool:
     for p in positions[key]:
         strip.put(p, rgb)
     return True
+
+
+def fill_strip(renderer, strip, key_of, positions: dict) -> None:
+    """Write what the cache has into a new strip: each patch's key (or a finer level of it) at the
+    strip's mip level, else a coarser level upscaled as a stand-in (marked stale: no flicker while
+    zooming in, the right level replaces it when it arrives)."""
+    for p in range(strip.p0, strip.p1):
+        key = key_of(p)
+        positions.setdefault(key, []).append(p)
+        if not strip.fresh[p - strip.p0]:
+            rgb, exact = renderer.best(key, strip.level)
+            if rgb is not None:
+                strip.put(p, rgb, stale=not exact)
 
 
 def centre_out(memo: dict, p0: int, p1: int, keep: int) -> list[int]:
@@ -128,6 +141,7 @@ class PanoramaView(QWidget):
         self._positions: dict[object, list[int]] = {}  # key -> its patches in the strip
         self._missing: set = set()  # visible keys not rendered yet
         self._requested = None
+        self._lod = 0  # the level of detail of the keys in _keys
         self._epoch = 0  # bumped on every scene change
         self.marker_x: float | None = None  # the selected anchor's column, marked on the strip
         self.stats = {"requested": 0, "cached": 0}  # the view's cache hits: patches ready when asked
@@ -180,6 +194,15 @@ class PanoramaView(QWidget):
     def level(self) -> int:
         """Mip level to draw at: each level halves the patches, down to the renderer's coarsest."""
         return mip_level(self.scale, self.renderer.mip_levels)
+
+    @property
+    def lod(self) -> int:
+        """The level of detail requested: the coarsest whose pixels are as dense as the screen's."""
+        lod = self.renderer.lod_for(self.level)
+        if lod != self._lod:  # other keys from now on; the strip keeps its pixels as stand-ins
+            self._lod, self._requested = lod, None
+            self._keys.clear()
+        return lod
 
     def fit_scale(self) -> float:
         return self.camera.fit_scale()
@@ -259,7 +282,7 @@ class PanoramaView(QWidget):
 
     # ------------------------------------------------------------------ rendering requests
     def _key(self, p: int):
-        return memo_key(self.renderer, self.scene, self._keys, p)
+        return memo_key(self.renderer, self.scene, self._keys, p, self.lod)
 
     def _on_scene(self, _scene) -> None:
         self._keys.clear()
@@ -270,6 +293,7 @@ class PanoramaView(QWidget):
 
     def _request(self) -> None:
         """Ask for the visible patches (centre out), then a margin each side; newest request wins."""
+        self.lod  # noqa: B018 (a change of level forgets the old keys and request)
         p0, p1 = self.patch_range()
         if self._requested == (p0, p1) or self.width() <= 0:
             return
@@ -278,8 +302,7 @@ class PanoramaView(QWidget):
         margin = max(2, (p1 - p0) // 4)
         order += [p for j in range(margin) for p in (p1 + j, p0 - 1 - j)]
         keys = [self._key(p) for p in order]
-        cache = self.renderer.cache
-        todo = [k for k in keys if k not in cache]  # only what is missing (the strip reads the rest)
+        todo = [k for k in keys if not self.renderer.has(k)]  # only what is missing (the strip reads the rest)
         visible = set(keys[:p1 - p0])
         self._missing = visible.intersection(todo)
         self.stats["requested"] += len(visible)
@@ -308,7 +331,7 @@ class PanoramaView(QWidget):
 
     def is_complete(self) -> bool:
         p0, p1 = self.patch_range()
-        return all(self._key(p) in self.renderer.cache for p in range(p0, p1))
+        return all(self.renderer.has(self._key(p)) for p in range(p0, p1))
 
     def pending(self) -> int:
         return len(self._missing)
@@ -326,13 +349,7 @@ class PanoramaView(QWidget):
         if old is not None:
             strip.inherit(old)
         self._positions = {}
-        for p in range(strip.p0, strip.p1):
-            key = self._key(p)
-            self._positions.setdefault(key, []).append(p)
-            if not strip.fresh[p - strip.p0]:
-                rgb = self.renderer.get(key, level)
-                if rgb is not None:
-                    strip.put(p, rgb)
+        fill_strip(self.renderer, strip, self._key, self._positions)
         self._strip = strip
         return strip
 
