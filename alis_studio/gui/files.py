@@ -5,7 +5,8 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QRect, QSize, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from alis_studio.atomic import atomic_write
@@ -17,6 +18,7 @@ from alis_studio.gui.images import PatchBridge, to_qimage
 
 MODEL_FILTER = "ALIS models (*.alis);;All files (*)"
 SESSION_FILTER = "ALIS Studio sessions (*.json);;All files (*)"
+VIEW_FILTERS = {"screen": "PNG as on screen (*.png)", "model": "PNG in model pixels, unscaled (*.png)"}
 
 
 class ViewGrabber(QObject):
@@ -95,11 +97,13 @@ class FileHandlers:
         if self.maybe_save("starting a new session"):
             self.w.apply_session(Scene(), None)
 
+    def session_folder(self) -> str:
+        """Where the session dialogs start: the last session's folder, else the last model's, else home."""
+        return str(self.w.settings.value("last_session_dir") or self.w.settings.value("last_dir", str(Path.home())))
+
     def open_session_dialog(self) -> None:
-        start = self.w.settings.value("last_dir", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open session", start, SESSION_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open session", self.session_folder(), SESSION_FILTER)
         if path:
-            self.w.settings.setValue("last_dir", str(Path(path).parent))
             self.open_session(path)
 
     def open_session(self, path: str) -> bool:
@@ -137,8 +141,7 @@ class FileHandlers:
     def save_session_as(self) -> bool:
         if self.w.bundle is None:
             return False
-        start = self.w.session_path or str(Path(self.w.settings.value("last_dir", str(Path.home()))) /
-                                           "panorama.alis-session.json")
+        start = self.w.session_path or str(Path(self.session_folder()) / "panorama.alis-session.json")
         path, _ = QFileDialog.getSaveFileName(self.w, "Save session", start, SESSION_FILTER)
         return bool(path) and self._write_session(path)
 
@@ -150,6 +153,7 @@ class FileHandlers:
             self.w.report_error("Save session", str(e))
             return False
         self.w.session_path = str(path)
+        self.w.remember_session(str(path))
         self.w.stack.setClean()
         self.w.update_title()
         self.w.statusBar().showMessage(f"Saved {path}", 4000)
@@ -186,29 +190,60 @@ class FileHandlers:
                 self.w.statusBar().showMessage("Could not copy the view (the cache is too small)", 5000)
                 return
             QApplication.clipboard().setImage(to_qimage(pixels))
-            self.w.statusBar().showMessage(f"Copied the view ({pixels.shape[1]} x {pixels.shape[0]} px)", 4000)
+            self.w.statusBar().showMessage(f"Copied the view ({pixels.shape[1]} x {pixels.shape[0]} px, "
+                                           "model pixels)", 4000)
         self.grab_view(done)
 
     def save_view_dialog(self) -> None:
+        """The file, and which picture: as on screen (the default) or the model's own pixels."""
         if self.w.bundle is None:
             return
         start = str(Path(self.w.settings.value("last_dir", str(Path.home()))) / "view.png")
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save view as PNG", start, "PNG images (*.png)")
+        path, chosen = QFileDialog.getSaveFileName(self.w, "Save view as PNG", start,
+                                                   ";;".join(VIEW_FILTERS.values()), VIEW_FILTERS["screen"])
         if path:
-            self.save_view(path if path.lower().endswith(".png") else path + ".png")
+            self.save_view(path if path.lower().endswith(".png") else path + ".png",
+                           on_screen=chosen != VIEW_FILTERS["model"])
 
-    def save_view(self, path: str) -> None:
+    def grab_screen(self, callback: Callable[[QImage], None]) -> None:
+        """The panorama as the view shows it, once every visible patch is in: its rows on screen at
+        the view's width (logical pixels), without the selected anchor's marker."""
+        v, waiting = self.w.viewport, not self.w.viewport.is_complete()
+
+        def take():
+            if waiting:
+                v.view_complete.disconnect(take)
+            marker = v.marker_x
+            v.set_marker(None)
+            top = max(0, round(v.top()))
+            shown = min(v.height(), round(v.top() + self.w.bundle.height * v.scale)) - top
+            image = v.grab(QRect(0, top, v.width(), shown)).toImage()
+            v.set_marker(marker)
+            if image.size() != QSize(v.width(), shown):  # a high-DPI screen: back to the view's units
+                image = image.scaled(v.width(), shown, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+            callback(image.convertToFormat(QImage.Format.Format_RGB32))
+        if waiting:
+            self.w.statusBar().showMessage("Rendering the view…")
+            v.view_complete.connect(take)
+        else:
+            take()
+
+    def save_view(self, path: str, on_screen: bool = False) -> None:
+        """The view as a PNG: its columns in model pixels, or (`on_screen`) as the screen shows them."""
         def done(pixels):
             if pixels is None:
                 self.w.report_error("Save view", "The view could not be rendered (the cache is too small).")
                 return
+            image = pixels if isinstance(pixels, QImage) else to_qimage(pixels)
             try:
                 with atomic_write(path, suffix=".tmp.png") as tmp:  # never a partial file under the final name
-                    if not to_qimage(pixels).save(str(tmp), "PNG"):
+                    if not image.save(str(tmp), "PNG"):
                         raise OSError("QImage.save failed")
             except OSError:
                 self.w.report_error("Save view", f"{path}: cannot write the image")
                 return
-            self.w.statusBar().showMessage(f"Saved {path} ({pixels.shape[1]} x {pixels.shape[0]} px)", 4000)
+            how = "as on screen" if on_screen else "model pixels"
+            self.w.statusBar().showMessage(f"Saved {path} ({image.width()} x {image.height()} px, {how})", 4000)
             self.w.view_saved.emit(path)
-        self.grab_view(done)
+        (self.grab_screen if on_screen else self.grab_view)(done)

@@ -303,18 +303,38 @@ class MainWindow(QMainWindow):
         self.docks.close()
 
     def _remember_model(self, path: str) -> None:
-        recent = [p for p in self.recent_models() if p != path]
-        self.settings.setValue("recent_models", ([path] + recent)[:MAX_RECENT])
+        self._remember("recent_models", path)
         self.settings.setValue("last_model", path)
 
-    def recent_models(self) -> list[str]:
+    def remember_session(self, path: str) -> None:
+        """A session opened or saved: first in Open Recent, its folder where Open Session starts."""
+        self._remember("recent_sessions", str(path))
+        self.settings.setValue("last_session_dir", str(Path(path).parent))
+
+    def _remember(self, key: str, path: str) -> None:
+        recent = [p for p in self._recent(key) if p != path]
+        self.settings.setValue(key, ([path] + recent)[:MAX_RECENT])
+
+    def _recent(self, key: str) -> list[str]:
         # a one-entry list comes back from an INI file as a plain string: type=list keeps it whole
-        return [str(p) for p in self.settings.value("recent_models", [], type=list) if p]
+        return [str(p) for p in self.settings.value(key, [], type=list) if p]
+
+    def recent_models(self) -> list[str]:
+        return self._recent("recent_models")
+
+    def recent_sessions(self) -> list[str]:
+        return self._recent("recent_sessions")
 
     def _fill_recent(self) -> None:
+        """Models, then (below a line) sessions, the latest first."""
         self.recent_menu.clear()
         for path in self.recent_models():
             self.recent_menu.addAction(path, lambda p=path: self.open_model(p))
+        sessions = self.recent_sessions()
+        if sessions and not self.recent_menu.isEmpty():
+            self.recent_menu.addSeparator()
+        for path in sessions:
+            self.recent_menu.addAction(path, lambda p=path: self.files.open_session(p))
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
 
@@ -324,6 +344,8 @@ class MainWindow(QMainWindow):
         "view", which lives on in the camera only)."""
         self.editor.reset({**scene.to_dict(), "view": {}})
         self.session_path = str(path) if path else None
+        if path:
+            self.remember_session(str(path))
         self.camera.restore(scene.view)
         if self.viewport is not None:
             self.timeline.select(round(self.camera.center_x() / self.bundle.interval_width))
