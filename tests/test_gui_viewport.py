@@ -218,12 +218,12 @@ def test_centre_on_selected_in_a_loop_takes_the_nearest_copy(qtbot, window):
 
 
 def test_gui_thread_keeps_ticking_while_a_slow_model_renders(qtbot, tiny_bundle, settings):
-    """The generator sleeps 80 ms per call on the worker; a 20 ms timer must keep firing on time
+    """The generator sleeps 250 ms per call on the worker; a 20 ms timer must keep firing on time
     while patches arrive and the view repaints."""
-    bundle = slow_bundle(tiny_bundle, 0.08)
+    bundle = slow_bundle(tiny_bundle, 0.25)
     w = make_window(qtbot, bundle, settings, size=(1200, 320))
     v = w.viewport
-    v.set_view(x0=10 ** 5, scale=0.5, fit=False)  # unseen territory: ~150 patches, ~3 s of rendering
+    v.set_view(x0=10 ** 5, scale=0.5, fit=False)  # unseen territory: ~150 patches at 1/2, ~3 s of rendering
     first = v.pending()
     ticks = []
     timer = QTimer(interval=20)

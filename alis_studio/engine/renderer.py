@@ -135,7 +135,8 @@ class Renderer:
         self._closed = False
         self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0, "last_batch_size": 0,
                       "stopped": 0}  # ORT calls stopped because nobody wanted their patches any more
-        self.patch_seconds: float | None = None  # a running estimate of one patch's time (progress, ETAs)
+        self.seconds_per_patch: dict[int, float] = {}  # level of detail -> a running estimate (batches, ETAs)
+        self.use_levels = True  # False: every view renders full size (to compare, the performance panel)
         self.last_error: str | None = None  # why the workers' last batch failed (for the status bar)
         self._threads = [threading.Thread(target=self._work, name=f"alis-render-{i}", daemon=True)
                          for i in range(workers)]
@@ -157,6 +158,8 @@ class Renderer:
     # ------------------------------------------------------------------ levels of detail
     def lod_for(self, mip: int) -> int:
         """The coarsest level of detail whose pixels are at least as dense as mip level `mip`'s."""
+        if not self.use_levels:
+            return 0
         return max((lv for lv in self.bundle.levels if lv <= mip), default=0)
 
     def best(self, key: PatchKey, mip: int) -> tuple[np.ndarray | None, bool]:
@@ -205,12 +208,28 @@ class Renderer:
 
     # ------------------------------------------------------------------ synchronous
     @property
+    def patch_seconds(self) -> float | None:
+        """The running estimate of one full-size patch's time."""
+        return self.seconds_per_patch.get(0)
+
+    @patch_seconds.setter
+    def patch_seconds(self, value: float | None) -> None:
+        if value is None:
+            self.seconds_per_patch.pop(0, None)
+        else:
+            self.seconds_per_patch[0] = value
+
+    @property
     def batch_limit(self) -> int:
-        """Patches per batch: the batch size, fewer where patches are slow (BATCH_SECONDS); one until
-        the first batch has measured the model."""
-        if self.patch_seconds is None:
+        return self.batch_limit_for(0)
+
+    def batch_limit_for(self, lod: int) -> int:
+        """Patches per batch: the batch size (times 2^lod for coarse levels: small patches, fewer
+        calls), fewer where patches are slow (BATCH_SECONDS); one until a batch has measured them."""
+        seconds = self.seconds_per_patch.get(lod)
+        if seconds is None:
             return 1
-        return max(1, min(self.batch_size, int(BATCH_SECONDS / self.patch_seconds)))
+        return max(1, min(self.batch_size * 2 ** lod, int(BATCH_SECONDS / seconds)))
 
     def render_batch(self, keys: list[PatchKey], run_options=None) -> list[np.ndarray]:
         """Run the generator on `keys` (no cache lookup); returns (H, T, 3) uint8 patches."""
@@ -223,8 +242,8 @@ class Renderer:
         images = self.bundle.synthesize(windows, np.array([k.k for k in keys], np.int64), run_options, level=lod)
         out = list(to_uint8(images))
         dt = time.perf_counter() - t0
-        per = dt / len(keys)
-        self.patch_seconds = per if self.patch_seconds is None else 0.7 * self.patch_seconds + 0.3 * per
+        per, old = dt / len(keys), self.seconds_per_patch.get(lod)
+        self.seconds_per_patch[lod] = per if old is None else 0.7 * old + 0.3 * per
         with self._cv:
             self.stats["batches"] += 1
             self.stats["patches"] += len(keys)
@@ -242,7 +261,7 @@ class Renderer:
         while done < len(keys):
             if cancel and cancel():
                 raise Cancelled()
-            chunk = _same_lod(keys[done:done + self.batch_limit])
+            chunk = _same_lod(keys[done:done + self.batch_limit_for(keys[done].lod)])
             cached = [self.cache.get(k) if use_cache else None for k in chunk]
             missing = list(dict.fromkeys(k for k, c in zip(chunk, cached) if c is None))
             fresh = dict(zip(missing, self.render_batch(missing)))
@@ -310,7 +329,8 @@ class Renderer:
             running = list(self._running.values())
         out = {}
         for _, keys, _, t0 in running:
-            expected = self.patch_seconds * len(keys) if self.patch_seconds else None
+            seconds = self.seconds_per_patch.get(keys[0].lod) if keys else None
+            expected = seconds * len(keys) if seconds else None
             for k in keys:
                 out[k] = min(0.99, (now - t0) / expected) if expected else None
         return out
@@ -320,7 +340,8 @@ class Renderer:
         for req in sorted(reversed(self._requests), key=lambda r: r.priority):  # stable: newest first
             if req.cancelled:
                 continue
-            batch = _same_lod([k for k in req.pending if k not in self._inflight][: self.batch_limit])
+            free = [k for k in req.pending if k not in self._inflight]
+            batch = _same_lod(free[: self.batch_limit_for(free[0].lod)]) if free else []
             if batch:
                 return req, batch
         return None
