@@ -77,8 +77,8 @@ class PerformancePanel(QWidget):
         self._last: tuple | None = None  # (time, patches, the view's stats) at the previous poll
         self.rates = collections.deque(maxlen=240)
         self.graph = FrameGraph()
-        self.labels = {name: QLabel("–") for name in ("frame", "tiles", "batch", "queue", "cache", "hits", "lod",
-                                                      "provider")}
+        self.labels = {name: QLabel("–", wordWrap=True)  # wrapped in a narrow dock, never cut off
+                       for name in ("frame", "tiles", "batch", "queue", "cache", "hits", "lod", "provider")}
         form = QFormLayout()
         for name, text in (("frame", "Paint"), ("tiles", "Tiles/s"), ("batch", "Last batch"), ("queue", "Queued"),
                            ("cache", "Cache"), ("hits", "Hit rate"), ("lod", "Level of detail"), ("provider", "Provider")):
