@@ -9,11 +9,13 @@ the caller marshals them (the GUI through a Qt signal). Synchronous use (CLI, ex
 """
 from __future__ import annotations
 
+import atexit
 import collections
 import dataclasses
 import itertools
 import threading
 import time
+import weakref
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -140,6 +142,7 @@ class Renderer:
         self.last_error: str | None = None  # why the workers' last batch failed (for the status bar)
         self._threads = [threading.Thread(target=self._work, name=f"alis-render-{i}", daemon=True)
                          for i in range(workers)]
+        _LIVE.add(self)  # closed at exit: a worker still inside ONNX Runtime would abort the process
         for t in self._threads:
             t.start()
 
@@ -438,6 +441,15 @@ class Renderer:
                 "cache_hits": self.cache.hits, "cache_misses": self.cache.misses,
                 "cache_mb": self.cache.bytes / 2 ** 20, "cache_limit_mb": self.cache.max_bytes / 2 ** 20,
                 "cache_patches": len(self.cache)}
+
+
+_LIVE: "weakref.WeakSet[Renderer]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for r in list(_LIVE):
+        r.close()
 
 
 def _same_lod(keys: list[PatchKey]) -> list[PatchKey]:
