@@ -129,6 +129,17 @@ def bench_pan(app, w) -> dict:
             "ratio": round(t_view / t_raw, 2)}
 
 
+def timed_frame(app, view) -> tuple[float, float]:
+    """One ~60 Hz frame: (ms of a synchronous repaint of `view`, ms of the event-loop turn after it)."""
+    t0 = time.perf_counter()
+    view.repaint()
+    t1 = time.perf_counter()
+    app.processEvents()
+    t2 = time.perf_counter()
+    time.sleep(max(0.0, 0.016 - (t2 - t0)))
+    return (t1 - t0) * 1000, (t2 - t1) * 1000
+
+
 def bench_browser(app, w, seconds: float = 4.0) -> dict:
     """Repaint the view (crisp first view) at ~60 Hz while the seed browser renders unseen candidates,
     paging on whenever the renderer runs dry; time each repaint and each turn of the event loop
@@ -145,15 +156,10 @@ def bench_browser(app, w, seconds: float = 4.0) -> dict:
         if not r.busy():
             browser.set_page(browser.page + 1)  # never seen: all its tiles go to the workers
             pages += 1
-        t0 = time.perf_counter()
-        v.repaint()
-        t1 = time.perf_counter()
-        app.processEvents()
-        t2 = time.perf_counter()
-        paints.append((t1 - t0) * 1000)
-        turns.append((t2 - t1) * 1000)
+        paint, turn = timed_frame(app, v)
+        paints.append(paint)
+        turns.append(turn)
         busy.append(r.busy())
-        time.sleep(max(0.0, 0.016 - (t2 - t0)))
     return {"frames": len(paints), "pages": pages, "tiles": r.perf()["patches"] - tiles0,
             "busy_share": round(sum(busy) / len(busy), 2),
             "paint_ms_median": round(statistics.median(paints), 2), "paint_ms_max": round(max(paints), 2),

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from alis_studio.trainer.model import EqualLinear
+
 FILTER = (1.0, 3.0, 3.0, 1.0)
 
 
@@ -275,18 +277,9 @@ def upsample_skip(img: torch.Tensor, fir: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------- layers
 
 
-class FullyConnected(nn.Module):
-    """A linear layer with the equalised learning rate (weight x lr / sqrt(in), bias x lr)."""
-
-    def __init__(self, in_f: int, out_f: int, lr: float = 1.0, act: bool = False):
-        super().__init__()
-        self.weight = nn.Parameter(torch.randn(out_f, in_f) / lr)
-        self.bias = nn.Parameter(torch.zeros(out_f))
-        self.weight_gain, self.bias_gain, self.act = lr / math.sqrt(in_f), lr, act
-
-    def forward(self, x):
-        x = F.linear(x, self.weight * self.weight_gain, self.bias * self.bias_gain)
-        return F.leaky_relu(x, 0.2) * math.sqrt(2) if self.act else x
+def FullyConnected(in_f: int, out_f: int, lr: float = 1.0, act: bool = False) -> EqualLinear:
+    """The official FullyConnectedLayer is our EqualLinear: weight x lr / sqrt(in), bias x lr."""
+    return EqualLinear(in_f, out_f, lr_mul=lr, act=act)
 
 
 class Mapping(nn.Module):
