@@ -7,8 +7,8 @@ band's coarsest level, so the band's tile grid is the global one) and on the rig
 overlap, and keep from each band's pyramid only the tiles of its own columns, renamed to their
 global indices. A band's levels are exact down to its coarsest (2**depth smaller); the levels
 above come from one more `dzsave` of that level's image, kept small (width / 2**depth) as the
-bands stream past. The box filter (2x2 mean, +2 >> 2, edges copied) is the one libvips uses, so
-the tiles equal a single `dzsave` of the whole image.
+bands stream past. The box filter (`imaging.downsample2`: 2x2 mean, +2 >> 2, odd edges copied) is
+the one libvips uses, so the tiles equal a single `dzsave` of the whole image.
 
 Memory: one band (about BAND_PIXELS pixels, 3 bytes each) and libvips' working set for it, plus
 the small top image (measured: 40 and 160 Mpx at 128 px tall peak at 128 and 145 MB with 4 Mpx
@@ -27,6 +27,9 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from alis_studio.exporters.columns import ColumnBuffer
+from alis_studio.imaging import downsample2 as down2  # the filter dzsave uses (tests compare with it)
+
 TILE_SIZE = 254  # Deep Zoom's usual: 254 + 2 x 1 overlap = 256 px files
 OVERLAP = 1
 BAND_PIXELS = 8 * 10 ** 6  # pixels per band handed to libvips (24 MB of RGB; its peak is ~8x that)
@@ -42,16 +45,6 @@ def band_plan(width: int, height: int, tile_size: int = TILE_SIZE, band_pixels: 
 def levels_of(width: int, height: int) -> int:
     """Deep Zoom levels: 0 is 1 x 1 px, the last the full image."""
     return math.ceil(math.log2(max(width, height))) + 1 if max(width, height) > 1 else 1
-
-
-def down2(a: np.ndarray) -> np.ndarray:
-    """Half size with libvips' dzsave filter: 2x2 mean rounded up at .5, odd edges copied."""
-    if a.shape[0] % 2:
-        a = np.concatenate([a, a[-1:]], axis=0)
-    if a.shape[1] % 2:
-        a = np.concatenate([a, a[:, -1:]], axis=1)
-    s = a.astype(np.uint16)
-    return ((s[0::2, 0::2] + s[1::2, 0::2] + s[0::2, 1::2] + s[1::2, 1::2] + 2) >> 2).astype(np.uint8)
 
 
 def write_tiles(files: Path, pieces: Iterable[np.ndarray], *, width: int, height: int, suffix: str,
@@ -102,23 +95,15 @@ def _joined(pieces: Iterable[np.ndarray], width: int) -> np.ndarray:
 
 def _bands(pieces: Iterable[np.ndarray], width: int, band: int, unit: int, pad: int) -> Iterator[tuple]:
     """(x0, x1, lo, image): band [x0, x1) and its padded image of columns [lo, lo + image width)."""
-    it, buf, b0 = iter(pieces), None, 0
+    buf = ColumnBuffer(pieces)
     for x0 in range(0, width, band):
         x1 = min(width, x0 + band)
         lo, hi = max(0, x0 - unit), min(width, x1 + pad)
-        parts = [] if buf is None else [buf]
-        have = b0 + (0 if buf is None else buf.shape[1])
-        while have < hi:
-            piece = next(it, None)
-            if piece is None:
-                raise ValueError(f"the pieces ended at column {have}, expected {width}")
-            parts.append(piece)
-            have += piece.shape[1]
-        buf = np.concatenate(parts, axis=1)
-        yield x0, x1, lo, np.ascontiguousarray(buf[:, lo - b0:hi - b0])
-        nxt = max(0, x1 - unit)
-        buf, b0 = buf[:, nxt - b0:], nxt
-    if b0 + buf.shape[1] != width or next(it, None) is not None:
+        if not buf.fill(hi):
+            raise ValueError(f"the pieces ended at column {buf.end}, expected {width}")
+        yield x0, x1, lo, np.ascontiguousarray(buf.window(lo, hi))
+        buf.drop(x1 - unit)  # the next band's left padding
+    if buf.end != width or not buf.exhausted():
         raise ValueError(f"the pieces do not add up to {width} columns")
 
 

@@ -16,7 +16,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-LANCZOS_SUPPORT = 3.0  # Pillow's Lanczos radius, in source pixels when enlarging
+from alis_studio.exporters.columns import ColumnBuffer
+from alis_studio.exporters.resample import margin_for
 
 
 def camera_path(start: float, travel: float, count: int, *, loop: bool, ease: bool = False) -> np.ndarray:
@@ -40,18 +41,13 @@ def frame_count(travel: float, step: float, *, loop: bool) -> int:
     return max(2, n if loop else n + 1)
 
 
-def source_margin(zoom: float) -> int:
-    """Source columns the filter needs beyond the camera's edges."""
-    return int(math.ceil(LANCZOS_SUPPORT * max(1.0, 1.0 / zoom))) + 2
-
-
 def source_ends(positions, view_width: float, zoom: float) -> np.ndarray:
     """(count,) int64: the source column past the last one each frame at left edges `positions`
     reads (its right edge plus the filter's margin). The one rounding of the frames' needs: the
     source planned from it and the frames cut with it agree to the last column (rounding x + w
     in buffer coordinates instead asked for one column more than the source at long flights)."""
     right = np.asarray(positions, np.float64) + view_width  # (count,) absolute right edges
-    return np.ceil(right).astype(np.int64) + source_margin(zoom)
+    return np.ceil(right).astype(np.int64) + margin_for(zoom)  # the filter reaches past the camera
 
 
 def fly_frames(pieces: Iterable[np.ndarray], positions: Iterable[float], *, source_x0: int, source_height: int,
@@ -67,24 +63,16 @@ def fly_frames(pieces: Iterable[np.ndarray], positions: Iterable[float], *, sour
     view_height = min(float(source_height), height / zoom)  # source rows the camera sees
     shown = min(height, max(1, round(source_height * zoom)))  # frame rows with the panorama in them
     top, y0 = (height - shown) // 2, (source_height - view_height) / 2
-    margin = source_margin(zoom)
-    buf, b0, it = np.empty((source_height, 0, 3), np.uint8), int(source_x0), iter(pieces)
+    margin = margin_for(zoom)
+    buf = ColumnBuffer(pieces, start=int(source_x0))
     positions = np.asarray(positions, np.float64)
     for x, end in zip(positions, source_ends(positions, view_width, zoom)):
-        lo, hi = x - b0, x - b0 + view_width  # the box in buffer coordinates
-        parts, have = [buf], buf.shape[1]
-        while b0 + have < end:
-            piece = next(it, None)
-            if piece is None:
-                raise ValueError(f"the source ended before column {end}")
-            parts.append(piece)
-            have += piece.shape[1]
-        if len(parts) > 1:
-            buf = np.concatenate(parts, axis=1)
-        img = Image.fromarray(buf, "RGB").resize((width, shown), Image.Resampling.LANCZOS,
-                                                 box=(lo, y0, hi, y0 + view_height))
+        if not buf.fill(end):
+            raise ValueError(f"the source ended before column {end}")
+        lo, hi = x - buf.start, x - buf.start + view_width  # the box in buffer coordinates
+        img = Image.fromarray(buf.data, "RGB").resize((width, shown), Image.Resampling.LANCZOS,
+                                                      box=(lo, y0, hi, y0 + view_height))
         frame = np.zeros((height, width, 3), np.uint8)  # fresh per frame: the encoder may hold it
         frame[top:top + shown] = np.asarray(img)
         yield frame
-        drop = max(0, int(math.floor(lo)) - margin)
-        buf, b0 = buf[:, drop:], b0 + drop
+        buf.drop(int(math.floor(x)) - margin)

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from alis_studio.exporters.columns import ColumnBuffer
 from alis_studio.imaging import downsample2
 
 TILE_ALIGN = 16  # TIFF tile sides are multiples of 16
@@ -71,27 +72,27 @@ def iter_tiles(pieces: Iterable[np.ndarray], level: Level) -> Iterator[np.ndarra
     fresh (tile_height, tile_width, 3) tiles, padded by edge repetition. Raises ValueError when the
     pieces have the wrong shape or end early; it does not look past the last column it needs."""
     H, W, TH, TW = level.height, level.width, level.tile_height, level.tile_width
-    tile, fill, x = _new_tile(TH, TW), 0, 0
-    it = iter(pieces)
-    while x < W:
-        try:
-            piece = next(it)
-        except StopIteration:
-            raise ValueError(f"the pieces ended at column {x} of {W}") from None
+    buf = ColumnBuffer(_checked(pieces, H, W))
+    for x0 in range(0, W, TW):
+        x1 = min(W, x0 + TW)
+        if not buf.fill(x1):
+            raise ValueError(f"the pieces ended at column {buf.end} of {W}")
+        tile = _new_tile(TH, TW)
+        tile[:H, :x1 - x0] = buf.window(x0, x1)
+        yield _pad(tile, H, x1 - x0)
+        buf.drop(x1)
+
+
+def _checked(pieces: Iterable[np.ndarray], H: int, W: int) -> Iterator[np.ndarray]:
+    """The pieces, each checked as it is read: (H, w, 3) uint8, `W` columns in all at most."""
+    x = 0
+    for piece in pieces:
         if piece.ndim != 3 or piece.shape[0] != H or piece.shape[2] != 3 or piece.dtype != np.uint8:
             raise ValueError(f"expected ({H}, w, 3) uint8 pieces, got {piece.shape} {piece.dtype}")
         if x + piece.shape[1] > W:
             raise ValueError(f"the pieces run past the image width {W}")
         x += piece.shape[1]
-        while piece.shape[1]:
-            n = min(TW - fill, piece.shape[1])
-            tile[:H, fill:fill + n] = piece[:, :n]
-            piece, fill = piece[:, n:], fill + n
-            if fill == TW:
-                yield _pad(tile, H, TW)
-                tile, fill = _new_tile(TH, TW), 0
-    if fill:
-        yield _pad(tile, H, fill)
+        yield piece
 
 
 def _new_tile(th: int, tw: int) -> np.ndarray:

@@ -12,13 +12,22 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-LANCZOS_SUPPORT = 3.0  # Pillow's Lanczos kernel radius, in source pixels when upscaling
+from alis_studio.exporters.columns import ColumnBuffer
+
+LANCZOS_SUPPORT = 3.0  # Pillow's Lanczos kernel radius, in source pixels when enlarging
 CHUNK = 512  # output columns per Pillow call
 
 
+def filter_reach(scale: float) -> int:
+    """Source columns the Lanczos kernel reaches from a sample, at a scale (output / source):
+    its radius, widened by the reduction when shrinking."""
+    return int(math.ceil(LANCZOS_SUPPORT * max(1.0, 1.0 / scale)))
+
+
 def margin_for(scale: float) -> int:
-    """Source columns the filter needs beyond each end, for a scale factor (output / source)."""
-    return int(math.ceil(LANCZOS_SUPPORT * max(1.0, 1.0 / scale))) + 2
+    """Source columns the filter needs beyond each end, for a scale factor (output / source).
+    The one margin of the resampler and the fly-through camera."""
+    return filter_reach(scale) + 2
 
 
 def resample_pieces(pieces: Iterable[np.ndarray], *, height: int, out_height: int, out_width: int,
@@ -32,32 +41,20 @@ def resample_pieces(pieces: Iterable[np.ndarray], *, height: int, out_height: in
 
     if scale_x <= 0 or out_width < 1 or out_height < 1:
         raise ValueError("scale and output size must be positive")
-    support = int(math.ceil(LANCZOS_SUPPORT * max(1.0, 1.0 / scale_x))) + 1
-    buf = np.empty((height, 0, 3), np.uint8)
-    b0 = 0  # source column of buf[:, 0]
-    u0, it, ended = 0, iter(pieces), False
+    support = filter_reach(scale_x) + 1
+    buf = ColumnBuffer(pieces)
+    u0 = 0
     while u0 < out_width:
         u1 = min(out_width, u0 + CHUNK)
         lo, hi = margin + u0 / scale_x, margin + u1 / scale_x  # source box of this chunk
         need = int(math.ceil(hi)) + support
-        parts = [buf]
-        have = b0 + buf.shape[1]
-        while have < need and not ended:
-            try:
-                piece = next(it)
-            except StopIteration:
-                ended = True
-                break
-            parts.append(piece)
-            have += piece.shape[1]
-        if len(parts) > 1:
-            buf = np.concatenate(parts, axis=1)
-        if b0 + buf.shape[1] < min(need, int(math.ceil(hi + 1))):
+        buf.fill(need)
+        if buf.end < min(need, int(math.ceil(hi + 1))):
             raise ValueError(f"the pieces ended before output column {u1} of {out_width}")
-        img = Image.fromarray(buf, "RGB")
+        b0 = buf.start
+        img = Image.fromarray(buf.data, "RGB")
         out = img.resize((u1 - u0, out_height), Image.Resampling.LANCZOS,
                          box=(lo - b0, 0, hi - b0, height))
         yield np.asarray(out)
-        drop = max(0, int(math.floor(hi)) - support - b0)
-        buf, b0 = buf[:, drop:], b0 + drop
+        buf.drop(int(math.floor(hi)) - support)
         u0 = u1

@@ -19,7 +19,8 @@ from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
 from alis_studio.exporters.atomic import check_target
-from alis_studio.exporters.flythrough import camera_path, fly_frames, frame_count, source_ends, source_margin
+from alis_studio.exporters.flythrough import camera_path, fly_frames, frame_count, source_ends
+from alis_studio.exporters.resample import margin_for
 from alis_studio.exporters.stream import WriteStats
 from alis_studio.exporters.video import DEFAULT_CRF, check_video_options
 
@@ -93,7 +94,7 @@ class VideoJob:
 
     @property
     def source_x0(self) -> int:
-        return math.floor(self.x0) - source_margin(self.zoom)
+        return math.floor(self.x0) - margin_for(self.zoom)
 
     @property
     def source_width(self) -> int:
