@@ -114,6 +114,7 @@ def test_cancel_leaves_nothing(tmp_path):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
 def test_viewer_loads_tiles_in_headless_chromium(tiny_model_path, tmp_path):
     out = tmp_path / "web"

@@ -246,6 +246,7 @@ def read_tile(tf: tifffile.TiffFile, level: int, index: int) -> np.ndarray:
     return tile[0]
 
 
+@pytest.mark.slow
 def test_50_mpx_export_reads_back_in_tifffile_and_libvips(tmp_path):
     """50 Mpx (128 x 390,625) from prepared patches; sampled tiles of every level checked."""
     pyvips = pytest.importorskip("pyvips")
@@ -289,6 +290,7 @@ PEAK_RSS_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_peak_memory_does_not_grow_with_width(tmp_path):
     """Peak RSS of a 5 Mpx and a 50 Mpx export (fresh processes) within 10% of each other."""
     import pathlib

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from alis_studio.trainer.checkpoint import load_checkpoint
 
 
@@ -16,6 +18,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_torchrun_two_gloo_processes(tmp_path):
     from alis_studio.trainer.procedural import write_dataset
 
