@@ -94,6 +94,7 @@ def _opts(data, out, **kw):
     return TrainOptions(**{**base, **kw})
 
 
+@pytest.mark.slow  # real training runs, one after another (10-25 s on 2 cores)
 def test_train_init_from_a_smaller_run(landscapes, tmp_path):
     Trainer(_opts(landscapes, tmp_path / "small")).run()
     src = tmp_path / "small" / "checkpoint.pt"
@@ -106,6 +107,7 @@ def test_train_init_from_a_smaller_run(landscapes, tmp_path):
     assert state["training"]["initialised_from"] == "checkpoint.pt"
 
 
+@pytest.mark.slow  # real training runs, one after another (10-25 s on 2 cores)
 def test_init_from_errors_are_one_line(landscapes, tmp_path):
     with pytest.raises(UserError, match="no such checkpoint"):
         Trainer(_opts(landscapes, tmp_path / "a", init_from=str(tmp_path / "missing.pt")))

@@ -37,6 +37,7 @@ def _same_state(a: dict, b: dict, key: str) -> None:
         assert torch.equal(t, b[key][name]), f"{key}.{name} differs"
 
 
+@pytest.mark.slow  # real training runs, one after another (10-25 s on 2 cores)
 def test_four_plus_four_resumed_equals_eight_straight(landscapes, tmp_path):
     Trainer(_opts(landscapes, tmp_path / "straight", 8, augment="diffaug")).run()
     Trainer(_opts(landscapes, tmp_path / "split", 4, augment="diffaug")).run()
@@ -174,6 +175,7 @@ def _wait_for_checkpoint(path, proc, timeout=60.0):
         time.sleep(0.1)
 
 
+@pytest.mark.slow  # real training runs, one after another (10-25 s on 2 cores)
 def test_sigkill_then_resume_then_sigterm(landscapes, tmp_path):
     """A run killed with SIGKILL resumes from its last checkpoint; SIGTERM stops a run cleanly."""
     out = tmp_path / "run"
