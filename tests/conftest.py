@@ -75,6 +75,23 @@ def save_prompts(monkeypatch):
     return asked
 
 
+@pytest.fixture
+def settings(tmp_path):
+    """Qt settings in a temp file, so tests never touch the user's."""
+    pytest.importorskip("PySide6")
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, tiny_bundle, settings):
+    """The main window on the tiny model, its first view rendered (test_gui_support.make_window)."""
+    from test_gui_support import make_window
+
+    return make_window(qtbot, tiny_bundle, settings)
+
+
 @pytest.fixture(scope="session")
 def tiny_f1_generator():
     """A format-1 `tiny` (patches alone, zero-padded): the bundles made before format 2."""

@@ -14,7 +14,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from test_gui_support import grab, make_window, settings, state, wait_complete, window  # noqa: E402,F401
+from test_gui_support import grab, make_window, state, wait_complete  # noqa: E402
 
 from alis_studio.engine.panorama import render_strip  # noqa: E402
 from alis_studio.engine.scene import Scene  # noqa: E402

@@ -12,7 +12,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from test_gui_support import make_window, settings, wait_complete, window  # noqa: E402,F401
+from test_gui_support import make_window, wait_complete  # noqa: E402
 
 
 def recording(camera) -> list:

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from test_gui_support import grab, make_window, settings, state, wait_complete, window  # noqa: E402,F401
+from test_gui_support import grab, make_window, state, wait_complete  # noqa: E402
 
 from alis_studio.engine.panorama import render_strip  # noqa: E402
 from alis_studio.engine.scene import load_session  # noqa: E402

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from test_gui_support import grab, make_window, settings, wait_complete, window  # noqa: E402,F401
+from test_gui_support import grab, wait_complete  # noqa: E402
 
 from alis_studio.engine.panorama import render_strip  # noqa: E402
 

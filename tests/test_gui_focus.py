@@ -9,7 +9,6 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QFontMetrics  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QLineEdit, QSpinBox  # noqa: E402
-from test_gui_support import settings, window  # noqa: E402,F401
 
 from alis_studio.engine.session_schema import SEED_LIMIT  # noqa: E402
 from alis_studio.gui import dialogs  # noqa: E402

@@ -1,4 +1,5 @@
-"""Helpers shared by the GUI tests (pytest-qt, offscreen). No tests here."""
+"""Helpers shared by the GUI tests (pytest-qt, offscreen), imported by name. No tests here; the
+`settings` and `window` fixtures are conftest's."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,20 +10,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
-
-from PySide6.QtCore import QSettings  # noqa: E402
-
-
-@pytest.fixture
-def settings(tmp_path):
-    """Settings in a temp file, so tests never touch the user's."""
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, tiny_bundle, settings):
-    """The main window on the tiny model, its first view rendered."""
-    return make_window(qtbot, tiny_bundle, settings)
 
 
 def make_window(qtbot, bundle, settings, size=(640, 360)):

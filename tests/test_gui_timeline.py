@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from test_gui_support import settings, state, wait_complete, window  # noqa: E402,F401
+from test_gui_support import state, wait_complete  # noqa: E402
 
 from alis_studio.engine.scene import AnchorSpec  # noqa: E402
 from alis_studio.gui import dialogs  # noqa: E402

@@ -12,7 +12,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from test_gui_support import grab, make_window, settings, slow_bundle, wait_complete, window  # noqa: E402,F401
+from test_gui_support import grab, make_window, slow_bundle, wait_complete  # noqa: E402
 
 from alis_studio.engine.panorama import render_strip  # noqa: E402
 from alis_studio.engine.scene import Scene  # noqa: E402

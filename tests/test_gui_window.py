@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
-from test_gui_support import make_window, settings, wait_complete, window  # noqa: E402,F401
+from test_gui_support import make_window, wait_complete  # noqa: E402
 
 from alis_studio.engine.camera import CRISP_MAX  # noqa: E402
 
