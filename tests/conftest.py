@@ -30,6 +30,7 @@ def tiny_model_path(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_generator():
     """The torch generator behind tiny_model_path (same seed, same weights: test_tiny_fixture.py)."""
+    pytest.importorskip("torch")
     from alis_studio.trainer.export import random_generator
 
     return random_generator("tiny", seed=0)
@@ -95,6 +96,7 @@ def window(qtbot, tiny_bundle, settings):
 @pytest.fixture(scope="session")
 def tiny_f1_generator():
     """A format-1 `tiny` (patches alone, zero-padded): the bundles made before format 2."""
+    pytest.importorskip("torch")
     import dataclasses
 
     from alis_studio.trainer.export import random_generator

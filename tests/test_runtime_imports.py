@@ -37,8 +37,8 @@ BLOCKED_RUN = textwrap.dedent("""
     commands = sorted(main.build_parser()._subparsers._group_actions[0].choices)
     code = main.main(["render", "--model", sys.argv[1], "--intervals", "1", "--out", sys.argv[2], "--quiet"])
     print(json.dumps({"failed": failed, "commands": commands, "render": code,
-                      "heavy": sorted(m for m in sys.modules if m.split(".")[0] == "torch"
-                                      or m.startswith("alis_studio.trainer"))}))
+                      "heavy": sorted(m for m, mod in sys.modules.items() if mod is not None  # None: blocked
+                                      and (m.split(".")[0] == "torch" or m.startswith("alis_studio.trainer")))}))
 """)
 
 
