@@ -13,17 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from alis_studio.errors import ExportError
-from alis_studio.exporters.images import check_limits
-from alis_studio.exporters.pyramid import Level, plan_levels
-from alis_studio.exporters.tiff import COMPRESSIONS, DEFAULT_TILE_WIDTH
+from alis_studio.exporters.pyramid import Level
+from alis_studio.exporters.registry import ALIASES, FORMATS, by_suffix, image_formats, suffix_help
+from alis_studio.exporters.tiff import DEFAULT_TILE_WIDTH
 
-FORMATS = ("tiff", "png", "jpeg", "dzi")  # images ExportPlan sizes; "mp4" is alis_studio.jobs.video's
-ALL_FORMATS = FORMATS + ("mp4",)
-EXTENSIONS = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".zip": "dzi",
-              ".mp4": "mp4"}
-DZI_PYRAMID = 1.35  # Deep Zoom tiles of all levels over the base: 4/3, plus 1 px overlaps
-TIFF_MAX_WIDTH = 2 ** 32 - 1  # BigTIFF through tifffile
-TIFF_MAX_HEIGHT = 65_535  # one tile row: a tile this tall is already ~100 MB
 # compressed / raw bytes, conservative (random-weight models, which look like coloured noise)
 DEFAULT_RATIOS = {"none": 1.0, "deflate": 0.8, "zstd": 0.8, "jpeg": 0.2, "png": 0.8}
 SPACE_MARGIN = 1.25  # ask for this much more than the estimate (and 16 MiB more)
@@ -33,18 +26,20 @@ def format_for(path: str | Path, fmt: str | None = None) -> str:
     """The output format: the one given (which a known extension must agree with), else from the
     file name's extension."""
     ext = Path(path).suffix.lower()
+    suffixes = by_suffix()
     if fmt:
-        fmt = {"tif": "tiff", "jpg": "jpeg"}.get(fmt.lower(), fmt.lower())
-        if fmt not in ALL_FORMATS:
-            raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(ALL_FORMATS)}")
-        if EXTENSIONS.get(ext, fmt) != fmt:  # the name would lie about the bytes in it
-            raise ExportError(f"{path}: --format {fmt}, but a {ext} name says {EXTENSIONS[ext]}; "
+        fmt = ALIASES.get(fmt.lower(), fmt.lower())
+        if fmt not in FORMATS:
+            raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        if suffixes.get(ext, fmt) != fmt:  # the name would lie about the bytes in it
+            raise ExportError(f"{path}: --format {fmt}, but a {ext} name says {suffixes[ext]}; "
                               "rename the output or leave out --format")
         return fmt
-    if ext not in EXTENSIONS:
-        raise ExportError(f"{path}: unknown image type {ext or '(none)'}; use .tif, .png, .jpg, .mp4 or .zip, "
-                          "or pass --format (a Deep Zoom folder: --format dzi)")
-    return EXTENSIONS[ext]
+    if ext not in suffixes:
+        folders = "; ".join(f"a {f.folder} folder: --format {f.name}" for f in FORMATS.values() if f.folder)
+        raise ExportError(f"{path}: unknown image type {ext or '(none)'}; use {suffix_help()}, "
+                          f"or pass --format ({folders})")
+    return suffixes[ext]
 
 
 def human_bytes(n: float) -> str:
@@ -72,25 +67,17 @@ class ExportPlan:
         w, h = self.width, self.height
         if w < 1 or h < 1:
             raise ExportError(f"the image size must be positive, got {w} x {h} px")
-        if self.fmt not in FORMATS:
-            raise ExportError(f"unknown format {self.fmt!r}; choose one of {', '.join(FORMATS)}")
-        if self.fmt in ("png", "jpeg"):
-            check_limits(None, self.fmt.upper(), w, h)
-        if self.fmt == "tiff":
-            if w > TIFF_MAX_WIDTH or h > TIFF_MAX_HEIGHT:
-                raise ExportError(f"{w} x {h} px exceeds the TIFF export's limits "
-                                  f"({TIFF_MAX_WIDTH} x {TIFF_MAX_HEIGHT} px)")
-            if self.compression not in COMPRESSIONS:
-                raise ExportError(f"unknown TIFF compression {self.compression!r}; "
-                                  f"choose one of {', '.join(COMPRESSIONS)}")
-            try:
-                self.geometry()
-            except ValueError as e:
-                raise ExportError(str(e)) from None
-        if self.fmt == "dzi" and self.compression not in ("jpeg", "png"):
-            raise ExportError(f"unknown Deep Zoom tile format {self.compression!r}; choose jpeg or png")
+        if self.fmt not in image_formats():
+            raise ExportError(f"unknown format {self.fmt!r}; choose one of {', '.join(image_formats())}")
+        if self.spec.check is not None:
+            self.spec.check(self)
         if not 1 <= self.quality <= 100:
             raise ExportError(f"JPEG quality must be in [1, 100], got {self.quality}")
+
+    @property
+    def spec(self):
+        """The format's registry entry (exporters.registry.FORMATS)."""
+        return FORMATS[self.fmt]
 
     @property
     def pixels(self) -> int:
@@ -102,25 +89,25 @@ class ExportPlan:
 
     def geometry(self) -> list[Level]:
         """TIFF pages, base first (PNG and JPEG: the image alone)."""
-        if self.fmt != "tiff":
+        if self.spec.pages is None:
             return [Level(self.height, self.width, self.height, self.width)]
-        return plan_levels(self.height, self.width, levels=self.levels, tile_width=self.tile_width)
+        return self.spec.pages(self)
 
     @property
     def codec(self) -> str:
-        return {"tiff": self.compression, "png": "png", "jpeg": "jpeg", "dzi": self.compression}[self.fmt]
+        return self.spec.codec(self)
 
     def raw_bytes(self) -> int:
         """Uncompressed pixel bytes of all pages (TIFF: including tile padding)."""
-        if self.fmt == "dzi":
-            return int(self.pixels * 3 * DZI_PYRAMID)
+        if self.spec.raw_bytes is not None:
+            return self.spec.raw_bytes(self)
         return sum(lv.tiles * lv.tile_height * lv.tile_width * 3 for lv in self.geometry())
 
     def temp_bytes(self) -> int:
         """Temporary disk beside the output besides the file itself (the TIFF's spilled levels;
         a Deep Zoom .zip: the folder it is made from)."""
-        if self.fmt == "dzi":
-            return self.estimate_bytes() if self.zip else 0
+        if self.spec.temp_bytes is not None:
+            return self.spec.temp_bytes(self)
         return sum(lv.tiles * lv.tile_height * lv.tile_width * 3 for lv in self.geometry()[1:])
 
     def estimate_bytes(self, ratio: float | None = None) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alis_studio.cli.options import add_generator_options, add_psi_option, check_generator_options, scene_from_args
 from alis_studio.errors import ExportError, UserError
+from alis_studio.exporters.registry import FORMATS
 
 EPILOG = """\
 range: --width PX (output pixels, at least one frame of the model: as wide as the image is tall),
@@ -63,7 +64,7 @@ def add_parser(sub) -> None:
     p.add_argument("--height-scale", type=float, default=1.0, metavar="S",
                    help="resample by S in both directions, Lanczos (default 1: the model's pixels)")
     add_psi_option(p)
-    p.add_argument("--format", choices=["tiff", "png", "jpeg", "dzi", "mp4"], help="default: from --out's extension (a known extension must agree with it)")
+    p.add_argument("--format", choices=list(FORMATS), help="default: from --out's extension (a known extension must agree with it)")
     p.add_argument("--compression", choices=["none", "deflate", "zstd", "jpeg"], default="deflate",
                    help="TIFF compression (default deflate)")
     p.add_argument("--quality", type=int, default=90, help="JPEG quality 1..100 (default 90)")
@@ -126,12 +127,13 @@ def _run_export(args: argparse.Namespace) -> int:
             scene.set_loop_period(args.loop)
         except ValueError as e:
             raise UserError(f"--loop: {e}") from None
-    if fmt == "mp4" and args.pano360:
+    spec = FORMATS[fmt]
+    if not spec.image and args.pano360:
         raise UserError("--360 tags images (TIFF, PNG, JPEG), not videos")
     args.overwrite = args.overwrite or _confirm_overwrite(out)
     bundle = load_bundle(resolve_model(args.model), device=args.device)
     renderer = Renderer(bundle, workers=0, batch_size=args.batch, cache_bytes=0)
-    if fmt == "mp4":
+    if "video" in spec.options:
         from alis_studio.cli.export_video import run_video
 
         try:
@@ -155,7 +157,7 @@ def _run_export(args: argparse.Namespace) -> int:
         free_text = f", {human_bytes(free)} free" if free >= 0 else ""
         seconds = job.source_width * job.model_height / 1e6 / rate
         print(f"exporting {plan.width} x {plan.height} px ({plan.megapixels:.1f} Mpx) to {out} "
-              f"[{fmt}{'/' + plan.compression if fmt in ('tiff', 'dzi') else ''}]: about {human_bytes(plan.estimate_bytes(ratio))}"
+              f"[{fmt}{'/' + plan.compression if spec.options & {'compression', 'tiles'} else ''}]: about {human_bytes(plan.estimate_bytes(ratio))}"
               f", needs up to {human_bytes(needed)}{free_text}; about {fmt_time(seconds)} on {bundle.device_name}",
               file=sys.stderr)
     bar = None if args.quiet else ProgressBar(f"export {out.name}", "Mpx", plan.height / 1e6)
@@ -164,8 +166,9 @@ def _run_export(args: argparse.Namespace) -> int:
     finally:
         renderer.close()
     if not args.quiet:
-        kind = f"{len(stats.levels)} level(s)" if fmt != "dzi" else "Deep Zoom"
-        opened = f"; open {out / 'index.html'} in a browser" if fmt == "dzi" and out.suffix.lower() != ".zip" else ""
+        kind = spec.folder or f"{len(stats.levels)} level(s)"
+        as_folder = spec.folder and out.suffix.lower() not in spec.suffixes
+        opened = f"; open {out / 'index.html'} in a browser" if as_folder else ""
         print(f"wrote {out} ({plan.width} x {plan.height} px, {kind}, "
               f"{human_bytes(stats.bytes)}, {stats.seconds:.1f} s, writer {stats.writer_share:.0%} of it){opened}",
               file=sys.stderr)

@@ -24,12 +24,12 @@ from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import Cancelled, UserError
 from alis_studio.exporters.plan import human_bytes
+from alis_studio.exporters.registry import FORMATS as EXPORT_FORMATS
 from alis_studio.jobs.export import ExportJob, probe_speed, scaled_width
 from alis_studio.jobs.video import VideoJob, probe_time
 from alis_studio.progress import fmt_time
 
-FORMATS = {"TIFF (tiled, pyramid)": ("tiff", ".tif"), "PNG": ("png", ".png"), "JPEG": ("jpeg", ".jpg"),
-           "Deep Zoom web viewer (folder)": ("dzi", ""), "MP4 video (fly-through)": ("mp4", ".mp4")}
+FORMATS = {f.label: (f.name, f.suffix) for f in EXPORT_FORMATS.values()}  # label: (format, new file's suffix)
 COMPRESSIONS = {"deflate (opens everywhere)": "deflate", "zstd (faster; some viewers lack it)": "zstd",
                 "JPEG (lossy, smallest)": "jpeg", "none": "none"}
 VIDEO_PROBE_DELAY_MS = 300  # the video's time is probed once its settings rest this long

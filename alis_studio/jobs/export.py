@@ -28,6 +28,7 @@ from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
 from alis_studio.exporters.atomic import check_target
 from alis_studio.exporters.plan import ExportPlan, check_free_space
+from alis_studio.exporters.registry import FORMATS
 from alis_studio.exporters.stream import WriteStats
 
 __all__ = ["ExportJob", "check_height_scale", "probe_speed", "scaled_height", "scaled_width"]
@@ -90,11 +91,11 @@ class ExportJob:
         if self.pano360:
             if self.period is None:
                 raise ExportError("a 360° export needs a loop: a looping session or --loop N (one period)")
-            if self.fmt == "dzi":  # its tiles carry no XMP; its viewer pans a loop around without it
-                raise ExportError("a 360° tag (XMP GPano) is for TIFF, PNG or JPEG; a Deep Zoom export of a loop "
-                                  "already pans around endlessly: leave out --360")
-            if self.fmt not in ("tiff", "png", "jpeg"):
-                raise ExportError(f"a 360° export is a TIFF, PNG or JPEG image, not {self.fmt}")
+            spec = FORMATS.get(self.fmt)
+            if spec is not None and spec.no_360:
+                raise ExportError(spec.no_360)
+            if spec is None or "pano360" not in spec.options:
+                raise ExportError(f"a 360° export is a {_names_with('pano360')} image, not {self.fmt}")
             self.xmp()  # too tall for a 360-degree strip: say so before rendering
 
     # ------------------------------------------------------------------ geometry
@@ -129,9 +130,11 @@ class ExportJob:
         return self.width / self.scale_x
 
     def plan(self) -> ExportPlan:
-        codec = self.tile_format if self.fmt == "dzi" else self.compression
+        spec = FORMATS.get(self.fmt)
+        tiled = spec is not None and "tiles" in spec.options  # its codec is the tiles' format
+        codec = self.tile_format if tiled else self.compression
         return ExportPlan(self.width, self.out_height, self.fmt, codec, self.quality, self.levels,
-                          zip=self.fmt == "dzi" and self.out.suffix.lower() == ".zip")
+                          zip=spec is not None and bool(spec.folder) and self.out.suffix.lower() in spec.suffixes)
 
     def xmp(self) -> bytes | None:
         """GPano XMP for a 360-degree export, else None."""
@@ -155,12 +158,7 @@ class ExportJob:
     def check(self, ratio: float | None = None) -> tuple[ExportPlan, int, int]:
         """Check the target, the format limits and the free space. Returns (plan, needed, free bytes)."""
         plan = self.plan()
-        if self.fmt == "dzi":
-            from alis_studio.exporters.deepzoom import check_deepzoom_target
-
-            check_deepzoom_target(self.out, overwrite=self.overwrite)
-        else:
-            check_target(self.out, overwrite=self.overwrite)
+        (plan.spec.check_target or check_target)(self.out, overwrite=self.overwrite)
         needed = plan.required_bytes(ratio)
         return plan, needed, check_free_space(self.out, needed)
 
@@ -183,19 +181,13 @@ class ExportJob:
         plan = self.plan()
         kw = dict(width=plan.width, height=plan.height, quality=plan.quality, overwrite=self.overwrite,
                   description=self.description(), progress=progress, cancel=cancel)
-        if plan.fmt == "tiff":
-            from alis_studio.exporters.tiff import write_tiff
+        return plan.spec.write(self.out, self.pieces(), plan, xmp=self.xmp(), wrap=self.period is not None, **kw)
 
-            return write_tiff(self.out, self.pieces(), compression=plan.compression, levels=plan.levels,
-                              xmp=self.xmp(), **kw)
-        if plan.fmt == "dzi":
-            from alis_studio.exporters.deepzoom import write_deepzoom
 
-            return write_deepzoom(self.out, self.pieces(), tile_format=self.tile_format,
-                                  wrap=self.period is not None, **kw)
-        from alis_studio.exporters.images import write_image
-
-        return write_image(self.out, self.pieces(), fmt=plan.fmt, xmp=self.xmp(), **kw)
+def _names_with(option: str) -> str:
+    """'TIFF, PNG or JPEG': the formats that take an option, for messages."""
+    names = [f.name.upper() for f in FORMATS.values() if option in f.options]
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
 def probe_speed(renderer: Renderer, scene: Scene, x0: int = 0, patches: int | None = None) -> tuple[float, np.ndarray]:
