@@ -284,3 +284,12 @@ def test_cli_imports_and_refuses_to_overwrite(tmp_path, capsys):
 def test_fixtures_stay_small():
     files = list(DATA.glob("official-*"))
     assert len(files) == 2 * len(FIXTURES) and all(p.stat().st_size < 2_000_000 for p in files)
+
+
+def test_reading_reports_progress(tmp_path):
+    src = tmp_path / "big.pkl"
+    src.write_bytes(pickle.dumps({"payload": b"x" * 12_000_000}))
+    seen = []
+    assert load_pickle(src, lambda done, size: seen.append((done, size)))["payload"][:1] == b"x"
+    assert len(seen) >= 2 and all(size == src.stat().st_size for _, size in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

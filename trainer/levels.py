@@ -45,8 +45,10 @@ def stages_meta(plan: list[tuple[int, int]], height: int, tile_width: int, flops
 
 
 def export_stages(synthesis: nn.Module, plan: list[tuple[int, int]], names: tuple[str, str],
-                  example: tuple[torch.Tensor, torch.Tensor], meta_text: str, onnx_graph) -> dict[str, bytes]:
-    """{member: ONNX bytes} of each stage; `example` (window, index) traces them."""
+                  example: tuple[torch.Tensor, torch.Tensor], meta_text: str, onnx_graph,
+                  on_stage=None) -> dict[str, bytes]:
+    """{member: ONNX bytes} of each stage; `example` (window, index) traces them; on_stage(j, n)
+    after each."""
     members, lo, carried = {}, 0, ()
     with torch.no_grad():
         for j, (level, block) in enumerate(plan):
@@ -59,4 +61,6 @@ def export_stages(synthesis: nn.Module, plan: list[tuple[int, int]], names: tupl
             if not last:
                 carried = stage(*args)[1:]
             lo = block + 1
+            if on_stage:
+                on_stage(j + 1, len(plan))
     return members

@@ -26,6 +26,6 @@ def run_import_official(args: argparse.Namespace) -> int:
 
     if Path(args.out).exists() and not args.overwrite:
         raise UserError(f"{args.out}: exists; pass --overwrite to replace it")
-    path = import_official(args.checkpoint, args.out, progress=ProgressBar("importing", unit="steps"))
+    path = import_official(args.checkpoint, args.out, progress=ProgressBar("importing", unit="%"))
     print(f"wrote {path} ({path.stat().st_size / 2 ** 20:.1f} MiB)")
     return 0

@@ -83,9 +83,10 @@ def _names(names: list[str]) -> str:
     return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
-def read_checkpoint(path: Path) -> tuple[OfficialGenerator, dict, dict]:
-    """(generator, constructor kwargs, snapshot info) from an official pickle; ModelError on one line."""
-    data = load_pickle(path)
+def read_checkpoint(path: Path, progress=None) -> tuple[OfficialGenerator, dict, dict]:
+    """(generator, constructor kwargs, snapshot info) from an official pickle; ModelError on one
+    line; progress(bytes, size) while it reads."""
+    data = load_pickle(path, progress)
     G_rec = data.get("G_ema") if isinstance(data, dict) else None
     if not isinstance(G_rec, Record) or G_rec.class_name != "Generator":
         raise ModelError(f"{path}: not an official ALIS snapshot (no G_ema Generator in it)")
@@ -124,19 +125,23 @@ def bundle_meta(G: OfficialGenerator, kwargs: dict, source: dict, training: dict
     }
 
 
-STEPS = 5  # read, rebuild, mapping graph, synthesis graph, probe: progress(step, STEPS) after each
+# shares of an import's time in its progress (of 100): reading the pickle, rebuilding the
+# generator, the mapping graph, the synthesis stages, the probe
+_READ, _BUILD, _MAPPING, _STAGES = 40, 45, 48, 92
 
 
 def export_official(G: OfficialGenerator, out: Path, meta: dict, progress=None) -> Path:
     """Write the bundle atomically: mapping.onnx (z -> w) and the synthesis stages (w_pair, patch -> image
-    at each level of detail, trainer/levels.py)."""
+    at each level of detail, trainer/levels.py). progress(done, 100) from _BUILD to _STAGES."""
     text, cfg = json.dumps(meta), G.cfg
+    tell = progress or (lambda done, total: None)
     with torch.no_grad():
         mapping = onnx_graph(G.mapping, (torch.randn(2, cfg.z_dim),), ["z"], ["w"], text)
-        progress and progress(3, STEPS)
+        tell(_MAPPING, 100)
         pair, patch = torch.randn(2, 2, cfg.w_dim), torch.tensor([0, cfg.patches_per_interval - 1])
         plan = level_blocks(cfg.resolutions, cfg.resolution, cfg.patch_width)
-        synthesis = export_stages(G.synthesis, plan, ("w_pair", "patch"), (pair, patch), text, onnx_graph)
+        synthesis = export_stages(G.synthesis, plan, ("w_pair", "patch"), (pair, patch), text, onnx_graph,
+                                  lambda j, n: tell(_MAPPING + (_STAGES - _MAPPING) * j // n, 100))
     return write_bundle(out, meta, mapping, synthesis)
 
 
@@ -149,24 +154,25 @@ def file_sha256(path: Path) -> str:
 
 
 def import_official(src: str | Path, out: str | Path, progress=None) -> Path:
-    """The whole conversion; the bundle is checked by the app's own loader (and a test inference)
-    before this returns. UserError/ModelError on one line; nothing is left under `out` on failure."""
+    """The whole conversion, with progress(done, 100); the bundle is checked by the app's own loader
+    (and a test inference) before this returns. UserError/ModelError on one line; nothing is left
+    under `out` on failure."""
     src, out = Path(src), Path(out)
     if out.suffix != ".alis":
         raise UserError(f"{out}: the bundle to write must end in .alis")
     if not out.parent.is_dir():
         raise UserError(f"{out.parent}: no such folder")
-    progress and progress(0, STEPS)
+    tell = progress or (lambda done, total: None)
+    tell(0, 100)
     data_sha = file_sha256(src) if src.is_file() else None
-    G, kwargs, info = read_checkpoint(src)
-    progress and progress(2, STEPS)
+    G, kwargs, info = read_checkpoint(src, lambda done, size: tell(_READ * done // max(size, 1), 100))
+    tell(_BUILD, 100)
     meta = bundle_meta(G, kwargs, {"name": src.name, "sha256": data_sha},
                        {"dataset": info["dataset"], "kimg": None, "metrics": {}, "imported": True})
     try:
-        path = export_official(G, out, meta, progress)
+        path = export_official(G, out, meta, tell)
     except OSError as e:
         raise UserError(f"{out}: cannot write the bundle ({e.strerror or e})") from None
-    progress and progress(4, STEPS)
     from alis_studio.engine.bundle import load_bundle
 
     try:
@@ -174,7 +180,7 @@ def import_official(src: str | Path, out: str | Path, progress=None) -> Path:
     except ModelError:
         path.unlink(missing_ok=True)
         raise
-    progress and progress(STEPS, STEPS)
+    tell(100, 100)
     return path
 
 

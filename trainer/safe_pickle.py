@@ -165,13 +165,32 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise Refused("refused a persistent id (not a StyleGAN2-ADA-style pickle)")
 
 
-def load_pickle(path: str | Path) -> Any:
-    """The checkpoint at `path` as data (Records, dicts, tensors). ModelError naming the file and,
-    for a refused global, the global."""
+class _Counting(io.RawIOBase):
+    """A file whose reads report progress(bytes read, size), at most every 4 MB."""
+
+    def __init__(self, f, size: int, progress):
+        self.f, self.size, self.progress, self.done, self._told = f, size, progress, 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self.f.readinto(b)
+        self.done += n or 0
+        if self.done - self._told >= 1 << 22:
+            self._told = self.done
+            self.progress(self.done, self.size)
+        return n
+
+
+def load_pickle(path: str | Path, progress=None) -> Any:
+    """The checkpoint at `path` as data (Records, dicts, tensors); progress(bytes, size) while it
+    reads. ModelError naming the file and, for a refused global, the global."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            return plain(_RestrictedUnpickler(f).load())
+            src = io.BufferedReader(_Counting(f, path.stat().st_size, progress), 1 << 20) if progress else f
+            return plain(_RestrictedUnpickler(src).load())
     except FileNotFoundError:
         raise ModelError(f"{path}: no such file") from None
     except IsADirectoryError:
