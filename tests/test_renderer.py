@@ -17,6 +17,46 @@ def test_cache_is_bounded_in_bytes():
     assert cache.get(("k", 0)) is None and cache.get(("k", 19)) is not None
 
 
+
+def test_cache_evicts_the_least_recently_used_and_counts_hits():
+    cache = PatchCache(max_bytes=3000)
+    for i in range(3):
+        cache.put(i, [np.full(1000, i, np.uint8)])
+    assert cache.get(0)[0] == 0  # 0 is now the most recent: 1 goes first
+    cache.put(3, [np.zeros(1000, np.uint8)])
+    assert 1 not in cache and {0, 2, 3} <= {k for k in range(4) if k in cache}
+    assert cache.get(1) is None
+    assert (cache.hits, cache.misses) == (1, 1)
+    cache.put(0, [np.zeros(10, np.uint8)])  # an existing key keeps its patch
+    assert cache.get(0)[0] == 0 and cache.bytes == 3000
+
+
+def test_cache_keeps_no_patch_larger_than_itself():
+    cache = PatchCache(max_bytes=0)
+    cache.put("k", [np.zeros(1, np.uint8)])
+    assert len(cache) == 0 and cache.bytes == 0 and cache.get("k") is None
+    big = PatchCache(max_bytes=1000)
+    big.put("a", [np.zeros(600, np.uint8)])
+    big.put("b", [np.zeros(1001, np.uint8)])
+    assert "a" in big and "b" not in big
+
+
+def test_cache_stays_bounded_under_threads():
+    cache = PatchCache(max_bytes=50_000)
+
+    def work(t):
+        for i in range(500):
+            cache.put((t, i), [np.zeros(1000, np.uint8)])
+            cache.get((t, i - 3))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert cache.bytes == 1000 * len(cache) <= 50_000 and len(cache) == 50
+    assert cache.hits + cache.misses == 4 * 500
+
 def test_async_render_matches_sync(tiny_renderer):
     scene = Scene(seed=3)
     keys = tiny_renderer.keys(scene, -5, 7)

@@ -10,7 +10,6 @@ the caller marshals them (the GUI through a Qt signal). Synchronous use (CLI, ex
 from __future__ import annotations
 
 import atexit
-import collections
 import dataclasses
 import itertools
 import threading
@@ -18,6 +17,7 @@ import time
 import weakref
 from typing import Callable, Iterable, Iterator
 
+import cachetools
 import numpy as np
 
 from alis_studio.engine.bundle import ModelBundle
@@ -57,21 +57,29 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 class PatchCache:
-    """Thread-safe LRU of rendered patches (with their mip levels), bounded in bytes."""
+    """Thread-safe LRU of rendered patches (with their mip levels), bounded in bytes (a
+    cachetools.LRUCache weighing each entry by its arrays' bytes). A patch larger than the whole
+    bound is not kept: `cache_bytes=0` (the command line's renderers) caches nothing."""
 
     def __init__(self, max_bytes: int):
-        self.max_bytes, self.bytes = int(max_bytes), 0
-        self._items: collections.OrderedDict[PatchKey, list[np.ndarray]] = collections.OrderedDict()
+        self._items = cachetools.LRUCache(maxsize=max(0, int(max_bytes)), getsizeof=_nbytes)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
+    @property
+    def max_bytes(self) -> int:
+        return int(self._items.maxsize)
+
+    @property
+    def bytes(self) -> int:
+        return int(self._items.currsize)
+
     def get(self, key: PatchKey, level: int = 0) -> np.ndarray | None:
         with self._lock:
-            levels = self._items.get(key)
+            levels = self._items.get(key)  # a hit moves the key to the young end
             if levels is None:
                 self.misses += 1
                 return None
-            self._items.move_to_end(key)
             self.hits += 1
             return levels[min(level, len(levels) - 1)]
 
@@ -80,23 +88,20 @@ class PatchCache:
             return key in self._items
 
     def put(self, key: PatchKey, levels: list[np.ndarray]) -> None:
-        size = sum(a.nbytes for a in levels)
         with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = levels
-            self.bytes += size
-            while self.bytes > self.max_bytes and len(self._items) > 1:
-                _, old = self._items.popitem(last=False)
-                self.bytes -= sum(a.nbytes for a in old)
+            if key not in self._items and _nbytes(levels) <= self._items.maxsize:
+                self._items[key] = levels  # evicts the least recently used until it fits
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _nbytes(levels: list[np.ndarray]) -> int:
+    return sum(a.nbytes for a in levels)
 
 
 VIEW, THUMBNAILS, BACKGROUND = 0, 1, 2  # request priorities: lower is served first
@@ -127,7 +132,7 @@ class Renderer:
         self.bundle, self.batch_size = bundle, int(batch_size)
         self.cache = PatchCache(cache_bytes)
         self.mip_levels = max(0, min(mip_levels, _max_levels(bundle.height, bundle.tile_width)))
-        self._latents: collections.OrderedDict = collections.OrderedDict()
+        self._latents = cachetools.LRUCache(maxsize=4096)  # (spec, psi) -> w
         self.directions = LazyDirections(bundle, directions_dir)  # computed when an edit first needs it
         self._latent_lock = threading.Lock()
         self._requests: list[Request] = []
@@ -191,9 +196,9 @@ class Renderer:
         is cheap but not free)."""
         spec = _unpinned(spec)
         with self._latent_lock:
-            if (spec, psi) in self._latents:
-                self._latents.move_to_end((spec, psi))
-                return self._latents[(spec, psi)]
+            w = self._latents.get((spec, psi))
+        if w is not None:
+            return w
         if spec.w is not None:
             w = np.asarray(spec.w, np.float32)
         else:
@@ -205,8 +210,6 @@ class Renderer:
             w = w + self.directions.get().offset(spec.edits)
         with self._latent_lock:
             self._latents[(spec, psi)] = w
-            while len(self._latents) > 4096:
-                self._latents.popitem(last=False)
         return w
 
     # ------------------------------------------------------------------ synchronous

@@ -2,10 +2,10 @@
 renderer's worker-thread callbacks onto the GUI thread."""
 from __future__ import annotations
 
-import collections
 import math
 import sys
 
+import cachetools
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -28,26 +28,26 @@ def to_numpy(image: QImage) -> np.ndarray:
 
 
 class ImageCache:
-    """LRU of converted QImages, bounded in bytes, so a repaint never converts a patch twice."""
+    """LRU of converted QImages, bounded in bytes, so a repaint never converts a patch twice (GUI
+    thread only: no lock). An image larger than the whole bound is not kept."""
 
     def __init__(self, max_bytes: int = 96 * 2 ** 20):
-        self.max_bytes, self.bytes = max_bytes, 0
-        self._items: collections.OrderedDict[object, QImage] = collections.OrderedDict()
+        self._items = cachetools.LRUCache(maxsize=max(0, int(max_bytes)), getsizeof=QImage.sizeInBytes)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self._items.maxsize)
+
+    @property
+    def bytes(self) -> int:
+        return int(self._items.currsize)
 
     def get(self, key) -> QImage | None:
-        img = self._items.get(key)
-        if img is not None:
-            self._items.move_to_end(key)
-        return img
+        return self._items.get(key)  # a hit moves the key to the young end
 
     def put(self, key, img: QImage) -> None:
-        if key in self._items:
-            return
-        self._items[key] = img
-        self.bytes += img.sizeInBytes()
-        while self.bytes > self.max_bytes and len(self._items) > 1:
-            _, old = self._items.popitem(last=False)
-            self.bytes -= old.sizeInBytes()
+        if key not in self._items and img.sizeInBytes() <= self._items.maxsize:
+            self._items[key] = img
 
 
 class PatchBridge(QObject):
