@@ -1,6 +1,8 @@
 """Latent directions (GANSpace): the basis, its cache, edits in the scene, the session file, the
 renderer's keys and pixels, and `--direction` on the command line."""
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,6 +43,20 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     assert directions.default_cache_dir() == tmp_path
     monkeypatch.delenv("ALIS_STUDIO_CACHE")
     assert "alis-studio" in str(directions.default_cache_dir())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the Linux default")
+def test_default_cache_dir_keeps_the_linux_path_of_existing_caches(monkeypatch, tmp_path):
+    monkeypatch.delenv("ALIS_STUDIO_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert directions.default_cache_dir() == Path.home() / ".cache" / "alis-studio"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert directions.default_cache_dir() == tmp_path / "alis-studio"
+
+
+def test_default_cache_dir_keeps_the_macos_path():
+    from platformdirs.macos import MacOS
+    assert Path(MacOS(**directions.CACHE_DIR_ARGS).user_cache_dir) == Path.home() / "Library" / "Caches" / "alis-studio"
 
 
 def test_scene_edits_per_anchor_and_for_the_whole_scene():

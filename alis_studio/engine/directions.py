@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from alis_studio.atomic import atomic_write
 from alis_studio.errors import SessionError
@@ -55,16 +55,16 @@ def n_components(bundle) -> int:
     return min(MAX_COMPONENTS, bundle.w_dim)
 
 
+# appauthor=False: no vendor folder on Windows (%LOCALAPPDATA%/alis-studio/Cache), the paths of before
+CACHE_DIR_ARGS = {"appname": "alis-studio", "appauthor": False}
+
+
 def default_cache_dir() -> Path:
-    """The user's cache folder for alis-studio ($ALIS_STUDIO_CACHE overrides it), like platformdirs."""
+    """The user's cache folder for alis-studio ($ALIS_STUDIO_CACHE overrides it): platformdirs'
+    user cache dir, ~/.cache/alis-studio (or $XDG_CACHE_HOME) on Linux, ~/Library/Caches on macOS."""
     if os.environ.get("ALIS_STUDIO_CACHE"):
         return Path(os.environ["ALIS_STUDIO_CACHE"])
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "alis-studio" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "alis-studio"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alis-studio"
+    return Path(platformdirs.user_cache_dir(**CACHE_DIR_ARGS))
 
 
 def compute(bundle, samples: int = N_SAMPLES) -> Directions:
