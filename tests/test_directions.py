@@ -98,7 +98,7 @@ def test_session_round_trip_with_directions(tmp_path):
     doc = json.loads(path.read_text())
     assert doc["version"] == 2 and doc["directions"] == {"edits": {"1": 0.75}, "names": {"2": "sky"}}
     assert doc["anchors"]["3"]["edits"] == {"2": -1.25}
-    loaded, _ = load_session(path)
+    loaded = load_session(path).scene
     assert loaded.to_dict() == s.to_dict()
 
 
@@ -109,7 +109,7 @@ def test_sessions_without_directions_stay_version_1_and_old_files_load(tmp_path)
     old = {"format": "alis-studio-session", "version": 1, "seed": 3, "psi": 0.7, "loop_period": None,
            "anchors": {"2": {"seed": 5, "pinned": True}}, "edits": [], "view": {}}
     (tmp_path / "old.json").write_text(json.dumps(old))
-    scene, _ = load_session(tmp_path / "old.json")
+    scene = load_session(tmp_path / "old.json").scene
     assert scene.anchor(2) == AnchorSpec(seed=5, pinned=True) and not scene.uses_directions()
 
 

@@ -62,7 +62,7 @@ def test_closing_with_unsaved_edits_asks_first(window, monkeypatch, tmp_path, sa
     assert path.exists() == (answer == "save")
     if answer == "save":
         from alis_studio.engine.scene import load_session
-        assert state(load_session(path)[0]) == state(window.scene) and window.stack.isClean()
+        assert state(load_session(path).scene) == state(window.scene) and window.stack.isClean()
 
 
 def test_a_clean_session_closes_and_opens_without_asking(qtbot, window, tmp_path, save_prompts):

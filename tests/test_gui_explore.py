@@ -116,7 +116,7 @@ def test_direction_sliders_edit_the_anchor_then_the_scene_undoably(qtbot, window
     wait_complete(qtbot, window.viewport)
     path = tmp_path / "s.json"
     assert window.files._write_session(str(path))
-    loaded, _ = load_session(path)
+    loaded = load_session(path).scene
     assert state(loaded) == state(window.scene)
     assert json.loads(path.read_text())["directions"] == {"edits": {"1": 1.2}, "names": {"2": "sky"}}
     x0 = round(window.viewport.x0)

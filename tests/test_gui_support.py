@@ -39,10 +39,8 @@ def grab(widget) -> np.ndarray:
 
 
 def state(scene) -> dict:
-    """The scene without the camera (what undo must restore exactly)."""
-    d = scene.to_dict()
-    d.pop("view")
-    return d
+    """The scene's state (what undo must restore exactly; the camera is not part of it)."""
+    return scene.to_dict()
 
 
 class SlowSession:

@@ -93,11 +93,13 @@ def test_session_round_trip(tmp_path):
     s = Scene(seed=77, psi=0.9, loop_period=8)
     s.set_anchor(2, AnchorSpec(w=tuple(np.linspace(-1, 1, 4).tolist()), pinned=True))
     s.insert(5, AnchorSpec(seed=4))
-    s.view = {"x0": -300.5, "scale": 2.0, "cy": 40.0, "fit": False, "fit_cap": None}  # Camera.to_dict()
-    path = save_session(tmp_path / "a.json", s, "model.alis", "ab" * 32)
-    loaded, model = load_session(path)
-    assert loaded.to_dict() == s.to_dict()
-    assert model == {"path": "model.alis", "sha256": "ab" * 32}
+    view = {"x0": -300.5, "scale": 2.0, "cy": 40.0, "fit": False, "fit_cap": None}  # Camera.to_dict()
+    path = save_session(tmp_path / "a.json", s, "model.alis", "ab" * 32, view=view, selected=-4)
+    loaded = load_session(path)
+    assert loaded.scene.to_dict() == s.to_dict() and loaded.view == view and loaded.selected == -4
+    assert loaded.model == {"path": "model.alis", "sha256": "ab" * 32}
+    doc = json.loads(path.read_text())
+    assert doc["view"] == view and doc["selected"] == -4  # the file's format: the camera as its "view"
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temp file left
 
 
@@ -145,7 +147,7 @@ def test_scene_edits_stay_within_what_a_session_may_hold(tmp_path):
     with pytest.raises(ValueError, match=f"at most {MAX_EDITS:,} insertions"):
         full.delete(3)
     assert len(full.to_dict()["edits"]) == MAX_EDITS
-    loaded, _ = load_session(save_session(tmp_path / "full.json", full))  # the most it holds still loads
+    loaded = load_session(save_session(tmp_path / "full.json", full)).scene  # the most it holds still loads
     assert loaded.to_dict() == full.to_dict()
 
 
@@ -160,7 +162,7 @@ def test_a_renamed_component_reads_back_whatever_was_typed(tmp_path):
     s.rename_direction(3, "a" * (MAX_NAME - 1) + " b\tc\x07\n")  # cut at a space, a tab, a bell, a newline
     s.rename_direction(4, "  sky\u00a0 light  ")
     assert s.direction_name(3) == "a" * (MAX_NAME - 1) and s.direction_name(4) == "sky light"
-    loaded, _ = load_session(save_session(tmp_path / "n.json", s))
+    loaded = load_session(save_session(tmp_path / "n.json", s)).scene
     assert loaded.to_dict() == s.to_dict()
 
 
@@ -168,7 +170,7 @@ def test_a_session_meets_the_model_it_is_shown_with(tmp_path):
     s = Scene()
     s.set_anchor(4, AnchorSpec(w=(0.5,) * 3))
     p = save_session(tmp_path / "w.json", s)
-    loaded, _ = load_session(p)
+    loaded = load_session(p).scene
     check_session_model(loaded, p, 3)  # fits
     with pytest.raises(SessionError) as e:
         check_session_model(loaded, p, 16)
@@ -224,3 +226,15 @@ def test_default_anchors_of_a_loop_follow_its_edit_history():
     plain, edits = _defaults_of(scene), [tuple(e) for e in scene.to_dict()["edits"]]
     for i in range(-20, 20):
         assert plain.anchor(i).seed == default_seed(3, _walked(edits, plain.canonical(i)))
+
+
+def test_the_scene_holds_the_scene_alone_and_the_session_file_adds_the_window(tmp_path):
+    """No camera in the scene (issue 30 item 4): its state is the scene's fields only; a session
+    saved without a view or selection still has "view" ({}) and no "selected", and loads as none."""
+    s = Scene(seed=5)
+    assert "view" not in s.to_dict() and not hasattr(s, "view")
+    path = save_session(tmp_path / "s.json", s)
+    doc = json.loads(path.read_text())
+    assert doc["view"] == {} and "selected" not in doc
+    loaded = load_session(path)
+    assert loaded.view == {} and loaded.selected is None and loaded.scene.to_dict() == s.to_dict()

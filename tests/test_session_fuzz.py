@@ -88,7 +88,7 @@ def _write(tmp_path, change, drop=()):
 
 
 def test_the_good_document_loads(tmp_path):
-    scene, _ = load_session(_write(tmp_path, {}))
+    scene = load_session(_write(tmp_path, {})).scene
     assert scene.seed == 3 and scene.anchor(2).seed == 5 and scene.anchor(2).pinned
 
 
@@ -152,7 +152,7 @@ def rich(w_dim: int = W_DIM) -> dict:
             "anchors": {"2": {"seed": 5, "pinned": True, "edits": {"1": 1.5}}, "-3": {"w": [0.25] * w_dim}},
             "edits": [["insert", 4], ["delete", -2]],
             "directions": {"edits": {"2": -0.5}, "names": {"2": "sky"}},
-            "view": {"x0": -300.5, "scale": 2.0, "cy": 12.0, "fit": False, "fit_cap": None}}
+            "view": {"x0": -300.5, "scale": 2.0, "cy": 12.0, "fit": False, "fit_cap": None}, "selected": 2}
 
 
 VALUES = {  # kind -> replacement value
@@ -215,20 +215,24 @@ def _deep(n: int) -> list:
     return doc
 
 
-def _correct_load(scene, model, doc, tmp_path):
+def _correct_load(session, doc, tmp_path):
     """A session that loads must load right: values the app can show, the camera in range, and a
     save and reopen that gives the same scene (what loaded is what the document says)."""
     from alis_studio.engine.camera import MIN_SCALE, Camera
     from alis_studio.engine.session_schema import MAX_LOOP, MAX_W, MAX_X0, SEED_LIMIT
 
+    scene, model = session.scene, session.model
     assert 0 <= scene.seed < SEED_LIMIT and (scene.loop_period is None or 2 <= scene.loop_period <= MAX_LOOP)
     assert all(all(abs(v) <= MAX_W for v in s.w) for s in scene.overrides().values() if s.w is not None)
     assert all(isinstance(model[k], (str, type(None))) for k in ("path", "sha256"))
-    camera = Camera.from_dict(scene.view, height=32, width=640, screen_height=360)
+    camera = Camera.from_dict(session.view, height=32, width=640, screen_height=360)
     assert abs(camera.x0) <= MAX_X0 and MIN_SCALE <= camera.scale <= camera.max_scale() and 0 <= camera.cy <= 32
-    again, model_again = load_session(save_session(tmp_path / "again.json", scene, model["path"], model["sha256"]))
-    assert again.to_dict() == scene.to_dict() and model_again == model
-    for key in ("seed", "psi", "loop_period", "view"):
+    again = load_session(save_session(tmp_path / "again.json", scene, model["path"], model["sha256"],
+                                      view=session.view, selected=session.selected))
+    assert again.scene.to_dict() == scene.to_dict() and again.model == model  # what loaded is what saves again
+    assert (again.view, again.selected) == (session.view, session.selected)
+    assert session.view == doc.get("view", {}) and session.selected == doc.get("selected")
+    for key in ("seed", "psi", "loop_period"):
         if key in doc:
             assert scene.to_dict()[key] == doc[key], key
 
@@ -239,7 +243,7 @@ def test_every_field_damaged_every_way_is_one_line_or_a_correct_load(tmp_path):
     for what, kind, path, doc in _mutations():
         p.write_text(json.dumps(doc))
         try:
-            scene, model = load_session(p)
+            session = load_session(p)
         except SessionError as e:
             msg = str(e)
             assert msg.startswith(f"{p}: ") and "\n" not in msg and len(msg) < 400, what
@@ -247,7 +251,7 @@ def test_every_field_damaged_every_way_is_one_line_or_a_correct_load(tmp_path):
             outcomes["refused"] += 1
             continue
         assert kind not in ALWAYS_REFUSED and not (kind == "missing" and path in REQUIRED), f"{what} loaded"
-        _correct_load(scene, model, doc, tmp_path)
+        _correct_load(session, doc, tmp_path)
         outcomes["loaded"] += 1
     assert outcomes["refused"] > 400 and outcomes["loaded"] > 50, outcomes
 
@@ -255,8 +259,9 @@ def test_every_field_damaged_every_way_is_one_line_or_a_correct_load(tmp_path):
 def test_missing_optional_fields_take_their_defaults(tmp_path):
     p = tmp_path / "s.json"
     p.write_text(json.dumps({"format": "alis-studio-session", "version": 1, "seed": 4, "psi": 0.5}))
-    scene, model = load_session(p)
-    assert scene.to_dict() == Scene(seed=4, psi=0.5).to_dict() and model == {"path": None, "sha256": None}
+    session = load_session(p)
+    assert session.scene.to_dict() == Scene(seed=4, psi=0.5).to_dict()
+    assert session.model == {"path": None, "sha256": None} and session.view == {} and session.selected is None
 
 
 @pytest.mark.parametrize("text,problem", [

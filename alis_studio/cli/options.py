@@ -70,7 +70,7 @@ def scene_from_args(args: argparse.Namespace):
     check_generator_options(args)
     check_scene_options(args)
     if getattr(args, "session", None):
-        scene, _ = load_session(args.session)
+        scene = load_session(args.session).scene
         check_session_model(scene, args.session, read_meta(resolve_model(args.model))["w_dim"])
         if args.psi is not None:
             scene.set_psi(args.psi)

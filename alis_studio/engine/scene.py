@@ -173,9 +173,6 @@ class Scene:
         self._index_map: _IndexMap | None = _IndexMap()  # _edits composed; None: compose on first lookup
         self._scene_edits: Edits = ()  # latent direction edits applied to every anchor
         self._names: dict[int, str] = {}  # user names of direction components
-        # the session's "view" as read from a file (Camera.to_dict(); free-form here): the GUI moves
-        # it into its camera on load and saves the camera itself (save_session's `view`)
-        self.view: dict = {}
         self._callbacks: list[Callable[[Scene], None]] = []
         self.set_loop_period(loop_period)
 
@@ -388,7 +385,6 @@ class Scene:
             "anchors": {str(i): s.to_dict() for i, s in sorted(self._overrides.items())},
             "edits": [list(e) for e in self._edits],
             **self._directions_dict(),
-            "view": copy.deepcopy(self.view),
         }
 
     def _directions_dict(self) -> dict:
@@ -414,7 +410,6 @@ class Scene:
         directions = d.get("directions", {})
         self._scene_edits = edits_from_dict(directions.get("edits", {}))
         self._names = {int(k): str(v) for k, v in directions.get("names", {}).items()}
-        self.view = copy.deepcopy(d.get("view", {}))
         return self._changed(before)
 
     @classmethod
@@ -427,17 +422,29 @@ class Scene:
 # -------------------------------------------------------------------- session files
 
 
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """What a session file holds: the scene, the model it was made with ({"path", "sha256"}, either
+    may be None) and the window's state, which is not the scene's: `view` (Camera.to_dict(), {} for
+    none) and `selected` (the selected anchor, None for none). The file is where they meet."""
+    scene: Scene
+    model: dict
+    view: dict = dataclasses.field(default_factory=dict)
+    selected: int | None = None
+
+
 def save_session(path: str | os.PathLike, scene: Scene, model_path: str | None = None,
-                 model_sha256: str | None = None, view: dict | None = None) -> Path:
+                 model_sha256: str | None = None, *, view: dict | None = None, selected: int | None = None) -> Path:
     """Write the session JSON atomically (temp file beside it, then rename). `view`: the camera's
-    state (Camera.to_dict()) to save as the session's "view" (default: the scene's own `view`)."""
+    state (Camera.to_dict()), saved as the session's "view"; `selected`: the selected anchor, saved
+    as "selected" (left out when None)."""
     path = Path(path)
     # version 1 while no direction is used, so such sessions still open in older builds
     doc = {"format": SESSION_FORMAT, "version": SESSION_VERSION if scene.uses_directions() else 1,
            "model": {"path": str(model_path) if model_path else None, "sha256": model_sha256},
-           **scene.to_dict()}
-    if view is not None:
-        doc["view"] = copy.deepcopy(view)
+           **scene.to_dict(), "view": copy.deepcopy(view or {})}
+    if selected is not None:
+        doc["selected"] = int(selected)
     try:
         with atomic_write(path, suffix=".tmp") as tmp:
             tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
@@ -446,9 +453,9 @@ def save_session(path: str | os.PathLike, scene: Scene, model_path: str | None =
     return path
 
 
-def load_session(path: str | os.PathLike) -> tuple[Scene, dict]:
-    """Read a session file, every field checked (session_schema) before a Scene is built. Returns
-    (scene, model info {"path", "sha256"}). What needs the model: `check_session_model`."""
+def load_session(path: str | os.PathLike) -> Session:
+    """Read a session file, every field checked (session_schema) before a Scene is built. What
+    needs the model: `check_session_model`."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -475,7 +482,8 @@ def load_session(path: str | os.PathLike) -> tuple[Scene, dict]:
     except (KeyError, TypeError, ValueError) as e:
         raise SessionError(f"{path}: the session is damaged ({type(e).__name__}: {e})") from None
     model = doc.get("model", {})
-    return scene, {"path": model.get("path"), "sha256": model.get("sha256")}
+    return Session(scene, {"path": model.get("path"), "sha256": model.get("sha256")},
+                   view=copy.deepcopy(doc.get("view", {})), selected=doc.get("selected"))
 
 
 def check_session_model(scene: Scene, path: str | os.PathLike, w_dim: int) -> None:

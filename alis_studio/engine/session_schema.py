@@ -30,7 +30,8 @@ MAX_SCALE = 1024.0  # view scale and fit_cap: the fit scale of a 16 px model on 
 MAX_ROW = 2 ** 16  # view cy, a model row: far beyond any model's height (the camera clamps to the height)
 MAX_PATH = 4096  # characters of the model's path
 
-TOP_KEYS = ("format", "version", "model", "seed", "psi", "loop_period", "anchors", "edits", "directions", "view")
+TOP_KEYS = ("format", "version", "model", "seed", "psi", "loop_period", "anchors", "edits", "directions", "view",
+            "selected")
 ANCHOR_KEYS = ("seed", "w", "pinned", "edits")
 VIEW_KEYS = ("x0", "scale", "cy", "fit", "fit_cap")
 assert MAX_SCALE >= ZOOM_IN_LIMIT and MAX_X0 / 2 < MAX_INDEX
@@ -168,6 +169,14 @@ def _check_view(doc: dict) -> str | None:
     return None
 
 
+def _check_selected(doc: dict) -> str | None:
+    """'selected': the selected anchor (engine/selection.py), null or missing for none."""
+    selected = doc.get("selected")
+    if selected is not None and not (_is_int(selected) and abs(selected) <= MAX_INDEX):
+        return f"'selected' must be null or an anchor index within ±{MAX_INDEX:,}"
+    return None
+
+
 def _check_model(doc: dict) -> str | None:
     """'model': the bundle the session was made with (either part may be null)."""
     model = doc.get("model", {})
@@ -198,7 +207,8 @@ def _check_scene(doc: dict) -> str | None:
 
 def session_problem(doc: dict) -> str | None:
     """What is wrong with a session document (format and version aside), or None if it is sound."""
-    for check in (_check_scene, _check_model, _check_anchors, _check_history, _check_directions, _check_view):
+    for check in (_check_scene, _check_model, _check_anchors, _check_history, _check_directions, _check_view,
+                  _check_selected):
         if (problem := check(doc)) is not None:
             return problem
     return None

@@ -98,15 +98,14 @@ def run_app(args: argparse.Namespace) -> int:
     check_window_libraries()
     session = None
     if args.session:
-        scene, info = load_session(args.session)  # a bad file: one line on stderr, exit 2
-        session = (scene, args.session)
+        session = (load_session(args.session), args.session)  # a bad file: one line on stderr, exit 2
     app = make_app()
     settings = QSettings()
-    model = choose_model(args.model, info.get("path") if session else None, settings)
+    model = choose_model(args.model, session[0].model.get("path") if session else None, settings)
     if args.smoke_test and model is None:
         raise UserError("no model to open: pass MODEL.alis")
     if session is not None and model is not None:  # one line and exit 2, as render and export refuse it
-        check_session_model(session[0], args.session, read_meta(model)["w_dim"])
+        check_session_model(session[0].scene, args.session, read_meta(model)["w_dim"])
     window = MainWindow(settings, device=args.device)
     window.show()
     if args.smoke_test:

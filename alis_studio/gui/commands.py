@@ -1,8 +1,8 @@
 """Undoable scene edits: every change the GUI makes to the scene goes through `SceneEditor` (a new
 scene, from a session or after a model change, through `reset`, which starts a fresh history).
 
-Each command holds two snapshots of `Scene.to_dict()` (the view excluded, so undo never moves the
-camera) and restores them, which makes undo exact whatever the edit did (random seeds included).
+Each command holds two snapshots of `Scene.to_dict()` (the scene alone: the camera is not part of it,
+so undo never moves the camera) and restores them, which makes undo exact whatever the edit did (random seeds included).
 Consecutive moves of the psi slider within one gesture merge into a single command.
 """
 from __future__ import annotations
@@ -22,12 +22,6 @@ def psi_text(old: float, new: float) -> str:
     return f"Truncation ψ {old:.2f} → {new:.2f}"
 
 
-def snapshot(scene: Scene) -> dict:
-    state = scene.to_dict()
-    state.pop("view", None)
-    return state
-
-
 class SnapshotCommand(QUndoCommand):
     """Undo/redo by restoring whole-scene snapshots taken before and after the edit."""
 
@@ -37,7 +31,7 @@ class SnapshotCommand(QUndoCommand):
         self._id, self.gesture = merge_id, gesture
 
     def _apply(self, state: dict) -> None:
-        self.scene.restore({**state, "view": self.scene.view})
+        self.scene.restore(state)
 
     def redo(self) -> None:
         self._apply(self.after)  # a no-op right after the push: the edit is already done
@@ -72,15 +66,15 @@ class SceneEditor:
         self.rng = np.random.default_rng()
 
     def edit(self, text: str, fn: Callable[[], object], merge_id: int = -1, gesture=None) -> bool:
-        before = snapshot(self.scene)
+        before = self.scene.to_dict()
         try:
             fn()
         except ValueError as e:
-            self.scene.restore({**before, "view": self.scene.view})
+            self.scene.restore(before)
             if self.on_error:
                 self.on_error(str(e))
             return False
-        after = snapshot(self.scene)
+        after = self.scene.to_dict()
         if after == before:
             return False
         self.stack.push(SnapshotCommand(self.scene, text, before, after, merge_id, gesture))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from alis_studio.atomic import atomic_write
 from alis_studio.engine.bundle import read_meta
-from alis_studio.engine.scene import Scene, check_session_model, load_session, save_session
+from alis_studio.engine.scene import Scene, Session, check_session_model, load_session, save_session
 from alis_studio.errors import UserError
 from alis_studio.gui import dialogs
 from alis_studio.gui.images import PatchBridge, to_qimage
@@ -95,7 +95,7 @@ class FileHandlers:
     def new_session(self) -> None:
         """A fresh scene (seed 0, default psi) with an empty history, as at start-up."""
         if self.maybe_save("starting a new session"):
-            self.w.apply_session(Scene(), None)
+            self.w.apply_session(Session(Scene(), {}), None)
 
     def session_folder(self) -> str:
         """Where the session dialogs start: the last session's folder, else the last model's, else home."""
@@ -113,7 +113,8 @@ class FileHandlers:
             return False
         current = self.w.bundle.sha256 if self.w.bundle else None
         try:
-            scene, model = load_session(path)
+            session = load_session(path)
+            scene, model = session.scene, session.model
             other = other_model(model, current)
             if other is not None:  # checked against that model before it replaces this one
                 check_session_model(scene, path, read_meta(other)["w_dim"])
@@ -125,12 +126,12 @@ class FileHandlers:
         self.w.statusBar().clearMessage()  # what was said about the last session is not about this one
         model_path = model.get("path")
         if other is not None:
-            self.w.open_model(other, then_session=(scene, path))
+            self.w.open_model(other, then_session=(session, path))
             return True
         if model.get("sha256") and current and model["sha256"] != current:
             self.w.statusBar().showMessage(f"This session was made with another model ({model_path}); "
                                            "showing it with the current one", 8000)
-        self.w.apply_session(scene, path)
+        self.w.apply_session(session, path)
         return True
 
     def save_session(self) -> bool:
@@ -146,7 +147,7 @@ class FileHandlers:
         return bool(path) and self._write_session(path)
 
     def _write_session(self, path: str) -> bool:
-        try:  # the camera travels with the session as its "view"
+        try:  # the session file is where the scene and the camera (its "view") meet
             save_session(path, self.w.scene, model_path=str(self.w.bundle.path), model_sha256=self.w.bundle.sha256,
                          view=self.w.camera.to_dict())
         except UserError as e:

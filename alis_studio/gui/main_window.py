@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QUndoV
 
 from alis_studio.engine.camera import CRISP_MAX, Camera
 from alis_studio.engine.renderer import Renderer
-from alis_studio.engine.scene import Scene
+from alis_studio.engine.scene import Scene, Session
 from alis_studio.errors import UserError
 from alis_studio.gui import actions as actions_mod
 from alis_studio.gui import dialogs
@@ -339,14 +339,13 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     # ------------------------------------------------------------------ sessions
-    def apply_session(self, scene: Scene, path: str | None) -> None:
-        """Show a loaded session: its scene (a fresh undo history) and its camera (the session's
-        "view", which lives on in the camera only)."""
-        self.editor.reset({**scene.to_dict(), "view": {}})
+    def apply_session(self, session: Session, path: str | None) -> None:
+        """Show a loaded session: its scene (a fresh undo history) and its "view" in the camera."""
+        self.editor.reset(session.scene.to_dict())
         self.session_path = str(path) if path else None
         if path:
             self.remember_session(str(path))
-        self.camera.restore(scene.view)
+        self.camera.restore(session.view)
         if self.viewport is not None:
             self.timeline.select(round(self.camera.center_x() / self.bundle.interval_width))
         self.update_title()
