@@ -26,8 +26,9 @@ from typing import Callable
 import numpy as np
 
 from alis_studio.atomic import atomic_write
-from alis_studio.engine.session_schema import (MAX_AMOUNT, MAX_COMPONENT, MAX_EDITS, MAX_INDEX, MAX_LOOP, MAX_W,
-                                              PSI_MAX, PSI_MIN, SEED_LIMIT, clean_label, session_problem)
+from alis_studio.engine.session_schema import (MAX_AMOUNT, MAX_COMPONENT, MAX_EDITS, MAX_INDEX, MAX_LOOP,
+                                              ONE_OF_SEED_AND_W, SEED_LIMIT, clean_label, psi_problem, seed_problem,
+                                              session_problem, w_problem)
 from alis_studio.errors import SessionError
 
 SESSION_FORMAT, SESSION_VERSION = "alis-studio-session", 2  # 2: latent direction edits (written only if used)
@@ -57,12 +58,12 @@ class AnchorSpec:
     edits: Edits = ()
 
     def __post_init__(self):
-        if (self.seed is None) == (self.w is None):
-            raise ValueError("an anchor has either a seed or a w")
-        if self.seed is not None and not 0 <= self.seed < SEED_LIMIT:
-            raise ValueError(f"seed must be in [0, {SEED_LIMIT}), got {self.seed}")
-        if self.w is not None and not (self.w and all(abs(v) <= MAX_W for v in self.w)):  # also refuses nan
-            raise ValueError(f"an explicit w is a non-empty list of numbers in [-{MAX_W:g}, {MAX_W:g}]")
+        if (self.seed is None) == (self.w is None):  # the session file's checks (session_schema)
+            raise ValueError(f"an anchor {ONE_OF_SEED_AND_W}")
+        if self.seed is not None and (problem := seed_problem(self.seed)) is not None:
+            raise ValueError(f"an anchor's seed {problem}, got {self.seed}")
+        if self.w is not None and (problem := w_problem(self.w)) is not None:
+            raise ValueError(f"an explicit w {problem}")
         object.__setattr__(self, "edits", normalise_edits(self.edits))
         object.__setattr__(self, "_hash", hash((self.seed, self.w, self.pinned, self.edits)))
 
@@ -257,8 +258,8 @@ class Scene:
         return self._edit(lambda: setattr(self, "_seed", checked_seed(seed)))
 
     def set_psi(self, psi: float) -> bool:
-        if not PSI_MIN <= psi <= PSI_MAX:
-            raise ValueError(f"psi must be in [{PSI_MIN:g}, {PSI_MAX:g}], got {psi}")
+        if (problem := psi_problem(psi)) is not None:
+            raise ValueError(f"psi {problem}, got {psi}")
         return self._edit(lambda: setattr(self, "_psi", float(psi)))
 
     def set_loop_period(self, period: int | None) -> bool:

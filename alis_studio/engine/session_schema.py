@@ -9,6 +9,7 @@ explicit w) is checked where the session meets it (scene.check_session_model).
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import unicodedata
 
@@ -38,16 +39,38 @@ assert MAX_SCALE >= ZOOM_IN_LIMIT and MAX_X0 / 2 < MAX_INDEX
 
 
 def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    """An integer, not a bool (numpy's too: a seed may come from an array)."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
 def _is_number(v) -> bool:
-    """A finite JSON number (an integer of any size compares exactly; floats must be finite)."""
-    return _is_int(v) or (isinstance(v, float) and math.isfinite(v))
+    """A finite number, not a bool (an integer of any size compares exactly; floats must be finite)."""
+    return _is_int(v) or (isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v))
 
 
 def _in(v, lo, hi) -> bool:
     return _is_number(v) and lo <= v <= hi
+
+
+# The checks of one value, shared by the session file (here, each message after the field's name)
+# and the scene's own constructors (engine/scene.py): each limit is declared and checked once.
+def seed_problem(v) -> str | None:
+    return None if _is_int(v) and 0 <= v < SEED_LIMIT else f"must be an integer in [0, {SEED_LIMIT})"
+
+
+def psi_problem(v) -> str | None:
+    return None if _in(v, PSI_MIN, PSI_MAX) else f"must be a number in [{PSI_MIN:g}, {PSI_MAX:g}]"
+
+
+def w_problem(v) -> str | None:
+    """An explicit w (its length against the model: scene.check_session_model)."""
+    if isinstance(v, (list, tuple)) and v and (  # plain floats first: fast (anchors are checked as keys are made)
+            all(type(x) is float and -MAX_W <= x <= MAX_W for x in v) or all(_in(x, -MAX_W, MAX_W) for x in v)):
+        return None
+    return f"must be a non-empty list of finite numbers in [-{MAX_W:g}, {MAX_W:g}]"
+
+
+ONE_OF_SEED_AND_W = "must have exactly one of 'seed' and 'w'"
 
 
 def _name(key: str) -> str:
@@ -70,12 +93,11 @@ def _check_anchor(key: str, spec) -> str | None:
     if (problem := _unknown(where, spec, ANCHOR_KEYS)) is not None:
         return problem
     if ("seed" in spec) == ("w" in spec):
-        return f"{where} must have exactly one of 'seed' and 'w'"
-    if "seed" in spec and not (_is_int(spec["seed"]) and 0 <= spec["seed"] < SEED_LIMIT):
-        return f"{where}.seed must be an integer in [0, {SEED_LIMIT})"
-    w = spec.get("w")
-    if "w" in spec and not (isinstance(w, list) and w and all(_in(v, -MAX_W, MAX_W) for v in w)):
-        return f"{where}.w must be a non-empty list of finite numbers in [-{MAX_W:g}, {MAX_W:g}]"
+        return f"{where} {ONE_OF_SEED_AND_W}"
+    if "seed" in spec and (problem := seed_problem(spec["seed"])) is not None:
+        return f"{where}.seed {problem}"
+    if "w" in spec and (problem := w_problem(spec["w"])) is not None:
+        return f"{where}.w {problem}"
     if not isinstance(spec.get("pinned", False), bool):
         return f"{where}.pinned must be true or false"
     return _check_edits(f"{where}.edits", spec.get("edits", {}))
@@ -195,10 +217,10 @@ def _check_model(doc: dict) -> str | None:
 def _check_scene(doc: dict) -> str | None:
     if (problem := _unknown("the session", doc, TOP_KEYS)) is not None:
         return problem
-    if not (_is_int(doc.get("seed")) and 0 <= doc["seed"] < SEED_LIMIT):
-        return f"'seed' must be an integer in [0, {SEED_LIMIT})"
-    if not _in(doc.get("psi"), PSI_MIN, PSI_MAX):
-        return f"'psi' must be a number in [{PSI_MIN:g}, {PSI_MAX:g}]"
+    if (problem := seed_problem(doc.get("seed"))) is not None:
+        return f"'seed' {problem}"
+    if (problem := psi_problem(doc.get("psi"))) is not None:
+        return f"'psi' {problem}"
     loop = doc.get("loop_period")
     if loop is not None and not (_is_int(loop) and 2 <= loop <= MAX_LOOP):
         return f"'loop_period' must be null or an integer in [2, {MAX_LOOP}]"
