@@ -35,8 +35,8 @@ def test_a_saved_session_reopens_with_the_same_pixels(qtbot, tiny_bundle, settin
     a.editor.set_anchor_seed(2, 777)
     a.editor.set_psi(0.9)
     a.editor.insert(3)
-    a.viewport.set_view(x0=-123.0, scale=2.0, fit=False)
-    a.timeline.select(round(a.viewport.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
+    a.viewport.camera.set(x0=-123.0, scale=2.0, fit=False)
+    a.timeline.select(round(a.viewport.camera.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
     wait_complete(qtbot, a.viewport)
     path = tmp_path / "s.json"
     assert a.files._write_session(str(path)) and a.stack.isClean()
@@ -44,7 +44,7 @@ def test_a_saved_session_reopens_with_the_same_pixels(qtbot, tiny_bundle, settin
 
     b = make_window(qtbot, tiny_bundle, settings)
     assert b.files.open_session(str(path))
-    assert state(b.scene) == state(a.scene) and b.viewport.view_state() == a.viewport.view_state()
+    assert state(b.scene) == state(a.scene) and b.viewport.camera.to_dict() == a.viewport.camera.to_dict()
     wait_complete(qtbot, b.viewport)
     assert np.array_equal(grab(b.viewport), pixels)
     assert b.session_path == str(path) and b.stack.count() == 0
@@ -102,7 +102,7 @@ def test_a_bad_model_file_leaves_the_app_working(qtbot, window, errors, tmp_path
         window.open_model(str(bad))
     assert len(errors) == 1 and "broken.alis" in errors[0] and "\n" not in errors[0]
     assert window.bundle.path.name == "tiny.alis" and window.loading is None
-    window.viewport.pan_pixels(-300)
+    window.viewport.camera.pan_pixels(-300)
     wait_complete(qtbot, window.viewport)  # still renders
     assert window.recent_models() == [str(window.bundle.path)]
 
@@ -115,11 +115,11 @@ def test_a_failing_generator_is_reported_and_the_app_recovers(qtbot, window, tin
             raise RuntimeError("CUDA error: out of memory\nmore detail")
 
     window.renderer.bundle = dataclasses.replace(tiny_bundle, synthesis=Broken())
-    window.viewport.pan_pixels(-5000)  # unseen columns: the worker fails on them
+    window.viewport.camera.pan_pixels(-5000)  # unseen columns: the worker fails on them
     qtbot.waitUntil(lambda: "rendering failed (RuntimeError: CUDA error: out of memory)"
                     in window.pending_label.text(), timeout=10000)
     window.renderer.bundle = tiny_bundle
-    window.viewport.pan_pixels(-3000)
+    window.viewport.camera.pan_pixels(-3000)
     wait_complete(qtbot, window.viewport)
     window.update_perf()
     assert "failed" not in window.pending_label.text()
@@ -149,11 +149,11 @@ def test_open_recent_and_geometry_are_remembered(qtbot, tiny_bundle, settings):
 def test_save_view_as_png_writes_the_engines_pixels(qtbot, window, tmp_path):
     from PIL import Image
 
-    window.viewport.set_view(x0=50.5, scale=0.75, fit=False)
+    window.viewport.camera.set(x0=50.5, scale=0.75, fit=False)
     path = tmp_path / "view.png"
     with qtbot.waitSignal(window.view_saved, timeout=10000):
         window.files.save_view(str(path))
-    x0, width = window.viewport.visible_range()
+    x0, width = window.viewport.camera.visible_range()
     assert x0 == 50
     want = render_strip(window.renderer, window.scene, x0, width)
     assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), want)
@@ -163,7 +163,7 @@ def test_save_view_as_png_writes_the_engines_pixels(qtbot, window, tmp_path):
 def test_copy_view_puts_the_image_on_the_clipboard(qtbot, window):
     QApplication.clipboard().clear()
     window.acts["copy_view"].trigger()
-    x0, width = window.viewport.visible_range()
+    x0, width = window.viewport.camera.visible_range()
     qtbot.waitUntil(lambda: not QApplication.clipboard().image().isNull(), timeout=10000)
     got = to_numpy(QApplication.clipboard().image())
     assert np.array_equal(got, render_strip(window.renderer, window.scene, x0, width))
@@ -180,7 +180,7 @@ def test_export_opens_the_export_dialog_or_says_it_is_missing(window, monkeypatc
 
         monkeypatch.setattr(export_dialog, "show_export_dialog", lambda *a, **kw: calls.append((a, kw)))
         window.acts["export"].trigger()
-        assert calls == [((window, window.renderer, window.scene, *window.viewport.visible_range()),
+        assert calls == [((window, window.renderer, window.scene, *window.viewport.camera.visible_range()),
                           {"settings": window.settings, "screen_width": window.viewport.width()})]
 
 

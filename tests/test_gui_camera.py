@@ -29,7 +29,8 @@ def test_a_minimap_click_moves_the_camera_and_the_viewport_follows(qtbot, window
     target = m.to_model_x(m.width() - 30)
     qtbot.mouseClick(m, Qt.MouseButton.LeftButton, pos=QPoint(m.width() - 30, m.height() // 2))
     assert len(calls) == 1 and cam.center_x() == pytest.approx(target, abs=1)
-    assert v.x0 == cam.x0 and v.center_x() == cam.center_x()
+    # the view has no copy of the camera's state and no forwarding methods to it (issue 30 item 4)
+    assert not any(hasattr(v, n) for n in ("x0", "scale", "set_view", "center_on", "view_state", "fit_height"))
     assert v.patch_range() == cam.patch_range(window.bundle.tile_width)
     wait_complete(qtbot, v)  # the viewport asked for (and got) what the camera now shows
     assert window.ruler.text().startswith(f"x {math.floor(cam.center_x()):,} px")
@@ -63,7 +64,6 @@ def test_the_timeline_wheel_moves_the_camera(qtbot, window):
                      Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(tl, ev)
     assert cam.x0 == pytest.approx(x0 + window.bundle.interval_width)
-    assert window.viewport.x0 == cam.x0
 
 
 def test_a_saved_session_reopens_with_the_same_camera(qtbot, tiny_bundle, settings, tmp_path):
@@ -85,6 +85,6 @@ def test_a_saved_session_reopens_with_the_same_camera(qtbot, tiny_bundle, settin
     b = make_window(qtbot, tiny_bundle, settings)
     assert b.camera.to_dict() != saved
     assert b.files.open_session(str(path))
-    assert b.camera.to_dict() == saved and b.viewport.view_state() == saved
+    assert b.camera.to_dict() == saved and b.viewport.camera.to_dict() == saved
     assert b.minimap.x0 == pytest.approx(b.camera.center_x() - b.minimap.span() / 2)
     assert b.stack.count() == 0

@@ -119,9 +119,9 @@ def test_direction_sliders_edit_the_anchor_then_the_scene_undoably(qtbot, window
     loaded = load_session(path).scene
     assert state(loaded) == state(window.scene)
     assert json.loads(path.read_text())["directions"] == {"edits": {"1": 1.2}, "names": {"2": "sky"}}
-    x0 = round(window.viewport.x0)
-    top = round(window.viewport.top())
-    h = round(window.bundle.height * window.viewport.scale)
+    x0 = round(window.viewport.camera.x0)
+    top = round(window.viewport.camera.top())
+    h = round(window.bundle.height * window.viewport.camera.scale)
     shown = grab(window.viewport)[top:top + h]
     assert shown.shape[0] == h  # the edited panorama is what the view shows
     assert window.stack.count() == 3  # the key step, the drag, the rename
@@ -133,14 +133,14 @@ def test_direction_sliders_edit_the_anchor_then_the_scene_undoably(qtbot, window
     panel.mode.setCurrentIndex(0)
     qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
     assert not window.scene.anchor(1).edits
-    assert x0 == round(window.viewport.x0)
+    assert x0 == round(window.viewport.camera.x0)
 
 
 def test_a_session_with_directions_reopens_with_the_same_pixels(qtbot, tiny_bundle, settings, tmp_path):
     a = make_window(qtbot, tiny_bundle, settings)
     a.editor.set_direction(2, -1.5, anchor=0)
     a.editor.set_direction(1, 1.0)
-    a.timeline.select(round(a.viewport.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
+    a.timeline.select(round(a.viewport.camera.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
     wait_complete(qtbot, a.viewport)
     pixels = grab(a.viewport)
     path = tmp_path / "s.json"
@@ -155,16 +155,16 @@ def test_a_session_with_directions_reopens_with_the_same_pixels(qtbot, tiny_bund
 def test_overview_strip_marks_the_view_and_click_or_drag_navigates(qtbot, window):
     m = window.minimap
     assert m.isVisible() and m.height() >= 40  # fills its height, not a line of a few pixels
-    assert m.span() > 2 * window.viewport.width() / window.viewport.scale
+    assert m.span() > 2 * window.viewport.width() / window.viewport.camera.scale
     win = m.view_window()
     assert win.center().x() == pytest.approx(m.width() / 2, abs=1)
     target = m.to_model_x(m.width() - 20)
     qtbot.mouseClick(m, Qt.MouseButton.LeftButton, pos=QPoint(m.width() - 20, m.height() // 2))
-    assert window.viewport.center_x() == pytest.approx(target, abs=1)
+    assert window.viewport.camera.center_x() == pytest.approx(target, abs=1)
     x_before = m.to_model_x(40)
     qtbot.mousePress(m, Qt.MouseButton.LeftButton, pos=QPoint(40, 10))
     qtbot.mouseMove(m, QPoint(60, 10))
-    assert window.viewport.center_x() == pytest.approx(x_before + 20 / m.scale, abs=1)  # the strip held still
+    assert window.viewport.camera.center_x() == pytest.approx(x_before + 20 / m.scale, abs=1)  # the strip held still
     qtbot.mouseRelease(m, Qt.MouseButton.LeftButton, pos=QPoint(60, 10))
     qtbot.waitUntil(lambda: all(m._key(p) in window.renderer.cache for p in range(*m.patch_range())), timeout=20000)
     window.acts["overview"].trigger()
@@ -191,7 +191,7 @@ def test_overview_strip_shows_the_engines_pixels(qtbot, window, tiny_renderer):
 # ---------------------------------------------------------------------- performance and status
 def test_performance_panel_is_live_and_sets_the_batch(qtbot, window):
     panel = open_dock(qtbot, window, "performance")
-    window.viewport.set_view(x0=10 ** 5)
+    window.viewport.camera.set(x0=10 ** 5)
     wait_complete(qtbot, window.viewport)
     panel.poll()
     qtbot.wait(300)
@@ -208,21 +208,21 @@ def test_performance_panel_is_live_and_sets_the_batch(qtbot, window):
 
 def test_applying_runtime_settings_reopens_the_model_and_keeps_the_view(qtbot, window):
     panel = open_dock(qtbot, window, "performance")
-    window.viewport.set_view(x0=777.0, scale=1.5, fit=False)
-    state_before = window.viewport.view_state()
+    window.viewport.camera.set(x0=777.0, scale=1.5, fit=False)
+    state_before = window.viewport.camera.to_dict()
     old = window.renderer
     panel.threads.setValue(1)
     with qtbot.waitSignal(window.model_installed, timeout=20000):
         qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     assert window.renderer is not old and window.threads == 1
-    assert window.viewport.view_state() == state_before
+    assert window.viewport.camera.to_dict() == state_before
 
 
 def test_status_bar_shows_the_cursor_position(qtbot, window):
     v, d = window.viewport, window.bundle.interval_width
-    v.set_view(x0=0.0, scale=1.0, fit=False)
+    v.camera.set(x0=0.0, scale=1.0, fit=False)
     qtbot.mouseMove(v, QPoint(100, v.height() // 2))
-    x = v.to_model_x(100)
+    x = v.camera.to_model_x(100)
     i = int(x // d)
     assert window.cursor_label.text() == f"x {int(x):,} · interval #{i}–#{i + 1} · t {(x - i * d) / d:.2f}"
 
@@ -232,22 +232,22 @@ def test_the_first_view_is_crisp_and_fit_height_is_one_shortcut_away(qtbot, tiny
     w = make_window(qtbot, tiny_bundle, settings, size=(900, 600))
     v = w.viewport
     assert v.height() / tiny_bundle.height > CRISP_MAX  # a window where fit-height would blur
-    assert v.scale == pytest.approx(CRISP_MAX)
-    assert v.top() == pytest.approx((v.height() - tiny_bundle.height * CRISP_MAX) / 2)  # centred
+    assert v.camera.scale == pytest.approx(CRISP_MAX)
+    assert v.camera.top() == pytest.approx((v.height() - tiny_bundle.height * CRISP_MAX) / 2)  # centred
     w.activateWindow()
     v.setFocus()
-    c = v.center_x()
+    c = v.camera.center_x()
     qtbot.keyClick(v, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
-    assert v.fit and v.scale == pytest.approx(v.height() / tiny_bundle.height)
-    assert v.center_x() == pytest.approx(c)
+    assert v.camera.fit and v.camera.scale == pytest.approx(v.height() / tiny_bundle.height)
+    assert v.camera.center_x() == pytest.approx(c)
     qtbot.keyClick(v, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    assert v.scale == pytest.approx(CRISP_MAX)
+    assert v.camera.scale == pytest.approx(CRISP_MAX)
     w.resize(900, 700)  # the crisp fit follows the window
-    qtbot.waitUntil(lambda: v.top() == pytest.approx((v.height() - tiny_bundle.height * CRISP_MAX) / 2))
+    qtbot.waitUntil(lambda: v.camera.top() == pytest.approx((v.height() - tiny_bundle.height * CRISP_MAX) / 2))
 
 
 def test_a_short_window_fills_its_height_below_the_cap(qtbot, tiny_bundle, settings):
     w = make_window(qtbot, tiny_bundle, settings, size=(640, 260))
     v = w.viewport
-    assert v.height() / tiny_bundle.height < CRISP_MAX or v.scale == pytest.approx(CRISP_MAX)
-    assert v.scale == pytest.approx(min(CRISP_MAX, v.height() / tiny_bundle.height))
+    assert v.height() / tiny_bundle.height < CRISP_MAX or v.camera.scale == pytest.approx(CRISP_MAX)
+    assert v.camera.scale == pytest.approx(min(CRISP_MAX, v.height() / tiny_bundle.height))

@@ -67,14 +67,14 @@ def test_save_view_offers_model_pixels_or_what_the_screen_shows(qtbot, window, t
     from PIL import Image
 
     v, H = window.viewport, window.bundle.height
-    v.set_view(x0=20.25, scale=scale, fit=False)
+    v.camera.set(x0=20.25, scale=scale, fit=False)
     window.timeline.select(1)  # its notch on screen: not part of the picture
-    assert 0 < v.to_screen_x(v.marker_x) < v.width()
+    assert 0 < v.camera.to_screen_x(v.marker_x) < v.width()
     wait_complete(qtbot, v)
 
     model = tmp_path / "model.png"
     _save_view(qtbot, window, monkeypatch, model, "model")
-    x0, width = v.visible_range()
+    x0, width = v.camera.visible_range()
     assert np.array_equal(np.asarray(Image.open(model).convert("RGB")), render_strip(window.renderer, window.scene,
                                                                                       x0, width))
     assert "model pixels" in window.statusBar().currentMessage()
@@ -82,9 +82,9 @@ def test_save_view_offers_model_pixels_or_what_the_screen_shows(qtbot, window, t
     screen = tmp_path / "screen.png"
     _save_view(qtbot, window, monkeypatch, screen, "screen")
     got = np.asarray(Image.open(screen).convert("RGB")).astype(int)
-    shown = min(v.height(), round(H * v.scale))
+    shown = min(v.height(), round(H * v.camera.scale))
     assert got.shape == (shown, v.width(), 3)
-    top = max(0, round(v.top()))
+    top = max(0, round(v.camera.top()))
     marker = v.marker_x
     v.set_marker(None)  # the selected anchor's notch is not part of the panorama
     on_screen = grab(v)[top:top + shown].astype(int)

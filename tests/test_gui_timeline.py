@@ -99,8 +99,8 @@ def test_a_pin_keeps_an_anchor_through_resample_unpinned_only_and_everyone_says_
 
 def test_drag_a_thumbnail_onto_another_slot_moves_the_anchor(qtbot, window):
     tl = window.timeline
-    window.viewport.set_view(scale=1.0, fit=False)
-    window.viewport.center_on(2 * 64)
+    window.viewport.camera.set(scale=1.0, fit=False)
+    window.viewport.camera.center_on(2 * 64)
     src, dst = 1, 3
     spec, before = window.scene.anchor(src), state(window.scene)
     a, b = tl.slot_rect(src).center(), tl.slot_rect(dst).center()
@@ -116,8 +116,8 @@ def test_drag_a_thumbnail_onto_another_slot_moves_the_anchor(qtbot, window):
 
 def test_dragging_a_thumbnail_to_an_edge_scrolls_to_far_slots(qtbot, window):
     tl = window.timeline
-    window.viewport.set_view(scale=1.0, fit=False)
-    window.viewport.center_on(2 * 64)
+    window.viewport.camera.set(scale=1.0, fit=False)
+    window.viewport.camera.center_on(2 * 64)
     src, spec = 1, window.scene.anchor(1)
     last_visible = tl.anchor_at(tl.width() - 1)
     a, edge = tl.slot_rect(src).center(), QPoint(tl.width() - 4, tl.slot_rect(src).center().y())
@@ -129,14 +129,14 @@ def test_dragging_a_thumbnail_to_an_edge_scrolls_to_far_slots(qtbot, window):
     qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=edge)
     assert not tl._scroll_timer.isActive()
     assert target > last_visible and window.scene.anchor(target) == spec and tl.selected == target
-    x0 = window.viewport.x0
+    x0 = window.viewport.camera.x0
     qtbot.wait(100)
-    assert window.viewport.x0 == x0  # released: the scrolling stopped
+    assert window.viewport.camera.x0 == x0  # released: the scrolling stopped
 
 
 def test_click_selects_and_thumbnails_show_rendered_patches(qtbot, window):
     tl = window.timeline
-    window.viewport.set_view(scale=1.0, fit=False)
+    window.viewport.camera.set(scale=1.0, fit=False)
     qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=tl.slot_rect(2).center())
     assert tl.selected == 2
     qtbot.waitUntil(lambda: all(k in window.renderer.cache for k in tl.thumb_keys(2)), timeout=10000)
@@ -205,9 +205,9 @@ def test_invalid_edit_reports_and_changes_nothing(window, monkeypatch):
 
 def test_undo_does_not_move_the_camera(qtbot, window):
     window.acts["resample"].trigger()
-    window.viewport.set_view(x0=500.0)
+    window.viewport.camera.set(x0=500.0)
     window.stack.undo()
-    assert window.viewport.x0 == 500.0
+    assert window.viewport.camera.x0 == 500.0
     wait_complete(qtbot, window.viewport)
 
 
@@ -248,20 +248,20 @@ def test_connect_two_scenes_in_a_loop_keeps_both(qtbot, window, monkeypatch, n, 
     s, v, d = window.scene, window.viewport, window.bundle.interval_width
     assert s.anchor(1).seed == 11 and s.anchor(1 + want).seed == 22 and s.anchor(1).pinned
     assert ("intervals apart" in window.statusBar().currentMessage()) == (want != n)
-    assert v.x0 <= 1 * d and (1 + want) * d <= v.to_model_x(v.width())  # both scenes on screen
+    assert v.camera.x0 <= 1 * d and (1 + want) * d <= v.camera.to_model_x(v.width())  # both scenes on screen
 
 
 def test_the_selected_anchor_is_marked_in_the_view(qtbot, window):
     from test_gui_support import grab
 
     v, d = window.viewport, window.bundle.interval_width
-    v.set_view(scale=1.0, fit=False)
-    v.center_on(2 * d)
+    v.camera.set(scale=1.0, fit=False)
+    v.camera.center_on(2 * d)
     window.timeline.select(2)
     assert v.marker_x == 2 * d
     wait_complete(qtbot, v)
     img = grab(v)
-    sx, top = round(v.to_screen_x(2 * d)), max(0, round(v.top()))
+    sx, top = round(v.camera.to_screen_x(2 * d)), max(0, round(v.camera.top()))
     assert tuple(img[top + 1, sx][:3]) == (38, 140, 220)  # the accent notch at the anchor's column
     window.timeline.select(3)
     assert v.marker_x == 3 * d
@@ -270,8 +270,8 @@ def test_the_selected_anchor_is_marked_in_the_view(qtbot, window):
 def test_ruler_reduces_x_to_one_loop_period(window):
     d = window.bundle.interval_width
     window.scene.set_loop_period(4)
-    window.viewport.set_view(scale=1.0, fit=False)
-    window.viewport.center_on(401 * d + 10)  # 100 periods and a bit on
+    window.viewport.camera.set(scale=1.0, fit=False)
+    window.viewport.camera.center_on(401 * d + 10)  # 100 periods and a bit on
     assert window.ruler.text().startswith(f"x {d + 10:,} px   anchor {(d + 10) / d:,.2f}")
     assert window.ruler.text().endswith(f"loop {(d + 10) / (4 * d) * 360:.0f}°")
 
@@ -292,7 +292,7 @@ def test_seeds_use_the_room_between_slots_and_small_text_is_readable(window):
     from alis_studio.gui import timeline as tl_module
 
     tl = window.timeline
-    window.viewport.set_view(scale=2.0, fit=False)  # slots MAX_SPACING apart
+    window.viewport.camera.set(scale=2.0, fit=False)  # slots MAX_SPACING apart
     fm = QFontMetrics(tl.font())
     seed = "1877493123"
     assert tl.label_width() > tl.thumb_w + 10
@@ -305,13 +305,13 @@ def test_ruler_ties_each_thumbnail_to_its_place_in_the_view(qtbot, window):
     """At the overview the ruler showed #-40..#35 over a timeline of #-10..#8 with nothing to say
     which was which: where their spacings differ, a line runs from each anchor's tick to its slot."""
     r, tl, v, d = window.ruler, window.timeline, window.viewport, window.bundle.interval_width
-    v.set_view(scale=1 / 8, fit=False)
+    v.camera.set(scale=1 / 8, fit=False)
     lines = r.connectors()
     i0, i1 = tl.anchor_range()
     assert [i for i, _, _ in lines] == list(range(i0, i1 + 1))
     for i, top, bottom in lines:
-        assert top == pytest.approx(v.to_screen_x(i * d)) and bottom == pytest.approx(tl.anchor_x(i))
-    v.set_view(scale=tl.spacing_scale(), fit=False)  # the same spacing: ticks are above their slots
+        assert top == pytest.approx(v.camera.to_screen_x(i * d)) and bottom == pytest.approx(tl.anchor_x(i))
+    v.camera.set(scale=tl.spacing_scale(), fit=False)  # the same spacing: ticks are above their slots
     assert r.connectors() == []
     qtbot.wait(10)
     r.repaint()

@@ -28,7 +28,7 @@ def view(qtbot, tiny_renderer):
     v.show()
     qtbot.waitExposed(v)
     v.inertia.enabled = False
-    v.set_view(x0=0, scale=1.0, fit=False)
+    v.camera.set(x0=0, scale=1.0, fit=False)
     wait_complete(qtbot, v)
     return v
 
@@ -52,13 +52,13 @@ def test_view_shows_the_engines_pixels(qtbot, view, tiny_renderer, x0, loop):
     """At 1:1 the panorama rows on screen are exactly the engine's strip (left of the origin and in
     loop mode too)."""
     view.scene.set_loop_period(loop)
-    view.set_view(x0=x0)
+    view.camera.set(x0=x0)
     wait_complete(qtbot, view)
-    top = round(view.top())
+    top = round(view.camera.top())
     want = render_strip(tiny_renderer, view.scene, x0, view.width())
     assert np.array_equal(grab(view)[top:top + 32], want)
     if loop:  # a closed loop: one period further shows the same pixels
-        view.set_view(x0=x0 + loop * 64)
+        view.camera.set(x0=x0 + loop * 64)
         wait_complete(qtbot, view)
         assert np.array_equal(grab(view)[top:top + 32], want)
 
@@ -84,7 +84,7 @@ def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, tiny_bund
         view.resize(320, 120)
         view.show()
         qtbot.waitExposed(view)
-        view.set_view(x0=0, scale=1.0, fit=False)
+        view.camera.set(x0=0, scale=1.0, fit=False)
         wait_complete(qtbot, view)
         before = grab(view)
         bundle.synthesis.delay = 1.0  # no new patch can arrive before the repaint below
@@ -102,20 +102,20 @@ def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, tiny_bund
 def test_drag_pans_by_that_many_pixels(qtbot, view):
     before = grab(view)
     drag(qtbot, view, QPoint(200, 60), -37)
-    assert view.x0 == 37.0
+    assert view.camera.x0 == 37.0
     wait_complete(qtbot, view)
     after = grab(view)
     assert np.array_equal(after[:, :-37], before[:, 37:])
     drag(qtbot, view, QPoint(100, 60), 50)  # and back the other way, past the origin
-    assert view.x0 == -13.0
+    assert view.camera.x0 == -13.0
 
 
 def test_pan_goes_on_forever_and_home_returns(qtbot, view):
-    view.set_view(x0=-10 ** 7)
+    view.camera.set(x0=-10 ** 7)
     wait_complete(qtbot, view)
-    assert grab(view)[round(view.top()) + 5].std() > 0  # real pixels far left of the origin
+    assert grab(view)[round(view.camera.top()) + 5].std() > 0  # real pixels far left of the origin
     view.go_to_origin()
-    assert view.center_x() == pytest.approx(0.0)
+    assert view.camera.center_x() == pytest.approx(0.0)
 
 
 def test_inertia_glides_on_after_a_fast_drag(qtbot, view):
@@ -126,33 +126,33 @@ def test_inertia_glides_on_after_a_fast_drag(qtbot, view):
         qtbot.wait(10)
         qtbot.mouseMove(view, start - QPoint(30 * k, 0))
     qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=start - QPoint(150, 0))
-    released = view.x0
+    released = view.camera.x0
     assert released == pytest.approx(150.0)
-    qtbot.waitUntil(lambda: view.x0 > released + 5, timeout=2000)  # keeps moving the same way
+    qtbot.waitUntil(lambda: view.camera.x0 > released + 5, timeout=2000)  # keeps moving the same way
     qtbot.waitUntil(lambda: not view.inertia.timer.isActive(), timeout=5000)  # and comes to rest
-    rest = view.x0
+    rest = view.camera.x0
     qtbot.wait(50)
-    assert view.x0 == rest
+    assert view.camera.x0 == rest
 
 
 def test_wheel_zooms_about_the_cursor_down_to_the_mip_levels(qtbot, view, tiny_renderer):
-    x_under = view.to_model_x(100)
+    x_under = view.camera.to_model_x(100)
     wheel(view, 100, -1)
-    assert view.scale < 1.0
-    assert view.to_model_x(100) == pytest.approx(x_under)
+    assert view.camera.scale < 1.0
+    assert view.camera.to_model_x(100) == pytest.approx(x_under)
     for _ in range(20):
         wheel(view, 100, -2)
-    assert view.scale == pytest.approx(1 / 8)
+    assert view.camera.scale == pytest.approx(1 / 8)
     assert view.level == tiny_renderer.mip_levels == 3
     p0, p1 = view.patch_range()
     assert p1 - p0 >= 320 * 8 // 16  # an overview of many anchor intervals
     wait_complete(qtbot, view)
-    band = grab(view)[round(view.top()) + 1:round(view.top() + 32 / 8) - 1]
+    band = grab(view)[round(view.camera.top()) + 1:round(view.camera.top() + 32 / 8) - 1]
     assert band.std() > 0
     for _ in range(40):
         wheel(view, 100, 2)
-    assert view.scale == pytest.approx(view.max_scale())
-    assert view.max_scale() >= 4.0
+    assert view.camera.scale == pytest.approx(view.camera.max_scale())
+    assert view.camera.max_scale() >= 4.0
 
 
 def test_touch_pinch_zooms_about_the_fingers(qtbot, view):
@@ -165,35 +165,35 @@ def test_touch_pinch_zooms_about_the_fingers(qtbot, view):
         g.setChangeFlags(QPinchGesture.ChangeFlag.ScaleFactorChanged | QPinchGesture.ChangeFlag.CenterPointChanged)
         QApplication.sendEvent(view, QGestureEvent([g]))
 
-    scale, x_under = view.scale, view.to_model_x(120)
+    scale, x_under = view.camera.scale, view.camera.to_model_x(120)
     pinch(0.8, 120)
-    assert view.scale == pytest.approx(scale * 0.8)
-    assert view.to_model_x(120) == pytest.approx(x_under)
+    assert view.camera.scale == pytest.approx(scale * 0.8)
+    assert view.camera.to_model_x(120) == pytest.approx(x_under)
     pinch(1.5, 120)
-    assert view.scale == pytest.approx(scale * 1.2)
+    assert view.camera.scale == pytest.approx(scale * 1.2)
 
 
 def test_default_view_fills_the_height_and_double_click_centres(qtbot, view):
-    view.fit_height()
-    assert view.scale == pytest.approx(view.height() / 32)
-    assert round(view.top()) == 0
-    x = view.to_model_x(40)
+    view.camera.fit_height()
+    assert view.camera.scale == pytest.approx(view.height() / 32)
+    assert round(view.camera.top()) == 0
+    x = view.camera.to_model_x(40)
     qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=QPoint(40, 60))
-    assert view.center_x() == pytest.approx(x)
+    assert view.camera.center_x() == pytest.approx(x)
 
 
 def test_arrow_keys_pan_and_home_goes_to_origin(qtbot, window):
     v = window.viewport
     window.activateWindow()
     v.setFocus()
-    x = v.x0
+    x = v.camera.x0
     qtbot.keyClick(v, Qt.Key.Key_Right)
-    assert v.x0 == pytest.approx(x + v.width() / 8 / v.scale)
+    assert v.camera.x0 == pytest.approx(x + v.width() / 8 / v.camera.scale)
     qtbot.keyClick(v, Qt.Key.Key_Left)
     qtbot.keyClick(v, Qt.Key.Key_Left)
-    assert v.x0 < x
+    assert v.camera.x0 < x
     qtbot.keyClick(v, Qt.Key.Key_Home)
-    assert v.center_x() == pytest.approx(0.0)
+    assert v.camera.center_x() == pytest.approx(0.0)
 
 
 def test_home_then_fit_height_stays_on_anchor_0(qtbot, window):
@@ -201,20 +201,20 @@ def test_home_then_fit_height_stays_on_anchor_0(qtbot, window):
     v = window.viewport
     window.activateWindow()
     v.setFocus()
-    v.set_view(x0=12345.0, scale=1 / 8, fit=False)
+    v.camera.set(x0=12345.0, scale=1 / 8, fit=False)
     qtbot.keyClick(v, Qt.Key.Key_Home)
     qtbot.keyClick(v, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
-    assert v.fit and round(v.center_x() / window.bundle.interval_width) == 0
+    assert v.camera.fit and round(v.camera.center_x() / window.bundle.interval_width) == 0
 
 
 def test_centre_on_selected_in_a_loop_takes_the_nearest_copy(qtbot, window):
     d = window.bundle.interval_width
     window.scene.set_loop_period(4)
-    window.viewport.set_view(scale=1.0, fit=False)
-    window.viewport.center_on(401 * d)  # far out: copies of anchor 1 sit at ..., 397, 401, 405, ...
+    window.viewport.camera.set(scale=1.0, fit=False)
+    window.viewport.camera.center_on(401 * d)  # far out: copies of anchor 1 sit at ..., 397, 401, 405, ...
     window.timeline.select(1)
     window.anchors.center_selected()
-    assert window.viewport.center_x() == pytest.approx(401 * d)
+    assert window.viewport.camera.center_x() == pytest.approx(401 * d)
 
 
 def test_gui_thread_keeps_ticking_while_a_slow_model_renders(qtbot, tiny_bundle, settings):
@@ -223,7 +223,7 @@ def test_gui_thread_keeps_ticking_while_a_slow_model_renders(qtbot, tiny_bundle,
     bundle = slow_bundle(tiny_bundle, 0.25)
     w = make_window(qtbot, bundle, settings, size=(1200, 320))
     v = w.viewport
-    v.set_view(x0=10 ** 5, scale=0.5, fit=False)  # unseen territory: ~150 patches at 1/2, ~3 s of rendering
+    v.camera.set(x0=10 ** 5, scale=0.5, fit=False)  # unseen territory: ~150 patches at 1/2, ~3 s of rendering
     first = v.pending()
     ticks = []
     timer = QTimer(interval=20)
@@ -253,7 +253,7 @@ def test_patches_being_rendered_show_their_progress(qtbot, tiny_bundle):
         view.resize(96, 120)
         view.show()
         qtbot.waitExposed(view)
-        view.set_view(x0=0, scale=2.0, fit=False)
+        view.camera.set(x0=0, scale=2.0, fit=False)
         qtbot.waitUntil(lambda: renderer.patch_seconds is not None, timeout=10000)  # an estimate exists
 
         def bar_pixels():
@@ -289,7 +289,7 @@ def test_an_overview_renders_the_coarse_level_and_zooming_in_keeps_it_until_the_
         view.resize(320, 120)
         view.show()
         qtbot.waitExposed(view)
-        view.set_view(x0=0, scale=1 / 8, fit=False)
+        view.camera.set(x0=0, scale=1 / 8, fit=False)
         wait_complete(qtbot, view)
         scene.set_psi(0.71)  # new keys, asked for at 1/8 only (the first fit view asked for full ones)
         wait_complete(qtbot, view)
@@ -298,7 +298,7 @@ def test_an_overview_renders_the_coarse_level_and_zooming_in_keeps_it_until_the_
         assert all(renderer.key(scene, p, 3) in renderer.cache for p in range(p0, p1))
         assert not any(renderer.key(scene, p, 0) in renderer.cache for p in range(p0, p1))
         bundle.synthesis.delay = 1.0  # no full patch can arrive before the repaint below
-        view.set_view(x0=0, scale=1.0)
+        view.camera.set(x0=0, scale=1.0)
         view.repaint()
         p0, p1 = view.patch_range()
         assert view.lod == 0 and not view.is_complete()

@@ -151,8 +151,8 @@ def test_ruler_and_status_bar_show_the_same_x_in_a_loop(qtbot, window):
     """The ruler showed x wrapped into the loop, the status bar the unwrapped column."""
     v, d = window.viewport, window.bundle.interval_width
     window.scene.set_loop_period(4)
-    v.set_view(scale=1.0, fit=False)
-    v.center_on(401 * d + 10.7)  # 100 periods and a bit on
+    v.camera.set(scale=1.0, fit=False)
+    v.camera.center_on(401 * d + 10.7)  # 100 periods and a bit on
     window.show_cursor(window.camera.center_x())  # the mouse on the column the ruler describes
     ruler_x = window.ruler.text().split(" px")[0]
     assert window.cursor_label.text().startswith(ruler_x + " ·"), (ruler_x, window.cursor_label.text())

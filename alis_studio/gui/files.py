@@ -216,8 +216,8 @@ class FileHandlers:
                 v.view_complete.disconnect(take)
             marker = v.marker_x
             v.set_marker(None)
-            top = max(0, round(v.top()))
-            shown = min(v.height(), round(v.top() + self.w.bundle.height * v.scale)) - top
+            top = max(0, round(v.camera.top()))
+            shown = min(v.height(), round(v.camera.top() + self.w.bundle.height * v.camera.scale)) - top
             image = v.grab(QRect(0, top, v.width(), shown)).toImage()
             v.set_marker(marker)
             if image.size() != QSize(v.width(), shown):  # a high-DPI screen: back to the view's units

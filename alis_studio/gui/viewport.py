@@ -3,8 +3,9 @@ paint whatever the renderer has ready, with placeholders for the rest. Never wai
 
 What it shows is the camera's (engine/camera.py: x0, scale, cy, fit): the view draws from it, tells
 it its size, and writes the user's input (drag, inertia, wheel, pinch, keys) into it; it redraws
-whenever the camera moves, whoever moved it. `x0`, `scale`, `set_view`, `center_on` and the like
-here read and move the camera. The mouse position is reported as a panorama column
+whenever the camera moves, whoever moved it. Callers read and move `view.camera` itself (the
+window's camera); the view keeps only what is its own: the level it draws at, the patches it asks
+for, the marker. The mouse position is reported as a panorama column
 (`cursor_moved`), each paint's duration kept (`paint_ms`) for the performance panel.
 """
 from __future__ import annotations
@@ -117,7 +118,7 @@ class Inertia:
         if abs(self.velocity) < 20:
             self.stop()
             return
-        self.view.pan_pixels(self.velocity * dt)
+        self.view.camera.pan_pixels(self.velocity * dt)
 
 
 class PanoramaView(QWidget):
@@ -169,31 +170,11 @@ class PanoramaView(QWidget):
         self.camera.unsubscribe(self._on_camera)
         self._closed = True  # a closed view no longer tells the camera its size
 
-    # ------------------------------------------------------------------ geometry (the camera's)
-    @property
-    def x0(self) -> float:
-        return self.camera.x0
-
-    @property
-    def scale(self) -> float:
-        return self.camera.scale
-
-    @property
-    def cy(self) -> float:
-        return self.camera.cy
-
-    @property
-    def fit(self) -> bool:
-        return self.camera.fit
-
-    @property
-    def fit_cap(self) -> float | None:
-        return self.camera.fit_cap
-
+    # ------------------------------------------------------------------ what to draw (the camera's geometry)
     @property
     def level(self) -> int:
         """Mip level to draw at: each level halves the patches, down to the renderer's coarsest."""
-        return mip_level(self.scale, self.renderer.mip_levels)
+        return mip_level(self.camera.scale, self.renderer.mip_levels)
 
     @property
     def lod(self) -> int:
@@ -204,73 +185,15 @@ class PanoramaView(QWidget):
             self._keys.clear()
         return lod
 
-    def fit_scale(self) -> float:
-        return self.camera.fit_scale()
-
-    def max_scale(self) -> float:
-        return self.camera.max_scale()
-
     def patch_range(self) -> tuple[int, int]:
         """Global patches [p0, p1) that intersect the window."""
         return self.camera.patch_range(self._P)
 
-    def visible_range(self) -> tuple[int, int]:
-        """(x0, width) in whole model pixels covering what the window shows."""
-        return self.camera.visible_range()
-
-    def center_x(self) -> float:
-        return self.camera.center_x()
-
-    def to_model_x(self, sx: float) -> float:
-        return self.camera.to_model_x(sx)
-
-    def to_screen_x(self, x: float) -> float:
-        return self.camera.to_screen_x(x)
-
-    def top(self) -> float:
-        """Screen y of the panorama's top row."""
-        return self.camera.top()
-
-    # ------------------------------------------------------------------ navigation (into the camera)
-    def set_view(self, x0: float | None = None, scale: float | None = None, cy: float | None = None,
-                 fit: bool | None = None, fit_cap=...) -> None:
-        if fit_cap is ...:
-            self.camera.set(x0=x0, scale=scale, cy=cy, fit=fit)
-        else:
-            self.camera.set(x0=x0, scale=scale, cy=cy, fit=fit, fit_cap=fit_cap)
-
-    def pan_pixels(self, dx: float, dy: float = 0.0) -> None:
-        """Move the content by (dx, dy) screen pixels (positive dx: the content moves right)."""
-        self.camera.pan_pixels(dx, dy)
-
-    def zoom_at(self, factor: float, sx: float | None = None) -> None:
-        """Zoom by `factor` keeping the column under screen x `sx` (default: the centre) in place."""
-        self.camera.zoom_at(factor, sx)
-
-    def center_on(self, x: float) -> None:
-        self.camera.center_on(x)
-
     def go_to_origin(self) -> None:
         """Anchor 0 (column 0) in the centre, so zooming (about the centre) keeps it in view; the
-        first view centres it too."""
+        first view centres it too. A glide in progress stops first."""
         self.inertia.stop()
         self.camera.center_on(0.0)
-
-    def fit_height(self) -> None:
-        self.camera.fit_height()
-
-    def crisp_view(self) -> None:
-        """Fill the height, but magnify model pixels at most CRISP_MAX times (the first view)."""
-        self.camera.crisp_view()
-
-    def actual_size(self) -> None:
-        self.camera.actual_size()
-
-    def view_state(self) -> dict:
-        return self.camera.to_dict()
-
-    def set_view_state(self, state: dict) -> None:
-        self.camera.restore(state)
 
     def _on_camera(self, _camera) -> None:
         """The camera moved (by this view's input or anyone else's): ask for what is now visible."""
@@ -278,7 +201,7 @@ class PanoramaView(QWidget):
         self.update()
         self.view_changed.emit()
         if self._cursor_sx is not None:  # the content moved under a resting mouse
-            self.cursor_moved.emit(self.to_model_x(self._cursor_sx))
+            self.cursor_moved.emit(self.camera.to_model_x(self._cursor_sx))
 
     # ------------------------------------------------------------------ rendering requests
     def _key(self, p: int):
@@ -359,15 +282,15 @@ class PanoramaView(QWidget):
         qp.fillRect(self.rect(), BACKGROUND)
         strip, (p0, p1) = self._ensure_strip(), self.patch_range()
         sub = 2 ** strip.level  # model pixels per strip pixel
-        source = QRectF((self.x0 - strip.p0 * self._P) / sub, 0, self.width() / self.scale / sub, strip.ph)
-        target = QRectF(0, self.top(), self.width(), self._H * self.scale)
-        qp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, abs(self.scale * sub - 1) > 1e-6)
+        source = QRectF((self.camera.x0 - strip.p0 * self._P) / sub, 0, self.width() / self.camera.scale / sub, strip.ph)
+        target = QRectF(0, self.camera.top(), self.width(), self._H * self.camera.scale)
+        qp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, abs(self.camera.scale * sub - 1) > 1e-6)
         qp.drawImage(target, strip.image, source)
         blank = strip.blank(p0, p1)
         if blank:
             brush = QBrush(HATCH, Qt.BrushStyle.BDiagPattern)
             for p in blank:
-                qp.fillRect(QRectF(self.to_screen_x(p * self._P), target.y(), self._P * self.scale,
+                qp.fillRect(QRectF(self.camera.to_screen_x(p * self._P), target.y(), self._P * self.camera.scale,
                                    target.height()), brush)
         running = self.renderer.inflight() if blank else {}
         if running:
@@ -375,7 +298,7 @@ class PanoramaView(QWidget):
         if bool(running) != self._progress_timer.isActive():
             self._progress_timer.start() if running else self._progress_timer.stop()
         if self.marker_x is not None:
-            self._paint_marker(qp, self.to_screen_x(self.marker_x), target)
+            self._paint_marker(qp, self.camera.to_screen_x(self.marker_x), target)
         qp.end()
         self.paint_ms.append((time.perf_counter() - t0) * 1000)
 
@@ -387,7 +310,7 @@ class PanoramaView(QWidget):
         for p in blank:
             if (key := self._key(p)) not in running:
                 continue
-            x, w = self.to_screen_x(p * self._P), self._P * self.scale
+            x, w = self.camera.to_screen_x(p * self._P), self._P * self.camera.scale
             bar = QRectF(x + w * 0.15, y - 3, w * 0.7, 6)
             qp.fillRect(bar, BACKGROUND)
             frac = running[key]
@@ -427,13 +350,13 @@ class PanoramaView(QWidget):
 
     def mouseMoveEvent(self, event) -> None:
         self._cursor_sx = event.position().x()
-        self.cursor_moved.emit(self.to_model_x(self._cursor_sx))
+        self.cursor_moved.emit(self.camera.to_model_x(self._cursor_sx))
         if self._drag is not None:
             pos: QPointF = event.position()
             d = pos - self._drag
             self._drag = pos
             self.inertia.track(pos.x())
-            self.pan_pixels(d.x(), d.y())
+            self.camera.pan_pixels(d.x(), d.y())
 
     def mouseReleaseEvent(self, event) -> None:
         if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -448,28 +371,28 @@ class PanoramaView(QWidget):
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.inertia.stop()
-        self.center_on(self.to_model_x(event.position().x()))
+        self.camera.center_on(self.camera.to_model_x(event.position().x()))
 
     def wheelEvent(self, event) -> None:
         delta = event.angleDelta()
         if abs(delta.x()) > abs(delta.y()):  # a sideways trackpad swipe pans
             px = event.pixelDelta().x()
-            self.pan_pixels(px if px else delta.x() / 2)
+            self.camera.pan_pixels(px if px else delta.x() / 2)
         elif delta.y():
-            self.zoom_at(WHEEL_STEP ** (delta.y() / 120), event.position().x())
+            self.camera.zoom_at(WHEEL_STEP ** (delta.y() / 120), event.position().x())
         event.accept()
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.NativeGesture and \
                 event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:  # trackpad pinch
-            self.zoom_at(1.0 + event.value(), event.position().x())
+            self.camera.zoom_at(1.0 + event.value(), event.position().x())
             return True
         if event.type() == QEvent.Type.Gesture:
             pinch = event.gesture(Qt.GestureType.PinchGesture)
             if pinch is not None:
                 if pinch.changeFlags() & QPinchGesture.ChangeFlag.ScaleFactorChanged:
                     self.inertia.stop()
-                    self.zoom_at(pinch.scaleFactor(), self.mapFromGlobal(pinch.centerPoint()).x())
+                    self.camera.zoom_at(pinch.scaleFactor(), self.mapFromGlobal(pinch.centerPoint()).x())
                 event.accept(pinch)
                 return True
         return super().event(event)
