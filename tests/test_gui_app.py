@@ -36,7 +36,7 @@ def test_a_saved_session_reopens_with_the_same_pixels(qtbot, tiny_bundle, settin
     a.editor.set_psi(0.9)
     a.editor.insert(3)
     a.viewport.camera.set(x0=-123.0, scale=2.0, fit=False)
-    a.timeline.select(round(a.viewport.camera.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
+    a.selection.select(round(a.viewport.camera.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
     wait_complete(qtbot, a.viewport)
     path = tmp_path / "s.json"
     assert a.files._write_session(str(path)) and a.stack.isClean()

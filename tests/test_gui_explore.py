@@ -30,7 +30,7 @@ def open_dock(qtbot, window, name):
 
 # ---------------------------------------------------------------------- seed browser
 def test_seed_browser_shows_candidates_and_a_click_takes_one(qtbot, window):
-    window.timeline.select(2)
+    window.selection.select(2)
     browser = open_dock(qtbot, window, "seeds")
     qtbot.waitUntil(lambda: browser.grid.count() == 12 and browser.is_complete(), timeout=20000)
     qtbot.wait(50)
@@ -52,7 +52,7 @@ def test_seed_browser_shows_candidates_and_a_click_takes_one(qtbot, window):
 
 
 def test_seed_browser_pages_and_takes_a_typed_seed(qtbot, window):
-    window.timeline.select(1)
+    window.selection.select(1)
     browser = open_dock(qtbot, window, "seeds")
     first = browser.seeds()
     assert not browser.prev_button.isEnabled()
@@ -64,7 +64,7 @@ def test_seed_browser_pages_and_takes_a_typed_seed(qtbot, window):
     qtbot.keyClicks(browser.seed_edit, "4242")
     qtbot.keyClick(browser.seed_edit, Qt.Key.Key_Return)
     assert window.scene.anchor(1).seed == 4242 and browser.seed_edit.text() == ""
-    window.timeline.select(3)
+    window.selection.select(3)
     qtbot.waitUntil(lambda: browser.anchor == 3)
     assert browser.title.text().startswith("Anchor #3")
 
@@ -92,7 +92,7 @@ def test_the_gui_thread_never_waits_while_the_browser_renders(qtbot, tiny_bundle
 
 # ---------------------------------------------------------------------- latent directions
 def test_direction_sliders_edit_the_anchor_then_the_scene_undoably(qtbot, window, tmp_path):
-    window.timeline.select(1)
+    window.selection.select(1)
     panel = open_dock(qtbot, window, "directions")
     qtbot.waitUntil(lambda: "principal directions" in panel.status.text(), timeout=20000)
     assert len(panel.sliders) == 8 and panel.names[0].placeholderText() == "component 1"
@@ -140,7 +140,7 @@ def test_a_session_with_directions_reopens_with_the_same_pixels(qtbot, tiny_bund
     a = make_window(qtbot, tiny_bundle, settings)
     a.editor.set_direction(2, -1.5, anchor=0)
     a.editor.set_direction(1, 1.0)
-    a.timeline.select(round(a.viewport.camera.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
+    a.selection.select(round(a.viewport.camera.center_x() / tiny_bundle.interval_width))  # as a reopened session selects
     wait_complete(qtbot, a.viewport)
     pixels = grab(a.viewport)
     path = tmp_path / "s.json"

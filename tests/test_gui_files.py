@@ -68,7 +68,7 @@ def test_save_view_offers_model_pixels_or_what_the_screen_shows(qtbot, window, t
 
     v, H = window.viewport, window.bundle.height
     v.camera.set(x0=20.25, scale=scale, fit=False)
-    window.timeline.select(1)  # its notch on screen: not part of the picture
+    window.selection.select(1)  # its notch on screen: not part of the picture
     assert 0 < v.camera.to_screen_x(v.marker_x) < v.width()
     wait_complete(qtbot, v)
 

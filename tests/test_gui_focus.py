@@ -40,22 +40,22 @@ def test_escape_in_the_seed_browser_hands_the_keys_back(qtbot, window):
     assert browser.seed_edit.text() == "" and window.viewport.hasFocus()
     browser.seed_edit.setFocus()  # focused with nothing typed: the window's shortcuts win
     qtbot.keyClick(browser.seed_edit, Qt.Key.Key_P)
-    assert window.scene.anchor(window.timeline.selected).pinned
+    assert window.scene.anchor(window.selection.anchor).pinned
     x0 = window.camera.x0
     qtbot.keyClick(browser.seed_edit, Qt.Key.Key_Right)
     assert window.camera.x0 > x0
     qtbot.keyClicks(browser.seed_edit, "4242")
     qtbot.keyClick(browser.seed_edit, Qt.Key.Key_Return)
-    assert window.scene.anchor(window.timeline.selected).seed == 4242 and window.viewport.hasFocus()
+    assert window.scene.anchor(window.selection.anchor).seed == 4242 and window.viewport.hasFocus()
 
 
 def test_the_seed_browser_says_which_seeds_exist(qtbot, window):
     window.acts["seeds"].trigger()
     browser = window.docks.panel("seeds")
-    before = window.scene.anchor(window.timeline.selected).seed
+    before = window.scene.anchor(window.selection.anchor).seed
     browser.seed_edit.setText(str(SEED_LIMIT))
     browser.seed_edit.returnPressed.emit()
-    assert window.scene.anchor(window.timeline.selected).seed == before
+    assert window.scene.anchor(window.selection.anchor).seed == before
     assert f"0 to {SEED_LIMIT - 1}" in browser.hint.text() and browser.hint.isVisibleTo(browser)
 
 

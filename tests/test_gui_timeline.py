@@ -13,8 +13,8 @@ from alis_studio.gui import dialogs  # noqa: E402
 
 
 def select(window, i: int):
-    window.timeline.select(i)
-    assert window.timeline.selected == i
+    window.selection.select(i)
+    assert window.selection.anchor == i
 
 
 def check_undo(window, before: dict):
@@ -48,11 +48,11 @@ def test_each_action_edits_the_scene_and_undo_restores_it_exactly(window, monkey
     expect = {
         "pin": lambda: s.anchor(1).pinned,
         "set_seed": lambda: s.anchor(1).seed == 12345,
-        "insert_before": lambda: s.anchor(2) == spec and window.timeline.selected == 1,
-        "insert_after": lambda: s.anchor(1) == spec and window.timeline.selected == 2,
+        "insert_before": lambda: s.anchor(2) == spec and window.selection.anchor == 1,
+        "insert_after": lambda: s.anchor(1) == spec and window.selection.anchor == 2,
         "delete": lambda: s.anchor(1) != spec,
-        "move_left": lambda: s.anchor(0) == spec and window.timeline.selected == 0,
-        "move_right": lambda: s.anchor(2) == spec and window.timeline.selected == 2,
+        "move_left": lambda: s.anchor(0) == spec and window.selection.anchor == 0,
+        "move_right": lambda: s.anchor(2) == spec and window.selection.anchor == 2,
         "paste_latent": lambda: s.anchor(2).seed == spec.seed,
         "connect": lambda: s.anchor(1) == AnchorSpec(seed=11, pinned=True) and s.anchor(4).seed == 22,
         "loop": lambda: s.loop_period == 8,
@@ -109,7 +109,7 @@ def test_drag_a_thumbnail_onto_another_slot_moves_the_anchor(qtbot, window):
     qtbot.mouseMove(tl, a + QPoint(20, 0))
     qtbot.mouseMove(tl, b)
     qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=b)
-    assert window.scene.anchor(dst) == spec and tl.selected == dst
+    assert window.scene.anchor(dst) == spec and window.selection.anchor == dst
     assert window.stack.undoText() == f"Move anchor {src} to {dst}"
     check_undo(window, before)
 
@@ -128,7 +128,7 @@ def test_dragging_a_thumbnail_to_an_edge_scrolls_to_far_slots(qtbot, window):
     target = tl._drag_target
     qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=edge)
     assert not tl._scroll_timer.isActive()
-    assert target > last_visible and window.scene.anchor(target) == spec and tl.selected == target
+    assert target > last_visible and window.scene.anchor(target) == spec and window.selection.anchor == target
     x0 = window.viewport.camera.x0
     qtbot.wait(100)
     assert window.viewport.camera.x0 == x0  # released: the scrolling stopped
@@ -138,7 +138,7 @@ def test_click_selects_and_thumbnails_show_rendered_patches(qtbot, window):
     tl = window.timeline
     window.viewport.camera.set(scale=1.0, fit=False)
     qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=tl.slot_rect(2).center())
-    assert tl.selected == 2
+    assert window.selection.anchor == 2
     qtbot.waitUntil(lambda: all(k in window.renderer.cache for k in tl.thumb_keys(2)), timeout=10000)
     left, right = tl.thumb_keys(2)
     assert right == window.renderer.key(window.scene, 2 * 4)  # the view's own patch at the anchor
@@ -221,7 +221,7 @@ def test_toolbar_fields_hand_the_keys_back(qtbot, window):
     qtbot.keyClicks(c.seed_edit, "123")
     qtbot.keyClick(c.seed_edit, Qt.Key.Key_Return)
     assert window.scene.seed == 123 and v.hasFocus()
-    selected = window.timeline.selected
+    selected = window.selection.anchor
     qtbot.keyClick(v, Qt.Key.Key_P)
     assert window.scene.anchor(selected).pinned
     c.seed_edit.setFocus()
@@ -242,7 +242,7 @@ def test_connect_two_scenes_in_a_loop_keeps_both(qtbot, window, monkeypatch, n, 
     from alis_studio.gui import dialogs
 
     window.scene.set_loop_period(period)
-    window.timeline.select(1)
+    window.selection.select(1)
     monkeypatch.setattr(dialogs, "ask_connect", lambda *a: (11, 22, n))
     window.anchors.connect_scenes()
     s, v, d = window.scene, window.viewport, window.bundle.interval_width
@@ -257,13 +257,13 @@ def test_the_selected_anchor_is_marked_in_the_view(qtbot, window):
     v, d = window.viewport, window.bundle.interval_width
     v.camera.set(scale=1.0, fit=False)
     v.camera.center_on(2 * d)
-    window.timeline.select(2)
+    window.selection.select(2)
     assert v.marker_x == 2 * d
     wait_complete(qtbot, v)
     img = grab(v)
     sx, top = round(v.camera.to_screen_x(2 * d)), max(0, round(v.camera.top()))
     assert tuple(img[top + 1, sx][:3]) == (38, 140, 220)  # the accent notch at the anchor's column
-    window.timeline.select(3)
+    window.selection.select(3)
     assert v.marker_x == 3 * d
 
 
@@ -328,6 +328,6 @@ def test_loop_field_hands_the_keys_back_too(qtbot, window):
     assert window.scene.loop_period == 6 and v.hasFocus()
     c.loop_spin.setFocus()
     qtbot.keyClick(c.loop_spin, Qt.Key.Key_P)  # nothing pending: the scene's shortcut, not the field
-    assert window.scene.anchor(window.timeline.selected).pinned
+    assert window.scene.anchor(window.selection.anchor).pinned
     qtbot.keyClick(c.loop_spin, Qt.Key.Key_Escape)
     assert v.hasFocus()

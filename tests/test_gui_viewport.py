@@ -212,7 +212,7 @@ def test_centre_on_selected_in_a_loop_takes_the_nearest_copy(qtbot, window):
     window.scene.set_loop_period(4)
     window.viewport.camera.set(scale=1.0, fit=False)
     window.viewport.camera.center_on(401 * d)  # far out: copies of anchor 1 sit at ..., 397, 401, 405, ...
-    window.timeline.select(1)
+    window.selection.select(1)
     window.anchors.center_selected()
     assert window.viewport.camera.center_x() == pytest.approx(401 * d)
 

@@ -44,10 +44,10 @@ class AnchorHandlers:
 
     @property
     def selected(self) -> int:
-        return self.w.timeline.selected
+        return self.w.selection.anchor
 
     def _select(self, i: int) -> None:
-        self.w.timeline.select(i)
+        self.w.selection.select(i)
 
     # ---------------------------------------------------------------- view
     def pan_left(self):

@@ -36,11 +36,11 @@ class _SliderKeys(QObject):
 
 
 class DirectionsPanel(QWidget):
-    """Sliders of components 1..SHOWN for `timeline.selected` (mode "anchor") or the whole scene."""
+    """Sliders of components 1..SHOWN for `selection.anchor` (mode "anchor") or the whole scene."""
 
-    def __init__(self, scene, renderer, editor, timeline, parent: QWidget | None = None):
+    def __init__(self, scene, renderer, editor, selection, parent: QWidget | None = None):
         super().__init__(parent)
-        self.scene, self.renderer, self.editor, self.timeline = scene, renderer, editor, timeline
+        self.scene, self.renderer, self.editor, self.selection = scene, renderer, editor, selection
         self.count = min(SHOWN, n_components(renderer.bundle))
         self._gesture = 0
         self.mode = QComboBox()
@@ -78,13 +78,17 @@ class DirectionsPanel(QWidget):
         box.addWidget(self.status)
         box.addStretch(1)
         scene.subscribe(self._on_scene)
-        timeline.selection_changed.connect(lambda _i: self._sync())
+        selection.subscribe(self._on_selection)
         self._sync()
         self._ready = _Ready(self)
         self._ready.ready.connect(self._on_ready)
         threading.Thread(target=self._warm, daemon=True, name="alis-directions").start()
 
+    def _on_selection(self, _selection) -> None:
+        self._sync()
+
     def close_view(self) -> None:
+        self.selection.unsubscribe(self._on_selection)
         try:
             self.scene.unsubscribe(self._on_scene)
         except ValueError:
@@ -114,7 +118,7 @@ class DirectionsPanel(QWidget):
     # ------------------------------------------------------------------ scene -> widgets
     def target(self) -> int | None:
         """The anchor edited (None: the whole scene)."""
-        return self.timeline.selected if self.mode.currentData() == "anchor" else None
+        return self.selection.anchor if self.mode.currentData() == "anchor" else None
 
     def amounts(self) -> dict[int, float]:
         i = self.target()

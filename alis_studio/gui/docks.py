@@ -82,9 +82,9 @@ class Docks:
         """New content for the current renderer, scene and timeline."""
         w = self.w
         self.close()
-        self.seeds = SeedBrowser(w.scene, w.renderer, w.editor, w.timeline)
+        self.seeds = SeedBrowser(w.scene, w.renderer, w.editor, w.selection)
         self.seeds.editing_done.connect(lambda: w.viewport is not None and w.viewport.setFocus())
-        self.directions = DirectionsPanel(w.scene, w.renderer, w.editor, w.timeline)
+        self.directions = DirectionsPanel(w.scene, w.renderer, w.editor, w.selection)
         self._set_content("seeds", self.seeds)
         self._set_content("directions", self.directions)
         self.performance.set_sources(w.renderer, w.viewport, w.bundle, w.threads)

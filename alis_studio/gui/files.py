@@ -149,7 +149,7 @@ class FileHandlers:
     def _write_session(self, path: str) -> bool:
         try:  # the session file is where the scene and the camera (its "view") meet
             save_session(path, self.w.scene, model_path=str(self.w.bundle.path), model_sha256=self.w.bundle.sha256,
-                         view=self.w.camera.to_dict())
+                         view=self.w.camera.to_dict(), selected=self.w.selection.anchor)
         except UserError as e:
             self.w.report_error("Save session", str(e))
             return False

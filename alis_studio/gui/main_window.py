@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QUndoV
 from alis_studio.engine.camera import CRISP_MAX, Camera
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene, Session
+from alis_studio.engine.selection import Selection
 from alis_studio.errors import UserError
 from alis_studio.gui import actions as actions_mod
 from alis_studio.gui import dialogs
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         self.device, self.workers, self.threads = device, workers, 0  # threads: ONNX Runtime's (0: auto)
         self.scene = Scene()
         self.camera = Camera()  # what the window shows: the session's "view", never an undo step
+        self.selection = Selection()  # the selected anchor: the session's "selected", never an undo step
+        self.selection.subscribe(self._on_selection)
         self.stack = QUndoStack(self)
         self.interactive = True  # False (smoke test): errors go to stderr instead of a dialog
         self.editor = SceneEditor(self.scene, self.stack, on_error=lambda m: self.report_error("Edit", m))
@@ -246,6 +249,8 @@ class MainWindow(QMainWindow):
         self.camera.set_height(bundle.height)
         cuda = bundle.device_name == "CUDA"
         self.renderer = Renderer(bundle, workers=self.workers, batch_size=32 if cuda else 8)
+        if self.selection.anchor is None:  # the first model: the first view centres anchor 0
+            self.selection.select(0)
         self._build_workspace()
         if same is not None:  # the same model on another provider: the same view
             self.camera.restore(same)
@@ -269,14 +274,13 @@ class MainWindow(QMainWindow):
         self.minimap = Minimap(self.scene, self.renderer, self.camera)
         self.minimap.grabbed.connect(self.viewport.inertia.stop)  # the strip takes over from a glide
         self.ruler = Ruler(self.camera, self.scene, self.bundle)
-        self.timeline = AnchorTimeline(self.scene, self.renderer, self.camera, self.editor)
+        self.timeline = AnchorTimeline(self.scene, self.renderer, self.camera, self.editor, self.selection)
         self.ruler.timeline = self.timeline
         self.timeline.menu_actions = [self.acts[n] if n else None for n in (
             "pin", "resample", "set_seed", None, "insert_before", "insert_after", "delete", None,
             "copy_latent", "paste_latent", None, "connect", "center_selected")]
         self.timeline.activated.connect(lambda i: self.camera.center_on(i * self.bundle.interval_width))
-        self.timeline.selection_changed.connect(lambda i: self.viewport.set_marker(i * self.bundle.interval_width))
-        self.viewport.set_marker(self.timeline.selected * self.bundle.interval_width)
+        self._on_selection(self.selection)
         page = QWidget()
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
@@ -340,15 +344,23 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ sessions
     def apply_session(self, session: Session, path: str | None) -> None:
-        """Show a loaded session: its scene (a fresh undo history) and its "view" in the camera."""
+        """Show a loaded session: its scene (a fresh undo history), its "view" in the camera and its
+        "selected" anchor (without one: the anchor at the centre of the view)."""
         self.editor.reset(session.scene.to_dict())
         self.session_path = str(path) if path else None
         if path:
             self.remember_session(str(path))
         self.camera.restore(session.view)
-        if self.viewport is not None:
-            self.timeline.select(round(self.camera.center_x() / self.bundle.interval_width))
+        if session.selected is not None:
+            self.selection.select(session.selected)
+        elif self.bundle is not None:
+            self.selection.select(round(self.camera.center_x() / self.bundle.interval_width))
         self.update_title()
+
+    def _on_selection(self, selection: Selection) -> None:
+        """The viewport marks where the selected anchor sits."""
+        if self.viewport is not None and selection.anchor is not None:
+            self.viewport.set_marker(selection.anchor * self.bundle.interval_width)
 
     # ------------------------------------------------------------------ help
     def show_shortcuts(self) -> None:

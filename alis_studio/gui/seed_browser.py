@@ -23,14 +23,14 @@ PLACEHOLDER = (48, 58, 70)
 
 
 class SeedBrowser(QWidget):
-    """Candidates for `timeline.selected` in `scene`; takes one through `editor`. `editing_done`:
+    """Candidates for `selection.anchor` in `scene`; takes one through `editor`. `editing_done`:
     Enter or Escape in the seed field (the window gives the view its focus back)."""
 
     editing_done = Signal()
 
-    def __init__(self, scene, renderer, editor, timeline, parent: QWidget | None = None):
+    def __init__(self, scene, renderer, editor, selection, parent: QWidget | None = None):
         super().__init__(parent)
-        self.scene, self.renderer, self.editor, self.timeline = scene, renderer, editor, timeline
+        self.scene, self.renderer, self.editor, self.selection = scene, renderer, editor, selection
         b = renderer.bundle
         self._H, self._P, self._d = b.height, b.tile_width, b.interval_width
         self.level = max(0, min(renderer.mip_levels, math.ceil(math.log2(max(1.0, self._H / THUMB_MAX_H)))))
@@ -48,7 +48,7 @@ class SeedBrowser(QWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         self._build()
         scene.subscribe(self._on_scene)
-        timeline.selection_changed.connect(self._on_scene)
+        selection.subscribe(self._on_scene)
 
     def _build(self) -> None:
         self.title = QLabel()
@@ -90,6 +90,7 @@ class SeedBrowser(QWidget):
 
     def close_view(self) -> None:
         detach(self._bridge, self.scene, self._on_scene)
+        self.selection.unsubscribe(self._on_scene)
 
     # ------------------------------------------------------------------ candidates
     def seeds(self) -> list[int]:
@@ -117,7 +118,7 @@ class SeedBrowser(QWidget):
     def refresh(self) -> None:
         """Candidate scenes for the selected anchor and the page: items, keys, one background request."""
         self._dirty = False
-        i = self.anchor = self.timeline.selected
+        i = self.anchor = self.selection.anchor
         spec = self.scene.anchor(i)
         pin = " · pinned" if spec.pinned else ""
         self.title.setText(f"Anchor #{self.scene.canonical(i)} · "
@@ -175,7 +176,7 @@ class SeedBrowser(QWidget):
             self.hint.setText(seed_problem(self.seed_edit.text()))
             self.hint.setVisible(bool(self.hint.text()))
         else:  # the selected anchor's, even before the page of candidates has been built for it
-            self.editor.set_anchor_seed(self.timeline.selected, seed)
+            self.editor.set_anchor_seed(self.selection.anchor, seed)
             self.seed_edit.clear()
 
     def closeEvent(self, event) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QToolTip, QWidget
 
 from alis_studio.engine.camera import Camera
 from alis_studio.engine.renderer import THUMBNAILS
+from alis_studio.engine.selection import Selection
 from alis_studio.engine.session_schema import SEED_LIMIT
 from alis_studio.gui.images import ImageCache, PatchBridge, detach, patch_image
 
@@ -26,20 +27,20 @@ EDGE, SCROLL_PX = 48, 14  # a drag within EDGE px of a side scrolls up to SCROLL
 
 class AnchorTimeline(QWidget):
     """Anchors of `scene` near where `camera` looks; edits go through `editor` (a SceneEditor); the
-    wheel and a drag at an edge move the camera."""
+    wheel and a drag at an edge move the camera; a click or a move writes `selection`."""
 
-    selection_changed = Signal(int)
     activated = Signal(int)  # double-click on an anchor
 
-    def __init__(self, scene, renderer, camera: Camera, editor, parent: QWidget | None = None):
+    def __init__(self, scene, renderer, camera: Camera, editor, selection: Selection,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.scene, self.renderer, self.camera, self.editor = scene, renderer, camera, editor
+        self.selection = selection
         b = renderer.bundle
         self._H, self._P, self._K, self._d = b.height, b.tile_width, b.tiles_per_interval, b.interval_width
         self._half = min(self._P, b.frame_width // 2)  # columns shown each side of the anchor
         self.thumb_w = max(24, round(2 * self._half * THUMB_H / self._H))
         self.level = max(0, min(renderer.mip_levels, int(math.floor(math.log2(max(1.0, self._H / THUMB_H))))))
-        self.selected = round(camera.center_x() / self._d)
         self.menu_actions: list = []  # QActions for the context menu (set by the main window)
         self._keys: dict[int, tuple] = {}
         self._images = ImageCache(32 * 2 ** 20)
@@ -53,6 +54,7 @@ class AnchorTimeline(QWidget):
         self._bridge.patch_ready.connect(self._on_patch)
         camera.subscribe(self._on_camera)
         scene.subscribe(self._on_scene)
+        selection.subscribe(self._on_selection)
         self.setFixedHeight(TOP + THUMB_H + 36)
         self.setMouseTracking(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -60,6 +62,7 @@ class AnchorTimeline(QWidget):
     def close_view(self) -> None:
         detach(self._bridge, self.scene, self._on_scene)
         self.camera.unsubscribe(self._on_camera)
+        self.selection.unsubscribe(self._on_selection)
 
     # ------------------------------------------------------------------ layout
     def seed_font(self) -> QFont:
@@ -99,11 +102,8 @@ class AnchorTimeline(QWidget):
         return i if self.slot_rect(i).adjusted(-GAP // 2, -TOP, GAP // 2, 30).contains(pos) else None
 
     # ------------------------------------------------------------------ selection
-    def select(self, i: int) -> None:
-        if i != self.selected:
-            self.selected = i
-            self.update()
-            self.selection_changed.emit(i)
+    def _on_selection(self, _selection) -> None:
+        self.update()
 
     # ------------------------------------------------------------------ thumbnails
     def thumb_keys(self, i: int) -> tuple:
@@ -174,7 +174,7 @@ class AnchorTimeline(QWidget):
                 qp.drawImage(QRect(r.x() + j * half, r.y(), r.width() - half if j else half, r.height()), img, src)
         spec = self.scene.anchor(i)
         custom = self.scene.is_overridden(i)
-        if i == self.selected:
+        if i == self.selection.anchor:
             qp.setPen(QPen(ACCENT, 3))
             qp.drawRect(r.adjusted(-2, -2, 2, 2))
         elif spec.pinned:
@@ -185,7 +185,7 @@ class AnchorTimeline(QWidget):
             qp.setPen(QPen(QColor(0, 0, 0, 160), 1))
             qp.drawEllipse(QRectF(r.right() - 11, r.y() + 3, 9, 9))
             qp.setBrush(Qt.BrushStyle.NoBrush)
-        qp.setPen(QPen(ACCENT_TEXT if i == self.selected else TEXT))
+        qp.setPen(QPen(ACCENT_TEXT if i == self.selection.anchor else TEXT))
         qp.drawText(QRect(r.x() - GAP // 2, r.bottom() + 4, r.width() + GAP, 14), Qt.AlignmentFlag.AlignHCenter,
                     f"#{self.scene.canonical(i)}")
         qp.setPen(QPen(PIN if custom else SEED_TEXT))
@@ -204,7 +204,7 @@ class AnchorTimeline(QWidget):
         i = self.slot_at(event.position().toPoint())
         if i is None:
             return
-        self.select(i)
+        self.selection.select(i)
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = (i, event.position().x())
 
@@ -245,7 +245,7 @@ class AnchorTimeline(QWidget):
         self.unsetCursor()
         if press is not None and target is not None and target != press[0]:
             if self.editor.move(press[0], target):
-                self.select(target)
+                self.selection.select(target)
         self.update()
 
     def mouseDoubleClickEvent(self, event) -> None:
@@ -257,7 +257,7 @@ class AnchorTimeline(QWidget):
         i = self.slot_at(event.pos())
         if i is None or not self.menu_actions:
             return
-        self.select(i)
+        self.selection.select(i)
         menu = QMenu(self)
         for a in self.menu_actions:
             menu.addSeparator() if a is None else menu.addAction(a)
