@@ -3,7 +3,7 @@
     NAME/                      (or NAME.zip holding NAME/)
       index.html               OpenSeadragon viewer, the tile source inline (file:// pages cannot XHR)
       NAME.dzi                 the Deep Zoom descriptor, for other viewers and servers
-      NAME_files/LEVEL/C_R.jpeg  tiles (alis_studio.exporters.dzi), 254 px + 1 px overlap
+      NAME_files/LEVEL/C_R.jpeg  tiles (exporters/deepzoom_tiles.py), 254 px + 1 px overlap
       scene.json               the description: model sha256, scene, range
       openseadragon/           the vendored viewer (BSD-3-Clause, its LICENSE.txt inside)
 
@@ -26,8 +26,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from alis_studio.errors import Cancelled, ExportError
-from alis_studio.exporters.atomic import atomic_path, check_target, os_error_message
-from alis_studio.exporters.dzi import OVERLAP, TILE_SIZE, write_tiles
+from alis_studio.exporters.targets import atomic_path, check_target, os_error_message
+from alis_studio.exporters.deepzoom_tiles import OVERLAP, TILE_SIZE, write_tiles
 from alis_studio.exporters.stream import TimedPieces, WriteStats
 
 WEB = Path(__file__).with_name("web")

@@ -112,7 +112,7 @@ _ERRNO = {os.strerror(n): n for n in errno.errorcode}  # libvips words system er
 
 def vips_os_error(e) -> OSError:
     """A libvips error as the OSError it reports ("system error: No space left on device"), so the
-    writers' one mapping of OSErrors to one line (exporters.atomic.os_error_message) applies."""
+    writers' one mapping of OSErrors to one line (exporters.targets.os_error_message) applies."""
     lines = [ln.strip() for ln in f"{e.message}\n{e.detail or ''}".splitlines() if ln.strip()]
     for ln in lines:
         code = _ERRNO.get(ln.removeprefix("system error: ")) if ln.startswith("system error: ") else None

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from alis_studio.errors import ExportError
-from alis_studio.exporters.atomic import atomic_path, check_target
+from alis_studio.exporters.targets import atomic_path, check_target
 from alis_studio.exporters.stream import TimedPieces, WriteStats
 
 JPEG_MAX = 65_535  # JPEG stores sizes in 16 bits

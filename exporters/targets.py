@@ -1,4 +1,6 @@
-"""Write to a temporary file beside the target and rename at the end: never a partial final file.
+"""The target of an export: checked before any work starts (check_target), OS errors met while writing
+it said in one line (os_error_message), and written to a temporary file beside it that is renamed at
+the end (atomic_path, on alis_studio.atomic's atomic_write): never a partial final file.
 
 On success the temporary file is renamed over the target (same folder, so the rename is atomic);
 on an error, a cancel or Ctrl-C it is deleted and the target is untouched.

@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from alis_studio.errors import Cancelled, ExportError
-from alis_studio.exporters.atomic import atomic_path
+from alis_studio.exporters.targets import atomic_path
 from alis_studio.exporters.pyramid import Cascade, Spill, iter_tiles, plan_levels
 from alis_studio.exporters.stream import TimedPieces, WriteStats
 from alis_studio.exporters.xmp import XMP_TAG

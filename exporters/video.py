@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from alis_studio.errors import ExportError
-from alis_studio.exporters.atomic import atomic_path
+from alis_studio.exporters.targets import atomic_path
 from alis_studio.exporters.stream import TimedPieces, WriteStats
 
 MAX_SIDE = 8192  # libx264 level 6.2 tops out near this

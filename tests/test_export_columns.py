@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from alis_studio.exporters.columns import ColumnBuffer
-from alis_studio.exporters import dzi, flythrough, resample
+from alis_studio.exporters import deepzoom_tiles, flythrough, resample
 from alis_studio.imaging import downsample2
 
 
@@ -85,4 +85,4 @@ def test_downsample2_copies_odd_edges_as_dzsave(shape):
     s = padded.astype(np.uint16)
     ref = ((s[0::2, 0::2] + s[1::2, 0::2] + s[0::2, 1::2] + s[1::2, 1::2] + 2) >> 2).astype(np.uint8)
     np.testing.assert_array_equal(downsample2(a), ref)
-    assert dzi.down2 is downsample2
+    assert deepzoom_tiles.down2 is downsample2

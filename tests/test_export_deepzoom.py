@@ -15,7 +15,7 @@ from PIL import Image
 
 from alis_studio.cli.main import main
 from alis_studio.engine.scene import Scene, save_session
-from alis_studio.exporters import dzi
+from alis_studio.exporters import deepzoom_tiles
 from alis_studio.exporters.deepzoom import write_deepzoom
 
 
@@ -39,17 +39,17 @@ def test_banded_tiles_equal_one_dzsave(tmp_path, height, width, band_pixels, dep
     import pyvips
 
     img = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
-    assert dzi.band_plan(width, height, 254, band_pixels)[0] == depth
-    assert dzi.band_plan(width, height, 254, band_pixels)[1] < width / 4
+    assert deepzoom_tiles.band_plan(width, height, 254, band_pixels)[0] == depth
+    assert deepzoom_tiles.band_plan(width, height, 254, band_pixels)[1] < width / 4
     files, scratch = tmp_path / "mine", tmp_path / "scratch"
     scratch.mkdir()
-    dzi.write_tiles(files, (img[:, x:x + 333] for x in range(0, width, 333)), width=width, height=height,
+    deepzoom_tiles.write_tiles(files, (img[:, x:x + 333] for x in range(0, width, 333)), width=width, height=height,
                     suffix=".png", band_pixels=band_pixels, scratch=scratch)
     pyvips.Image.new_from_memory(img.tobytes(), width, height, 3, "uchar").dzsave(
         str(tmp_path / "ref"), suffix=".png", tile_size=254, overlap=1)
     ref = tmp_path / "ref_files"
     levels = sorted(int(p.name) for p in ref.iterdir() if p.name.isdigit())
-    assert levels == sorted(int(p.name) for p in files.iterdir()) == list(range(dzi.levels_of(width, height)))
+    assert levels == sorted(int(p.name) for p in files.iterdir()) == list(range(deepzoom_tiles.levels_of(width, height)))
     for lv in levels:
         names = sorted(p.name for p in (ref / str(lv)).iterdir())
         assert names == sorted(p.name for p in (files / str(lv)).iterdir()), lv
@@ -67,9 +67,9 @@ def test_cli_dzi_tiles_match_the_tiff(tiny_model_path, tmp_path):
     ref = tifffile.imread(tmp_path / "p.tif")  # (128, 2304, 3)
     folder = tmp_path / "view"
     assert {p.name for p in folder.iterdir()} == {"index.html", "view.dzi", "view_files", "scene.json", "openseadragon"}
-    top = dzi.levels_of(ref.shape[1], ref.shape[0]) - 1
+    top = deepzoom_tiles.levels_of(ref.shape[1], ref.shape[0]) - 1
     np.testing.assert_array_equal(tiles_of(folder / "view_files", top), ref)
-    np.testing.assert_array_equal(tiles_of(folder / "view_files", top - 1), dzi.down2(ref))
+    np.testing.assert_array_equal(tiles_of(folder / "view_files", top - 1), deepzoom_tiles.down2(ref))
     assert json.loads((folder / "scene.json").read_text())["scene"]["seed"] == 4
     assert 'Width="2304" Height="128"' in (folder / "view.dzi").read_text()
     assert (folder / "openseadragon" / "LICENSE.txt").is_file()

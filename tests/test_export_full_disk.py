@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from alis_studio.errors import ExportError
-from alis_studio.exporters import dzi
+from alis_studio.exporters import deepzoom_tiles
 from alis_studio.exporters.deepzoom import write_deepzoom
 from alis_studio.exporters.images import write_image
 from alis_studio.exporters.tiff import write_tiff
@@ -151,12 +151,12 @@ def test_viewer_copy_on_a_full_disk_is_one_line(tmp_path, monkeypatch):
 
 
 def test_dzi_maps_library_errors_to_oserror(monkeypatch, tmp_path):
-    """dzi.write_tiles is the only caller of libvips: its errors leave it as OSError with an errno."""
+    """deepzoom_tiles.write_tiles is the only caller of libvips: its errors leave it as OSError with an errno."""
     import pyvips
 
     monkeypatch.setattr(pyvips.Image, "dzsave", _vips_error("system error: No space left on device\n"))
     scratch = tmp_path / "s"
     scratch.mkdir()
     with pytest.raises(OSError) as e:
-        dzi.write_tiles(tmp_path / "t", noise(600), width=600, height=HEIGHT, suffix=".png", scratch=scratch)
+        deepzoom_tiles.write_tiles(tmp_path / "t", noise(600), width=600, height=HEIGHT, suffix=".png", scratch=scratch)
     assert e.value.errno == errno.ENOSPC

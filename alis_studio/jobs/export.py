@@ -26,7 +26,7 @@ from alis_studio.engine.panorama import iter_strip
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
-from alis_studio.exporters.atomic import check_target
+from alis_studio.exporters.targets import check_target
 from alis_studio.exporters.plan import ExportPlan, check_free_space
 from alis_studio.exporters.registry import FORMATS
 from alis_studio.exporters.stream import WriteStats

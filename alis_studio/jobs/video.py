@@ -18,7 +18,7 @@ from alis_studio.engine.panorama import iter_strip
 from alis_studio.engine.renderer import Renderer
 from alis_studio.engine.scene import Scene
 from alis_studio.errors import ExportError
-from alis_studio.exporters.atomic import check_target
+from alis_studio.exporters.targets import check_target
 from alis_studio.exporters.flythrough import camera_path, fly_frames, frame_count, source_ends
 from alis_studio.exporters.resample import margin_for
 from alis_studio.exporters.stream import WriteStats
