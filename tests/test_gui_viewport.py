@@ -33,6 +33,19 @@ def view(qtbot, tiny_renderer):
     return v
 
 
+def shown_view(qtbot, renderer, scene, size=(320, 120), **camera):
+    """A PanoramaView of `scene` on `renderer`, shown, the camera set to `camera`."""
+    from alis_studio.gui.viewport import PanoramaView
+
+    view = PanoramaView(scene, renderer)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    view.camera.set(**camera)
+    return view
+
+
 def drag(qtbot, widget, start: QPoint, dx: int, steps: int = 4):
     qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=start)
     for k in range(1, steps + 1):
@@ -66,7 +79,6 @@ def test_view_shows_the_engines_pixels(qtbot, view, tiny_renderer, x0, loop):
 def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, tiny_bundle):
     from alis_studio.engine.renderer import Renderer
     from alis_studio.gui.images import PatchStrip
-    from alis_studio.gui.viewport import PanoramaView
 
     strip = PatchStrip(0, 4, 0, 16, 32, epoch=1, placeholder=(1, 2, 3))
     old = PatchStrip(-2, 2, 0, 16, 32, epoch=0, placeholder=(1, 2, 3))
@@ -79,12 +91,7 @@ def test_an_edit_keeps_the_old_pixels_until_the_new_ones_arrive(qtbot, tiny_bund
     bundle = slow_bundle(tiny_bundle, 0.0)  # fast for the first view, slow once the edit is made
     renderer = Renderer(bundle, workers=1, batch_size=4)
     try:
-        view = PanoramaView(Scene(seed=3), renderer)
-        qtbot.addWidget(view)
-        view.resize(320, 120)
-        view.show()
-        qtbot.waitExposed(view)
-        view.camera.set(x0=0, scale=1.0, fit=False)
+        view = shown_view(qtbot, renderer, Scene(seed=3), x0=0, scale=1.0, fit=False)
         wait_complete(qtbot, view)
         before = grab(view)
         bundle.synthesis.delay = 1.0  # no new patch can arrive before the repaint below
@@ -243,17 +250,12 @@ def test_patches_being_rendered_show_their_progress(qtbot, tiny_bundle):
     """A slow model (the paper's LHQ 1024 takes seconds a patch on a CPU): the placeholders of the
     patches being rendered carry a progress bar, repainted while it fills; none once all are in."""
     from alis_studio.engine.renderer import Renderer
-    from alis_studio.gui.viewport import PROGRESS, PanoramaView
+    from alis_studio.gui.viewport import PROGRESS
 
     bundle = slow_bundle(tiny_bundle, 0.4)
     renderer = Renderer(bundle, workers=1, batch_size=1)
     try:
-        view = PanoramaView(Scene(seed=3), renderer)
-        qtbot.addWidget(view)
-        view.resize(96, 120)
-        view.show()
-        qtbot.waitExposed(view)
-        view.camera.set(x0=0, scale=2.0, fit=False)
+        view = shown_view(qtbot, renderer, Scene(seed=3), (96, 120), x0=0, scale=2.0, fit=False)
         qtbot.waitUntil(lambda: renderer.patch_seconds is not None, timeout=10000)  # an estimate exists
 
         def bar_pixels():
@@ -278,18 +280,12 @@ def test_an_overview_renders_the_coarse_level_and_zooming_in_keeps_it_until_the_
     full patches; zoomed in, the coarse pixels stay on screen as stand-ins until the full ones come."""
     from alis_studio.engine.renderer import Renderer
     from alis_studio.gui.perf_panel import lod_text
-    from alis_studio.gui.viewport import PanoramaView
 
     bundle = slow_bundle(tiny_bundle, 0.0)
     renderer = Renderer(bundle, workers=1, batch_size=4)
     try:
         scene = Scene(seed=3)
-        view = PanoramaView(scene, renderer)
-        qtbot.addWidget(view)
-        view.resize(320, 120)
-        view.show()
-        qtbot.waitExposed(view)
-        view.camera.set(x0=0, scale=1 / 8, fit=False)
+        view = shown_view(qtbot, renderer, scene, x0=0, scale=1 / 8, fit=False)
         wait_complete(qtbot, view)
         scene.set_psi(0.71)  # new keys, asked for at 1/8 only (the first fit view asked for full ones)
         wait_complete(qtbot, view)
