@@ -8,13 +8,14 @@ past the height of the screen). With `fit` on, the scale follows the screen so t
 height, or (`fit_cap`, the first view) fills it only up to that magnification, so model pixels stay
 crisp. The screen is the viewport's size in pixels (`resize`), which the fit and the clamps depend on.
 
-A plain object with a callback list that fires once per real change (never for a no-op); it knows
-no Qt. Camera moves are not scene edits: they are not undo steps.
+A plain evented object (engine/events.py's Observable: once per real change, never for a no-op, a
+compound move notifies once); it knows no Qt. Camera moves are not scene edits: they are not undo steps.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable
+
+from alis_studio.engine.events import Observable
 
 MIN_SCALE, ZOOM_IN_LIMIT = 1 / 8, 4.0
 CRISP_MAX = 2.0  # the first view magnifies model pixels at most this much (a 64 px model: 128 px tall)
@@ -22,45 +23,19 @@ CRISP_MAX = 2.0  # the first view magnifies model pixels at most this much (a 64
 _KEEP = object()  # "leave fit_cap as it is" (None is a value: no cap)
 
 
-class Camera:
+class Camera(Observable):
     """x0, scale, cy, fit and fit_cap over a panorama `height` model pixels tall, seen on a screen of
     `width` x `screen_height` pixels. Mutate only through methods; `subscribe` to hear of changes."""
 
     def __init__(self, height: int = 64, width: float = 0.0, screen_height: float = 0.0):
+        super().__init__()
         self._H = int(height)
         self._w, self._h = float(width), float(screen_height)
         self._x0, self._scale, self._cy, self._fit = 0.0, 1.0, self._H / 2, True
         self._fit_cap: float | None = None
-        self._callbacks: list[Callable[[Camera], None]] = []
-        self._quiet = 0  # > 0 inside a compound move: one notification at its end
-
-    # ---------------------------------------------------------------- observation
-    def subscribe(self, fn: Callable[["Camera"], None]) -> None:
-        self._callbacks.append(fn)
-
-    def unsubscribe(self, fn) -> None:
-        """Stop calling `fn` (twice is harmless)."""
-        try:
-            self._callbacks.remove(fn)
-        except ValueError:
-            pass
 
     def _state(self) -> tuple:
         return self._x0, self._scale, self._cy, self._fit, self._fit_cap, self._w, self._h, self._H
-
-    def _move(self, fn: Callable[[], None]) -> bool:
-        """Run `fn` (which may change several things); notify once if anything changed."""
-        before = self._state()
-        self._quiet += 1
-        try:
-            fn()
-        finally:
-            self._quiet -= 1
-        if self._quiet or self._state() == before:
-            return False
-        for cb in list(self._callbacks):
-            cb(self)
-        return True
 
     # ---------------------------------------------------------------- reading
     @property
@@ -150,7 +125,7 @@ class Camera:
             half = self._h / (2 * self._scale)
             c = self._cy if cy is None else float(cy)
             self._cy = self._H / 2 if 2 * half >= self._H else min(self._H - half, max(half, c))
-        return self._move(apply)
+        return self._apply(apply)
 
     def resize(self, width: float, screen_height: float, keep_center: bool = True) -> bool:
         """The screen (the viewport) changed size: refit; with `fit` on (and `keep_center`), the
@@ -161,14 +136,14 @@ class Camera:
             self.set()
             if c is not None and self._fit:
                 self.center_on(c)
-        return self._move(apply)
+        return self._apply(apply)
 
     def set_height(self, height: int) -> bool:
         """Another model: the panorama is `height` model pixels tall."""
         def apply():
             self._H = int(height)
             self.set()
-        return self._move(apply)
+        return self._apply(apply)
 
     def pan_pixels(self, dx: float, dy: float = 0.0) -> bool:
         """Move the content by (dx, dy) screen pixels (positive dx: the content moves right)."""
@@ -183,7 +158,7 @@ class Camera:
             self._fit = False
             scale = min(self.max_scale(), max(MIN_SCALE, self._scale * factor))
             self.set(x0=x - sx / scale, scale=scale)
-        return self._move(apply)
+        return self._apply(apply)
 
     def center_on(self, x: float) -> bool:
         """Put column x at the centre of the screen."""
@@ -203,7 +178,7 @@ class Camera:
         def apply():
             self.set(fit=True, fit_cap=cap)
             self.center_on(c)
-        return self._move(apply)
+        return self._apply(apply)
 
     def first_view(self) -> bool:
         """The view a model or a session without a "view" opens at: the crisp fit (CRISP_MAX) with
@@ -211,7 +186,7 @@ class Camera:
         def apply():
             self.set(fit=True, fit_cap=CRISP_MAX)
             self.center_on(0.0)
-        return self._move(apply)
+        return self._apply(apply)
 
     def actual_size(self) -> bool:
         """One screen pixel per model pixel, about the centre."""

@@ -21,11 +21,11 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from alis_studio.atomic import atomic_write
+from alis_studio.engine.events import Observable
 from alis_studio.engine.session_schema import (MAX_AMOUNT, MAX_COMPONENT, MAX_EDITS, MAX_INDEX, MAX_LOOP,
                                               ONE_OF_SEED_AND_W, SEED_LIMIT, clean_label, psi_problem, seed_problem,
                                               session_problem, w_problem)
@@ -164,32 +164,22 @@ class _IndexMap:
         return _IndexMap(devs)
 
 
-class Scene:
-    """Anchors, truncation and loop period of one panorama. Mutate only through methods."""
+class Scene(Observable):
+    """Anchors, truncation and loop period of one panorama. Mutate only through methods; `subscribe`
+    to hear of changes (engine/events.py: once per real change of `to_dict()`)."""
 
     def __init__(self, seed: int = 0, psi: float = 0.7, loop_period: int | None = None):
+        super().__init__()
         self._seed, self._psi, self._loop = checked_seed(seed), float(psi), None
         self._overrides: dict[int, AnchorSpec] = {}
         self._edits: list[tuple[str, int]] = []  # ("insert" | "delete", position), in order
         self._index_map: _IndexMap | None = _IndexMap()  # _edits composed; None: compose on first lookup
         self._scene_edits: Edits = ()  # latent direction edits applied to every anchor
         self._names: dict[int, str] = {}  # user names of direction components
-        self._callbacks: list[Callable[[Scene], None]] = []
         self.set_loop_period(loop_period)
 
-    # ---------------------------------------------------------------- observation
-    def subscribe(self, fn: Callable[["Scene"], None]) -> None:
-        self._callbacks.append(fn)
-
-    def unsubscribe(self, fn) -> None:
-        self._callbacks.remove(fn)
-
-    def _changed(self, before: dict) -> bool:
-        if self.to_dict() == before:
-            return False
-        for fn in list(self._callbacks):
-            fn(self)
-        return True
+    def _state(self) -> dict:
+        return self.to_dict()
 
     # ---------------------------------------------------------------- reading
     @property
@@ -249,23 +239,18 @@ class Scene:
             self._index_map = self._index_map.then(_IndexMap.of_history([(kind, p)]))
 
     # ---------------------------------------------------------------- edits
-    def _edit(self, fn) -> bool:
-        before = self.to_dict()
-        fn()
-        return self._changed(before)
-
     def set_seed(self, seed: int) -> bool:
-        return self._edit(lambda: setattr(self, "_seed", checked_seed(seed)))
+        return self._apply(lambda: setattr(self, "_seed", checked_seed(seed)))
 
     def set_psi(self, psi: float) -> bool:
         if (problem := psi_problem(psi)) is not None:
             raise ValueError(f"psi {problem}, got {psi}")
-        return self._edit(lambda: setattr(self, "_psi", float(psi)))
+        return self._apply(lambda: setattr(self, "_psi", float(psi)))
 
     def set_loop_period(self, period: int | None) -> bool:
         if period is not None and not 2 <= int(period) <= MAX_LOOP:
             raise ValueError(f"the loop period must be 2 to {MAX_LOOP:,} anchors, got {period}")
-        return self._edit(lambda: setattr(self, "_loop", int(period) if period else None))
+        return self._apply(lambda: setattr(self, "_loop", int(period) if period else None))
 
     def set_anchor(self, i: int, spec: AnchorSpec | None) -> bool:
         """Override anchor i (None: back to the scene's default)."""
@@ -276,7 +261,7 @@ class Scene:
                 self._overrides.pop(c, None)
             else:
                 self._overrides[c] = spec
-        return self._edit(apply)
+        return self._apply(apply)
 
     def pin(self, i: int, pinned: bool = True) -> bool:
         spec = self.anchor(i)
@@ -297,13 +282,13 @@ class Scene:
             return normalise_edits(tuple(e for e in edits if e[0] != int(k)) + ((int(k), amount),))
 
         if anchor is None:
-            return self._edit(lambda: setattr(self, "_scene_edits", replaced(self._scene_edits)))
+            return self._apply(lambda: setattr(self, "_scene_edits", replaced(self._scene_edits)))
         spec = self.anchor(anchor)
         return self.set_anchor(anchor, dataclasses.replace(spec, edits=replaced(spec.edits)))
 
     def clear_directions(self, anchor: int | None = None) -> bool:
         if anchor is None:
-            return self._edit(lambda: setattr(self, "_scene_edits", ()))
+            return self._apply(lambda: setattr(self, "_scene_edits", ()))
         return self.set_anchor(anchor, dataclasses.replace(self.anchor(anchor), edits=()))
 
     def rename_direction(self, k: int, name: str) -> bool:
@@ -314,7 +299,7 @@ class Scene:
             self._names.pop(int(k), None)
             if name and name != f"component {int(k)}":
                 self._names[int(k)] = name
-        return self._edit(apply)
+        return self._apply(apply)
 
     def resample(self, i: int, rng: np.random.Generator | None = None) -> bool:
         rng = rng or np.random.default_rng()
@@ -327,7 +312,7 @@ class Scene:
         def apply():
             self._seed = int(rng.integers(SEED_LIMIT))
             self._overrides = {i: s for i, s in self._overrides.items() if s.pinned}
-        return self._edit(apply)
+        return self._apply(apply)
 
     def insert(self, p: int, spec: AnchorSpec | None = None, rng: np.random.Generator | None = None) -> bool:
         """A new anchor at position p; anchors at p and right of it move one to the right."""
@@ -342,7 +327,7 @@ class Scene:
             self._record("insert", p_)
             if self._loop:
                 self._loop += 1
-        return self._edit(apply)
+        return self._apply(apply)
 
     def delete(self, p: int) -> bool:
         """Remove the anchor at p; anchors right of it move one to the left."""
@@ -355,7 +340,7 @@ class Scene:
             self._record("delete", p_)
             if self._loop:
                 self._loop -= 1
-        return self._edit(apply)
+        return self._apply(apply)
 
     def _checked_step(self, p: int) -> int:
         """The canonical position of an insertion or deletion, if the scene may record one more."""
@@ -368,14 +353,11 @@ class Scene:
         if self.canonical(src) == self.canonical(dst):
             return False
         spec = self.anchor(src)
-        before = self.to_dict()
-        callbacks, self._callbacks = self._callbacks, []  # one notification for the whole move
-        try:
+
+        def apply() -> None:  # one notification for the whole move
             self.delete(src)
             self.insert(dst, spec)
-        finally:
-            self._callbacks = callbacks
-        return self._changed(before)
+        return self._apply(apply)
 
     # ---------------------------------------------------------------- state
     def to_dict(self) -> dict:
@@ -398,7 +380,9 @@ class Scene:
 
     def restore(self, d: dict) -> bool:
         """Replace the whole state (undo/redo, session load); fires callbacks if anything changed."""
-        before = self.to_dict()
+        return self._apply(lambda: self._replace(d))
+
+    def _replace(self, d: dict) -> None:
         self._seed = checked_seed(d["seed"])
         self._psi = float(d["psi"])
         self._loop = int(d["loop_period"]) if d.get("loop_period") else None
@@ -411,7 +395,6 @@ class Scene:
         directions = d.get("directions", {})
         self._scene_edits = edits_from_dict(directions.get("edits", {}))
         self._names = {int(k): str(v) for k, v in directions.get("names", {}).items()}
-        return self._changed(before)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Scene":
