@@ -22,6 +22,7 @@ from alis_studio.gui import actions as actions_mod
 from alis_studio.gui import dialogs
 from alis_studio.gui.anchors import AnchorHandlers
 from alis_studio.gui.commands import SceneEditor
+from alis_studio.gui.context import WindowContext
 from alis_studio.gui.controls import SceneControls
 from alis_studio.gui.docks import Docks
 from alis_studio.gui.files import FileHandlers
@@ -83,7 +84,8 @@ class MainWindow(QMainWindow):
         self.minimap = None
         self.session_path: str | None = None
         self.loading: str | None = None
-        self.files, self.anchors = FileHandlers(self), AnchorHandlers(self)
+        self.context = self._make_context()
+        self.files, self.anchors = FileHandlers(self.context, self), AnchorHandlers(self.context)
         self._loader = ModelLoader(self)
         self._loader.loaded.connect(self._on_loaded)
         self._loader.failed.connect(self._on_failed)
@@ -92,8 +94,9 @@ class MainWindow(QMainWindow):
         self.history_dock.setWidget(QUndoView(self.stack))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
-        self.docks = Docks(self)
-        self.acts, self.menus = actions_mod.build(self, self.stack)
+        self.docks = Docks(self, self.context, self.reload_model)
+        self.acts, self.menus, self.recent_menu = actions_mod.build(self, self.action_targets(), self.stack,
+                                                                    self.docks, self.history_dock)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.toolbar = QToolBar("Scene", self, objectName="scene-toolbar", movable=False)
         self.toolbar.addAction(self.acts["resample_unpinned"])
@@ -107,6 +110,20 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self.update_title()
+
+    def _make_context(self) -> WindowContext:
+        """The models and services the handlers and docks use; the model's parts are read when used."""
+        return WindowContext(
+            scene=self.scene, camera=self.camera, selection=self.selection, editor=self.editor,
+            stack=self.stack, settings=self.settings, parent=self,
+            bundle=lambda: self.bundle, renderer=lambda: self.renderer, viewport=lambda: self.viewport,
+            controls=lambda: self.controls, status=self.statusBar().showMessage,
+            report_error=self.report_error)
+
+    def action_targets(self) -> dict[str, object]:
+        """What the actions' slots ("target.method") name; the viewport is the current model's."""
+        return {"window": self, "files": self.files, "anchors": self.anchors, "camera": self.camera,
+                "viewport": actions_mod.PerModel(PanoramaView, lambda: self.viewport)}
 
     # ------------------------------------------------------------------ placement on the screen
     def _place(self) -> None:
@@ -273,9 +290,8 @@ class MainWindow(QMainWindow):
         self.viewport.cursor_moved.connect(self.show_cursor)
         self.minimap = Minimap(self.scene, self.renderer, self.camera)
         self.minimap.grabbed.connect(self.viewport.inertia.stop)  # the strip takes over from a glide
-        self.ruler = Ruler(self.camera, self.scene, self.bundle)
         self.timeline = AnchorTimeline(self.scene, self.renderer, self.camera, self.editor, self.selection)
-        self.ruler.timeline = self.timeline
+        self.ruler = Ruler(self.camera, self.scene, self.bundle, self.timeline.slots)  # not the widget
         self.timeline.menu_actions = [self.acts[n] if n else None for n in (
             "pin", "resample", "set_seed", None, "insert_before", "insert_after", "delete", None,
             "copy_latent", "paste_latent", None, "connect", "center_selected")]
@@ -297,7 +313,7 @@ class MainWindow(QMainWindow):
             self.toolbar.addWidget(self.controls)
         else:
             self.controls.set_bundle(self.bundle)
-        self.docks.rebuild()
+        self.docks.rebuild(self.threads)
         self.viewport.setFocus()
 
     def _close_workspace(self) -> None:

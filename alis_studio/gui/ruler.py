@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from alis_studio.engine.camera import Camera
+from alis_studio.gui.layout import SlotLayout
 
 BG, TICK, TEXT, ACCENT = QColor(32, 43, 54), QColor(110, 125, 140), QColor(190, 200, 210), QColor(38, 140, 220)
 
@@ -30,13 +31,15 @@ def label_step(spacing: float, min_gap: float = 44.0) -> int:
 
 
 class Ruler(QWidget):
-    """Reads the camera and the scene (of a model with `bundle`'s geometry); writes nothing."""
+    """Reads the camera and the scene (of a model with `bundle`'s geometry); writes nothing.
+    `slots`: the layout of the anchor slots below it (the timeline's, the same width as the ruler),
+    which may be spaced otherwise than the view; None: no slots to tie the ticks to."""
 
-    def __init__(self, camera: Camera, scene, bundle, parent: QWidget | None = None):
+    def __init__(self, camera: Camera, scene, bundle, slots: SlotLayout | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.camera, self.scene = camera, scene
+        self.camera, self.scene, self.slots = camera, scene, slots
         self.interval, self.tile_width = bundle.interval_width, bundle.tile_width
-        self.timeline = None  # set by the window: the anchor slots below, which may be spaced otherwise
         self.setFixedHeight(30)
         camera.subscribe(self._on_change)
         scene.subscribe(self._on_change)
@@ -45,10 +48,7 @@ class Ruler(QWidget):
         self.update()
 
     def close_view(self) -> None:
-        try:
-            self.scene.unsubscribe(self._on_change)
-        except ValueError:
-            pass
+        self.scene.unsubscribe(self._on_change)
         self.camera.unsubscribe(self._on_change)
 
     def text(self) -> str:
@@ -93,11 +93,11 @@ class Ruler(QWidget):
     def connectors(self) -> list[tuple[int, float, float]]:
         """(anchor, x in the view, x of its timeline slot) for each slot shown, where the timeline's
         spacing differs from the view's: lines that tie every thumbnail to its place above."""
-        tl = self.timeline
-        if tl is None or abs(tl.spacing_scale() / self.camera.scale - 1) <= 0.01:
+        slots, v, w = self.slots, self.camera, self.width()
+        if slots is None or abs(slots.spacing_scale(v.scale) / v.scale - 1) <= 0.01:
             return []
-        i0, i1 = tl.anchor_range()
-        return [(i, self.camera.to_screen_x(i * self.interval), tl.anchor_x(i)) for i in range(i0, i1 + 1)]
+        i0, i1 = slots.anchor_range(v, w)
+        return [(i, v.to_screen_x(i * self.interval), slots.anchor_x(i, v, w)) for i in range(i0, i1 + 1)]
 
     def _paint_loop(self, qp: QPainter) -> None:
         """A bar the width of the ruler standing for one loop period, the visible part highlighted."""

@@ -15,13 +15,13 @@ from alis_studio.engine.renderer import THUMBNAILS
 from alis_studio.engine.selection import Selection
 from alis_studio.engine.session_schema import SEED_LIMIT
 from alis_studio.gui.images import ImageCache, PatchBridge, detach, patch_image
+from alis_studio.gui.layout import GAP, SlotLayout
 
 BG, SLOT, TEXT = QColor(32, 43, 54), QColor(48, 58, 70), QColor(190, 200, 210)
 ACCENT, PIN, BAND = QColor(38, 140, 220), QColor(240, 160, 40), QColor(255, 255, 255, 18)
 SEED_TEXT = QColor(158, 167, 175)  # dimmer than TEXT, still above 4.5:1 on BG (WCAG AA)
 ACCENT_TEXT = QColor(80, 165, 235)  # the accent lightened for text: 5.4:1 on BG (ACCENT itself is 4.0)
-THUMB_H, GAP, TOP = 56, 14, 8
-MAX_SPACING = 160  # px between anchors at most: zoomed far in, the timeline still shows the neighbours
+THUMB_H, TOP = 56, 8
 EDGE, SCROLL_PX = 48, 14  # a drag within EDGE px of a side scrolls up to SCROLL_PX timeline px per tick
 
 
@@ -41,6 +41,7 @@ class AnchorTimeline(QWidget):
         self._half = min(self._P, b.frame_width // 2)  # columns shown each side of the anchor
         self.thumb_w = max(24, round(2 * self._half * THUMB_H / self._H))
         self.level = max(0, min(renderer.mip_levels, int(math.floor(math.log2(max(1.0, self._H / THUMB_H))))))
+        self.slots = SlotLayout(self._d, self.slot_width())  # the window hands it to the ruler too
         self.menu_actions: list = []  # QActions for the context menu (set by the main window)
         self._keys: dict[int, tuple] = {}
         self._images = ImageCache(32 * 2 ** 20)
@@ -77,22 +78,18 @@ class AnchorTimeline(QWidget):
         return max(self.thumb_w, longest)
 
     def spacing_scale(self) -> float:
-        """Screen pixels per model pixel along the timeline: the view's (so anchors sit under their
-        place in the view) as long as slots neither overlap nor drift further apart than MAX_SPACING."""
-        lo = (self.slot_width() + GAP) / self._d
-        return max(lo, min(self.camera.scale, max(lo, MAX_SPACING / self._d)))
+        """Screen pixels per model pixel along the timeline (layout.SlotLayout)."""
+        return self.slots.spacing_scale(self.camera.scale)
 
     def anchor_x(self, i: int) -> float:
-        return self.width() / 2 + (i * self._d - self.camera.center_x()) * self.spacing_scale()
+        return self.slots.anchor_x(i, self.camera, self.width())
 
     def anchor_at(self, sx: float) -> int:
         """The anchor whose slot centre is nearest to screen x `sx`."""
-        return round((self.camera.center_x() + (sx - self.width() / 2) / self.spacing_scale()) / self._d)
+        return self.slots.anchor_at(sx, self.camera, self.width())
 
     def anchor_range(self) -> tuple[int, int]:
-        half = self.width() / 2 / self.spacing_scale()
-        c = self.camera.center_x()
-        return math.floor((c - half) / self._d) - 1, math.ceil((c + half) / self._d) + 1
+        return self.slots.anchor_range(self.camera, self.width())
 
     def slot_rect(self, i: int) -> QRect:
         return QRect(round(self.anchor_x(i) - self.thumb_w / 2), TOP, self.thumb_w, THUMB_H)
@@ -197,7 +194,7 @@ class AnchorTimeline(QWidget):
 
     def label_width(self) -> int:
         """Room for a slot's labels: the whole distance to the next slot, not just the thumbnail."""
-        return max(self.slot_width() + GAP, int(self._d * self.spacing_scale())) - 4
+        return max(self.slots.slot_width + GAP, int(self._d * self.spacing_scale())) - 4
 
     # ------------------------------------------------------------------ input
     def mousePressEvent(self, event) -> None:
@@ -269,6 +266,12 @@ class AnchorTimeline(QWidget):
         steps = (delta.y() or delta.x()) / 120
         self.camera.set(x0=self.camera.x0 - steps * self._d)
         event.accept()
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.FontChange:  # the longest seed's width, for the slots
+            self.slots.slot_width = self.slot_width()
+            self.update()
+        super().changeEvent(event)
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:
