@@ -1,12 +1,14 @@
 """Every command of the app as a QAction with its shortcut, built from one table.
 
 The table is the single source for the menus, the window-wide shortcuts and Help -> Keyboard
-shortcuts. `slot` is a dotted path resolved on the main window when the action fires (the viewport
-and timeline are rebuilt when the model changes).
+shortcuts. `slot` is "target.method", resolved in `build` against the targets the window gives
+(its handlers, the camera, itself), so a renamed slot fails at start-up, not when the action fires.
+A target rebuilt for each model (the viewport) is a `PerModel`: its class is checked at build time.
 """
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable, Mapping
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
@@ -24,7 +26,7 @@ class Spec:
 
 @dataclasses.dataclass(frozen=True)
 class DockToggle:
-    """Show or hide one of the window's docks (`window.docks`)."""
+    """Show or hide one of the window's docks (the `docks` given to `build`)."""
 
     name: str
     text: str
@@ -47,7 +49,7 @@ MENUS: dict[str, list] = {
         S("copy_view", "&Copy View as Image", ("Ctrl+Shift+C",), "files.copy_view"),
         S("save_view", "Save View as &PNG…", ("Ctrl+Alt+S",), "files.save_view_dialog"),
         SEP,
-        S("quit", "&Quit", ("Ctrl+Q",), "close", False),
+        S("quit", "&Quit", ("Ctrl+Q",), "window.close", False),
     ],
     "&Edit": [UNDO, REDO, SEP, HISTORY],
     "&View": [
@@ -66,7 +68,7 @@ MENUS: dict[str, list] = {
         SEP,
         S("center_selected", "&Centre on Selected Anchor", ("C",), "anchors.center_selected"),
         SEP,
-        S("overview", "&Overview Strip", ("Ctrl+M",), "toggle_overview", tip="Show or hide the overview strip"),
+        S("overview", "&Overview Strip", ("Ctrl+M",), "window.toggle_overview", tip="Show or hide the overview strip"),
         DockToggle("seeds", "Seed &Browser", ("Ctrl+B",)),
         DockToggle("directions", "Latent &Directions", ("Ctrl+D",)),
         DockToggle("performance", "P&erformance", ("Ctrl+Shift+P",)),
@@ -102,74 +104,93 @@ MENUS: dict[str, list] = {
         S("loop", "Toggle &Loop (360°)", ("L",), "anchors.toggle_loop"),
     ],
     "&Help": [
-        S("shortcuts", "&Keyboard Shortcuts", ("F1", "Ctrl+/"), "show_shortcuts", False),
-        S("about", "&About ALIS Studio", (), "show_about", False),
+        S("shortcuts", "&Keyboard Shortcuts", ("F1", "Ctrl+/"), "window.show_shortcuts", False),
+        S("about", "&About ALIS Studio", (), "window.show_about", False),
     ],
 }
 
 
-def resolve(window, path: str):
-    obj = window
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
+@dataclasses.dataclass(frozen=True)
+class PerModel:
+    """A slot target rebuilt for each model: `cls` is checked at build time, `current()` is the
+    instance when the action fires (None before the first model: the action does nothing)."""
+
+    cls: type
+    current: Callable[[], object | None]
 
 
-def _make(window: QMainWindow, spec: Spec) -> QAction:
+def resolve(targets: Mapping[str, object], slot: str) -> Callable[[], None]:
+    """The callable for `slot` ("target.method"); LookupError names the slot when it does not exist."""
+    head, _, name = slot.rpartition(".")
+    if head not in targets:
+        raise LookupError(f"action slot {slot!r}: no target {head!r} (targets: {', '.join(targets)})")
+    target = targets[head]
+    if isinstance(target, PerModel):
+        if not callable(getattr(target.cls, name, None)):
+            raise LookupError(f"action slot {slot!r}: {target.cls.__name__} has no method {name!r}")
+
+        def fire(current=target.current) -> None:
+            obj = current()
+            if obj is not None:
+                getattr(obj, name)()
+        return fire
+    method = getattr(target, name, None)
+    if not callable(method):
+        raise LookupError(f"action slot {slot!r}: {type(target).__name__} has no method {name!r}")
+    return method
+
+
+def _make(window: QMainWindow, spec: Spec, slot: Callable[[], None]) -> QAction:
     action = QAction(spec.text, window)
     action.setShortcuts([QKeySequence(k) for k in spec.keys])
     action.setObjectName(spec.name)
     if spec.tip:
         action.setStatusTip(spec.tip)
         action.setToolTip(f"{spec.text.replace('&', '').rstrip('…')} ({spec.keys[0]})" if spec.keys else spec.tip)
-    action.triggered.connect(lambda _checked=False, s=spec.slot: _fire(window, s))
+    action.triggered.connect(lambda _checked=False, f=slot: f())
     window.addAction(action)  # shortcuts work wherever the focus is in the window
     return action
 
 
-def _fire(window, slot: str) -> None:
-    target = resolve(window, slot.rsplit(".", 1)[0]) if "." in slot else window
-    if target is None:
-        return  # no model yet
-    getattr(target, slot.rsplit(".", 1)[-1])()
+def _add(window: QMainWindow, menu: QMenu, a: QAction, keys: list[QKeySequence] | None = None) -> QAction:
+    if keys is not None:
+        a.setShortcuts(keys)
+        window.addAction(a)
+    menu.addAction(a)
+    return a
 
 
-def build(window: QMainWindow, stack) -> tuple[dict[str, QAction], list[QMenu]]:
-    """Create the actions and the menu bar. Returns (actions by name, menus)."""
+def build(window: QMainWindow, targets: Mapping[str, object], stack, docks, history_dock,
+          menus: Mapping[str, list] = MENUS) -> tuple[dict[str, QAction], list[QMenu], QMenu]:
+    """Create the actions and the menu bar, every slot resolved first (LookupError names a missing
+    one). Returns (actions by name, menus, the Open Recent menu)."""
+    slots = {s.slot: resolve(targets, s.slot) for items in menus.values() for s in items if isinstance(s, Spec)}
     actions: dict[str, QAction] = {}
-    menus = []
-    for title, items in MENUS.items():
+    bar, recent = [], None
+    for title, items in menus.items():
         menu = window.menuBar().addMenu(title)
-        menus.append(menu)
+        bar.append(menu)
         for item in items:
             if item == SEP:
                 menu.addSeparator()
             elif item == RECENT:
-                window.recent_menu = menu.addMenu("Open &Recent")
+                recent = menu.addMenu("Open &Recent")
             elif item in (UNDO, REDO):
                 a = (stack.createUndoAction if item == UNDO else stack.createRedoAction)(window, item.title())
-                a.setShortcuts([QKeySequence("Ctrl+Z")] if item == UNDO else
-                               [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-                window.addAction(a)
-                menu.addAction(a)
-                actions[item] = a
+                actions[item] = _add(window, menu, a, [QKeySequence("Ctrl+Z")] if item == UNDO else
+                                     [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
             elif isinstance(item, DockToggle):
-                a = window.docks.toggle_action(item.name)
+                a = docks.toggle_action(item.name)
                 a.setText(item.text)
-                a.setShortcuts([QKeySequence(k) for k in item.keys])
-                window.addAction(a)
-                menu.addAction(a)
-                actions[item.name] = a
+                actions[item.name] = _add(window, menu, a, [QKeySequence(k) for k in item.keys])
             elif item == HISTORY:
-                a = window.history_dock.toggleViewAction()
+                a = history_dock.toggleViewAction()
                 a.setText("Undo &History")
                 a.setShortcut(QKeySequence("Ctrl+H"))
-                menu.addAction(a)
-                actions[item] = a
+                actions[item] = _add(window, menu, a)
             else:
-                actions[item.name] = a = _make(window, item)
-                menu.addAction(a)
-    return actions, menus
+                actions[item.name] = _add(window, menu, _make(window, item, slots[item.slot]))
+    return actions, bar, recent
 
 
 def model_actions(actions: dict[str, QAction]) -> list[QAction]:

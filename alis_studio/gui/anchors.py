@@ -1,5 +1,5 @@
-"""Handlers of the View, Anchor and Scene menus: they act on the selected anchor of the timeline and
-change the scene only through the window's SceneEditor (so every edit is undoable)."""
+"""Handlers of the View, Anchor and Scene menus: they act on the selected anchor (the context's Selection)
+and change the scene only through its SceneEditor (so every edit is undoable)."""
 from __future__ import annotations
 
 import json
@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from alis_studio.engine.scene import SEED_LIMIT, AnchorSpec
 from alis_studio.gui import dialogs
+from alis_studio.gui.context import WindowContext
 
 CLIPBOARD_KEY = "alis-studio-anchor"
 CONNECT_MOST = 1000  # intervals between two connected scenes at most (outside a loop)
@@ -32,52 +33,52 @@ def spec_from_text(text: str) -> AnchorSpec | None:
 
 
 class AnchorHandlers:
-    """Slots for the actions; `window` provides scene, editor, camera, timeline and controls."""
+    """Slots for the actions, on the context's scene, camera, selection, editor and controls."""
 
-    def __init__(self, window):
-        self.w = window
+    def __init__(self, ctx: WindowContext):
+        self.c = ctx
         self.clipboard: AnchorSpec | None = None  # also on the system clipboard, as JSON
 
     @property
     def ready(self) -> bool:
-        return self.w.timeline is not None
+        return self.c.ready()
 
     @property
     def selected(self) -> int:
-        return self.w.selection.anchor
+        return self.c.selection.anchor
 
     def _select(self, i: int) -> None:
-        self.w.selection.select(i)
+        self.c.selection.select(i)
 
     # ---------------------------------------------------------------- view
     def pan_left(self):
         if self.ready:
-            self.w.camera.pan_pixels(self.w.camera.width / 8)
+            self.c.camera.pan_pixels(self.c.camera.width / 8)
 
     def pan_right(self):
         if self.ready:
-            self.w.camera.pan_pixels(-self.w.camera.width / 8)
+            self.c.camera.pan_pixels(-self.c.camera.width / 8)
 
     def page_left(self):
         if self.ready:
-            self.w.camera.pan_pixels(self.w.camera.width * 0.9)
+            self.c.camera.pan_pixels(self.c.camera.width * 0.9)
 
     def page_right(self):
         if self.ready:
-            self.w.camera.pan_pixels(-self.w.camera.width * 0.9)
+            self.c.camera.pan_pixels(-self.c.camera.width * 0.9)
 
     def zoom_in(self):
         if self.ready:
-            self.w.camera.zoom_at(2 ** 0.5)
+            self.c.camera.zoom_at(2 ** 0.5)
 
     def zoom_out(self):
         if self.ready:
-            self.w.camera.zoom_at(2 ** -0.5)
+            self.c.camera.zoom_at(2 ** -0.5)
 
     def center_selected(self):
         """Centre the selected anchor; in a loop, its copy nearest to the view (not a period away)."""
         if self.ready:
-            v, d, n = self.w.camera, self.w.bundle.interval_width, self.w.scene.loop_period
+            v, d, n = self.c.camera, self.c.bundle().interval_width, self.c.scene.loop_period
             i = self.selected
             if n:
                 i += n * round((v.center_x() / d - i) / n)
@@ -94,107 +95,107 @@ class AnchorHandlers:
             self._keep_visible()
 
     def _keep_visible(self):
-        v, x = self.w.camera, self.selected * self.w.bundle.interval_width
+        v, x = self.c.camera, self.selected * self.c.bundle().interval_width
         if not v.x0 <= x <= v.to_model_x(v.width):
             v.center_on(x)
 
     # ---------------------------------------------------------------- anchor edits
     def toggle_pin(self):
         if self.ready:
-            self.w.editor.toggle_pin(self.selected)
+            self.c.editor.toggle_pin(self.selected)
 
     def resample(self):
         if self.ready:
-            self.w.editor.resample(self.selected)
+            self.c.editor.resample(self.selected)
 
     def set_seed(self):
         if not self.ready:
             return
         i = self.selected
-        seed = dialogs.ask_seed(self.w, f"Seed of anchor #{self.w.scene.canonical(i)}", self.w.scene.anchor(i).seed)
+        seed = dialogs.ask_seed(self.c.parent, f"Seed of anchor #{self.c.scene.canonical(i)}", self.c.scene.anchor(i).seed)
         if seed is not None:
-            self.w.editor.set_anchor_seed(i, seed)
+            self.c.editor.set_anchor_seed(i, seed)
 
     def insert_before(self):
         if self.ready:
-            self.w.editor.insert(self.selected)
+            self.c.editor.insert(self.selected)
 
     def insert_after(self):
-        if self.ready and self.w.editor.insert(self.selected, after=True):
+        if self.ready and self.c.editor.insert(self.selected, after=True):
             self._select(self.selected + 1)
 
     def delete(self):
         if self.ready:
-            self.w.editor.delete(self.selected)
+            self.c.editor.delete(self.selected)
 
     def move_left(self):
-        if self.ready and self.w.editor.move(self.selected, self.selected - 1):
+        if self.ready and self.c.editor.move(self.selected, self.selected - 1):
             self._select(self.selected - 1)
 
     def move_right(self):
-        if self.ready and self.w.editor.move(self.selected, self.selected + 1):
+        if self.ready and self.c.editor.move(self.selected, self.selected + 1):
             self._select(self.selected + 1)
 
     def copy_latent(self):
         if self.ready:
-            self.clipboard = self.w.scene.anchor(self.selected)
+            self.clipboard = self.c.scene.anchor(self.selected)
             QApplication.clipboard().setText(spec_to_text(self.clipboard))
-            self.w.statusBar().showMessage(f"Copied the latent of anchor #{self.selected}", 3000)
+            self.c.status(f"Copied the latent of anchor #{self.selected}", 3000)
 
     def paste_latent(self):
         if not self.ready:
             return
         spec = spec_from_text(QApplication.clipboard().text()) or self.clipboard
         if spec is None:
-            self.w.statusBar().showMessage("Nothing to paste: copy an anchor first (Ctrl+C)", 4000)
-        elif spec.w is not None and len(spec.w) != self.w.bundle.w_dim:
-            self.w.report_error("Paste latent", f"The copied latent has {len(spec.w)} values; "
-                              f"this model's w has {self.w.bundle.w_dim}.")
+            self.c.status("Nothing to paste: copy an anchor first (Ctrl+C)", 4000)
+        elif spec.w is not None and len(spec.w) != self.c.bundle().w_dim:
+            self.c.report_error("Paste latent", f"The copied latent has {len(spec.w)} values; "
+                              f"this model's w has {self.c.bundle().w_dim}.")
         else:
-            self.w.editor.paste(self.selected, spec)
+            self.c.editor.paste(self.selected, spec)
 
     # ---------------------------------------------------------------- scene edits
     def resample_unpinned(self):
         if self.ready:
-            self.w.editor.resample_unpinned()
+            self.c.editor.resample_unpinned()
 
     def connect_scenes(self):
         if not self.ready:
             return
-        i, period = self.selected, self.w.scene.loop_period
+        i, period = self.selected, self.c.scene.loop_period
         # in a loop, B must not go round past the far side (nor onto A's own anchor at n = N)
         most = max(1, period // 2) if period else CONNECT_MOST
-        got = dialogs.ask_connect(self.w, self.w.scene.canonical(i), self.w.scene.anchor(i).seed, most, period)
+        got = dialogs.ask_connect(self.c.parent, self.c.scene.canonical(i), self.c.scene.anchor(i).seed, most, period)
         if got is None:
             return
         seed_a, seed_b, n = got
         if period and n > period // 2:  # the dialog offers no more; a caller might ask for more
             n = most
-            self.w.statusBar().showMessage(f"In a loop of {period} anchors the scenes are {n} intervals "
+            self.c.status(f"In a loop of {period} anchors the scenes are {n} intervals "
                                            "apart (the most a loop allows)", 8000)
-        self.w.editor.connect(i, seed_a, seed_b, n)
-        c, d = self.w.camera, self.w.bundle.interval_width
+        self.c.editor.connect(i, seed_a, seed_b, n)
+        c, d = self.c.camera, self.c.bundle().interval_width
         c.set(scale=min(c.scale, c.width / ((n + 1) * d)), fit=False)  # both scenes in view
         c.center_on((i + n / 2) * d)
 
     def random_seed(self):
         if self.ready:
-            self.w.editor.set_seed(int(self.w.editor.rng.integers(SEED_LIMIT)))
+            self.c.editor.set_seed(int(self.c.editor.rng.integers(SEED_LIMIT)))
 
     def focus_seed(self):
         if self.ready:
-            self.w.controls.seed_edit.setFocus()
-            self.w.controls.seed_edit.selectAll()
+            self.c.controls().seed_edit.setFocus()
+            self.c.controls().seed_edit.selectAll()
 
     def psi_down(self):
         if self.ready:
-            self.w.controls.step_psi(-0.05)
+            self.c.controls().step_psi(-0.05)
 
     def psi_up(self):
         if self.ready:
-            self.w.controls.step_psi(0.05)
+            self.c.controls().step_psi(0.05)
 
     def toggle_loop(self):
         if self.ready:
-            period = None if self.w.scene.loop_period else self.w.controls.loop_spin.value()
-            self.w.editor.set_loop(period)
+            period = None if self.c.scene.loop_period else self.c.controls().loop_spin.value()
+            self.c.editor.set_loop(period)

@@ -5,10 +5,13 @@ makes the window grow past the screen; showing a dock that shares a tab with ano
 the front."""
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QWidget
 
+from alis_studio.gui.context import WindowContext
 from alis_studio.gui.directions_panel import DirectionsPanel
 from alis_studio.gui.perf_panel import PerformancePanel
 from alis_studio.gui.seed_browser import SeedBrowser
@@ -18,10 +21,11 @@ DOCKS = {"seeds": "Seed Browser", "directions": "Latent Directions", "performanc
 
 
 class Docks:
-    """Creates the docks on `window` (hidden until asked for) and fills them for each model."""
+    """Creates the docks on `window` (hidden until asked for; the window only places them) and fills
+    them for each model from `ctx`; the performance panel's reload asks `reload_model(device, threads)`."""
 
-    def __init__(self, window):
-        self.w = window
+    def __init__(self, window: QMainWindow, ctx: WindowContext, reload_model: Callable[[str, int], None]):
+        self.c, self._window = ctx, window
         self.docks: dict[str, QDockWidget] = {}
         self._scrolls: dict[str, QScrollArea] = {}
         self._actions: dict[str, QAction] = {}
@@ -35,7 +39,7 @@ class Docks:
             self.docks[name], self._scrolls[name] = dock, scroll
         window.tabifyDockWidget(self.docks["seeds"], self.docks["directions"])
         self.performance = PerformancePanel()
-        self.performance.reload_requested.connect(window.reload_model)
+        self.performance.reload_requested.connect(reload_model)
         self._set_content("performance", self.performance)
         self.seeds: SeedBrowser | None = None
         self.directions: DirectionsPanel | None = None
@@ -56,7 +60,7 @@ class Docks:
         front, brings it forward when it is open behind another dock's tab."""
         if name not in self._actions:
             dock = self.docks[name]
-            action = QAction(dock.windowTitle(), self.w, checkable=True)
+            action = QAction(dock.windowTitle(), self._window, checkable=True)
             action.triggered.connect(lambda _checked=False, n=name: self.toggle(n))
             dock.visibilityChanged.connect(lambda _visible, d=dock, a=action: a.setChecked(not d.isHidden()))
             self._actions[name] = action
@@ -78,16 +82,16 @@ class Docks:
         self._actions[name].setChecked(not dock.isHidden())
 
     # ------------------------------------------------------------------ per model
-    def rebuild(self) -> None:
-        """New content for the current renderer, scene and timeline."""
-        w = self.w
+    def rebuild(self, threads: int) -> None:
+        """New content for the current renderer (ONNX Runtime's `threads`: the performance panel's)."""
+        c = self.c
         self.close()
-        self.seeds = SeedBrowser(w.scene, w.renderer, w.editor, w.selection)
-        self.seeds.editing_done.connect(lambda: w.viewport is not None and w.viewport.setFocus())
-        self.directions = DirectionsPanel(w.scene, w.renderer, w.editor, w.selection)
+        self.seeds = SeedBrowser(c.scene, c.renderer(), c.editor, c.selection)
+        self.seeds.editing_done.connect(lambda: c.viewport() is not None and c.viewport().setFocus())
+        self.directions = DirectionsPanel(c.scene, c.renderer(), c.editor, c.selection)
         self._set_content("seeds", self.seeds)
         self._set_content("directions", self.directions)
-        self.performance.set_sources(w.renderer, w.viewport, w.bundle, w.threads)
+        self.performance.set_sources(c.renderer(), c.viewport(), c.bundle(), threads)
 
     def close(self) -> None:
         for panel in (self.seeds, self.directions):

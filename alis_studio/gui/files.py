@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
-from PySide6.QtCore import QObject, QRect, QSize, Qt
+from PySide6.QtCore import QObject, QRect, QSize, Qt, SignalInstance
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -14,6 +14,7 @@ from alis_studio.engine.bundle import read_meta
 from alis_studio.engine.scene import Scene, Session, check_session_model, load_session, save_session
 from alis_studio.errors import UserError
 from alis_studio.gui import dialogs
+from alis_studio.gui.context import WindowContext
 from alis_studio.gui.images import PatchBridge, to_qimage
 
 MODEL_FILTER = "ALIS models (*.alis);;All files (*)"
@@ -72,37 +73,57 @@ def other_model(model: dict, current: str | None) -> str | None:
     return path if sha and sha != current and path and is_file(path) else None
 
 
+class SessionHost(Protocol):
+    """What the File menu needs of the window beyond the context: the session it shows."""
+
+    session_path: str | None
+    interactive: bool  # False (smoke test): never ask about unsaved edits
+    view_saved: SignalInstance
+
+    def open_model(self, path: str, then_session=None) -> None: ...
+    def apply_session(self, session: Session, path: str | None) -> None: ...
+    def remember_session(self, path: str) -> None: ...
+    def update_title(self, *_args) -> None: ...
+
+
+SESSION_HOST_NAMES = (*SessionHost.__annotations__,
+                      *(n for n, v in vars(SessionHost).items() if callable(v) and not n.startswith("_")))
+
+
 class FileHandlers:
-    def __init__(self, window):
-        self.w = window
+    def __init__(self, ctx: WindowContext, host: SessionHost):
+        missing = [n for n in SESSION_HOST_NAMES if not hasattr(host, n)]
+        if missing:  # a renamed method fails here, at start-up
+            raise TypeError(f"FileHandlers: the window lacks {', '.join(missing)}")
+        self.c, self.host = ctx, host
 
     # ---------------------------------------------------------------- models
     def open_model_dialog(self) -> None:
-        start = self.w.settings.value("last_dir", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open model", start, MODEL_FILTER)
+        start = self.c.settings.value("last_dir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self.c.parent, "Open model", start, MODEL_FILTER)
         if path:
-            self.w.settings.setValue("last_dir", str(Path(path).parent))
-            self.w.open_model(path)
+            self.c.settings.setValue("last_dir", str(Path(path).parent))
+            self.host.open_model(path)
 
     # ---------------------------------------------------------------- sessions
     def maybe_save(self, before: str) -> bool:
         """Ask about unsaved scene edits; True when it is fine to go on (saved or discarded)."""
-        if self.w.stack.isClean() or self.w.bundle is None or not self.w.interactive:
+        if self.c.stack.isClean() or self.c.bundle() is None or not self.host.interactive:
             return True
-        answer = dialogs.ask_save_changes(self.w, before)
+        answer = dialogs.ask_save_changes(self.c.parent, before)
         return answer == "discard" or (answer == "save" and self.save_session())
 
     def new_session(self) -> None:
         """A fresh scene (seed 0, default psi) with an empty history, as at start-up."""
         if self.maybe_save("starting a new session"):
-            self.w.apply_session(Session(Scene(), {}), None)
+            self.host.apply_session(Session(Scene(), {}), None)
 
     def session_folder(self) -> str:
         """Where the session dialogs start: the last session's folder, else the last model's, else home."""
-        return str(self.w.settings.value("last_session_dir") or self.w.settings.value("last_dir", str(Path.home())))
+        return str(self.c.settings.value("last_session_dir") or self.c.settings.value("last_dir", str(Path.home())))
 
     def open_session_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open session", self.session_folder(), SESSION_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.c.parent, "Open session", self.session_folder(), SESSION_FILTER)
         if path:
             self.open_session(path)
 
@@ -111,96 +132,96 @@ class FileHandlers:
         that is damaged or does not fit the model it would be shown with changes nothing (a dialog)."""
         if not self.maybe_save(f"opening {Path(path).name}"):
             return False
-        current = self.w.bundle.sha256 if self.w.bundle else None
+        current = self.c.bundle().sha256 if self.c.bundle() else None
         try:
             session = load_session(path)
             scene, model = session.scene, session.model
             other = other_model(model, current)
             if other is not None:  # checked against that model before it replaces this one
                 check_session_model(scene, path, read_meta(other)["w_dim"])
-            elif self.w.bundle is not None:
-                check_session_model(scene, path, self.w.bundle.w_dim)
+            elif self.c.bundle() is not None:
+                check_session_model(scene, path, self.c.bundle().w_dim)
         except UserError as e:
-            self.w.report_error("Open session", str(e))
+            self.c.report_error("Open session", str(e))
             return False
-        self.w.statusBar().clearMessage()  # what was said about the last session is not about this one
+        self.c.status("", 0)  # what was said about the last session is not about this one
         model_path = model.get("path")
         if other is not None:
-            self.w.open_model(other, then_session=(session, path))
+            self.host.open_model(other, then_session=(session, path))
             return True
         if model.get("sha256") and current and model["sha256"] != current:
-            self.w.statusBar().showMessage(f"This session was made with another model ({model_path}); "
+            self.c.status(f"This session was made with another model ({model_path}); "
                                            "showing it with the current one", 8000)
-        self.w.apply_session(session, path)
+        self.host.apply_session(session, path)
         return True
 
     def save_session(self) -> bool:
-        if not self.w.session_path:
+        if not self.host.session_path:
             return self.save_session_as()
-        return self._write_session(self.w.session_path)
+        return self._write_session(self.host.session_path)
 
     def save_session_as(self) -> bool:
-        if self.w.bundle is None:
+        if self.c.bundle() is None:
             return False
-        start = self.w.session_path or str(Path(self.session_folder()) / "panorama.alis-session.json")
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save session", start, SESSION_FILTER)
+        start = self.host.session_path or str(Path(self.session_folder()) / "panorama.alis-session.json")
+        path, _ = QFileDialog.getSaveFileName(self.c.parent, "Save session", start, SESSION_FILTER)
         return bool(path) and self._write_session(path)
 
     def _write_session(self, path: str) -> bool:
         try:  # the session file is where the scene and the camera (its "view") meet
-            save_session(path, self.w.scene, model_path=str(self.w.bundle.path), model_sha256=self.w.bundle.sha256,
-                         view=self.w.camera.to_dict(), selected=self.w.selection.anchor)
+            save_session(path, self.c.scene, model_path=str(self.c.bundle().path), model_sha256=self.c.bundle().sha256,
+                         view=self.c.camera.to_dict(), selected=self.c.selection.anchor)
         except UserError as e:
-            self.w.report_error("Save session", str(e))
+            self.c.report_error("Save session", str(e))
             return False
-        self.w.session_path = str(path)
-        self.w.remember_session(str(path))
-        self.w.stack.setClean()
-        self.w.update_title()
-        self.w.statusBar().showMessage(f"Saved {path}", 4000)
+        self.host.session_path = str(path)
+        self.host.remember_session(str(path))
+        self.c.stack.setClean()
+        self.host.update_title()
+        self.c.status(f"Saved {path}", 4000)
         return True
 
     # ---------------------------------------------------------------- images
     def export_panorama(self) -> None:
-        if self.w.bundle is None:
+        if self.c.bundle() is None:
             return
         try:
             from alis_studio.gui import export_dialog
         except ModuleNotFoundError as e:
             if e.name != "alis_studio.gui.export_dialog":
                 raise
-            dialogs.info_box(self.w, "Export panorama", "The export dialog is not part of this build yet. "
+            dialogs.info_box(self.c.parent, "Export panorama", "The export dialog is not part of this build yet. "
                              "Use File → Save View as PNG, or `alis-studio render` on the command line.")
             return
-        x0, width = self.w.camera.visible_range()
-        export_dialog.show_export_dialog(self.w, self.w.renderer, self.w.scene, x0, width, settings=self.w.settings,
-                                         screen_width=round(self.w.camera.width))
+        x0, width = self.c.camera.visible_range()
+        export_dialog.show_export_dialog(self.c.parent, self.c.renderer(), self.c.scene, x0, width, settings=self.c.settings,
+                                         screen_width=round(self.c.camera.width))
 
     def grab_view(self, callback: Callable[[np.ndarray | None], None]) -> None:
         """The visible columns at full resolution (rendered first if needed), then `callback(pixels)`."""
-        x0, width = self.w.camera.visible_range()
-        self.w.statusBar().showMessage("Rendering the view…")
-        ViewGrabber(self.w.renderer, self.w.scene, x0, width, callback, self.w).start()
+        x0, width = self.c.camera.visible_range()
+        self.c.status("Rendering the view…", 0)
+        ViewGrabber(self.c.renderer(), self.c.scene, x0, width, callback, self.c.parent).start()
 
     def copy_view(self) -> None:
-        if self.w.bundle is None:
+        if self.c.bundle() is None:
             return
 
         def done(pixels):
             if pixels is None:
-                self.w.statusBar().showMessage("Could not copy the view (the cache is too small)", 5000)
+                self.c.status("Could not copy the view (the cache is too small)", 5000)
                 return
             QApplication.clipboard().setImage(to_qimage(pixels))
-            self.w.statusBar().showMessage(f"Copied the view ({pixels.shape[1]} x {pixels.shape[0]} px, "
+            self.c.status(f"Copied the view ({pixels.shape[1]} x {pixels.shape[0]} px, "
                                            "model pixels)", 4000)
         self.grab_view(done)
 
     def save_view_dialog(self) -> None:
         """The file, and which picture: as on screen (the default) or the model's own pixels."""
-        if self.w.bundle is None:
+        if self.c.bundle() is None:
             return
-        start = str(Path(self.w.settings.value("last_dir", str(Path.home()))) / "view.png")
-        path, chosen = QFileDialog.getSaveFileName(self.w, "Save view as PNG", start,
+        start = str(Path(self.c.settings.value("last_dir", str(Path.home()))) / "view.png")
+        path, chosen = QFileDialog.getSaveFileName(self.c.parent, "Save view as PNG", start,
                                                    ";;".join(VIEW_FILTERS.values()), VIEW_FILTERS["screen"])
         if path:
             self.save_view(path if path.lower().endswith(".png") else path + ".png",
@@ -209,7 +230,7 @@ class FileHandlers:
     def grab_screen(self, callback: Callable[[QImage], None]) -> None:
         """The panorama as the view shows it, once every visible patch is in: its rows on screen at
         the view's width (logical pixels), without the selected anchor's marker."""
-        v, waiting = self.w.viewport, not self.w.viewport.is_complete()
+        v, waiting = self.c.viewport(), not self.c.viewport().is_complete()
 
         def take():
             if waiting:
@@ -217,7 +238,7 @@ class FileHandlers:
             marker = v.marker_x
             v.set_marker(None)
             top = max(0, round(v.camera.top()))
-            shown = min(v.height(), round(v.camera.top() + self.w.bundle.height * v.camera.scale)) - top
+            shown = min(v.height(), round(v.camera.top() + self.c.bundle().height * v.camera.scale)) - top
             image = v.grab(QRect(0, top, v.width(), shown)).toImage()
             v.set_marker(marker)
             if image.size() != QSize(v.width(), shown):  # a high-DPI screen: back to the view's units
@@ -225,7 +246,7 @@ class FileHandlers:
                                      Qt.TransformationMode.SmoothTransformation)
             callback(image.convertToFormat(QImage.Format.Format_RGB32))
         if waiting:
-            self.w.statusBar().showMessage("Rendering the view…")
+            self.c.status("Rendering the view…", 0)
             v.view_complete.connect(take)
         else:
             take()
@@ -234,7 +255,7 @@ class FileHandlers:
         """The view as a PNG: its columns in model pixels, or (`on_screen`) as the screen shows them."""
         def done(pixels):
             if pixels is None:
-                self.w.report_error("Save view", "The view could not be rendered (the cache is too small).")
+                self.c.report_error("Save view", "The view could not be rendered (the cache is too small).")
                 return
             image = pixels if isinstance(pixels, QImage) else to_qimage(pixels)
             try:
@@ -242,9 +263,9 @@ class FileHandlers:
                     if not image.save(str(tmp), "PNG"):
                         raise OSError("QImage.save failed")
             except OSError:
-                self.w.report_error("Save view", f"{path}: cannot write the image")
+                self.c.report_error("Save view", f"{path}: cannot write the image")
                 return
             how = "as on screen" if on_screen else "model pixels"
-            self.w.statusBar().showMessage(f"Saved {path} ({image.width()} x {image.height()} px, {how})", 4000)
-            self.w.view_saved.emit(path)
+            self.c.status(f"Saved {path} ({image.width()} x {image.height()} px, {how})", 4000)
+            self.host.view_saved.emit(path)
         (self.grab_screen if on_screen else self.grab_view)(done)
