@@ -123,10 +123,7 @@ class SceneControls(QWidget):
         self._sync(scene)
 
     def close_view(self) -> None:
-        try:
-            self.scene.unsubscribe(self._sync)
-        except ValueError:
-            pass
+        self.scene.unsubscribe(self._sync)
 
     def set_bundle(self, bundle) -> None:
         self.model_label.setText(model_summary(bundle))

@@ -89,10 +89,7 @@ class DirectionsPanel(QWidget):
 
     def close_view(self) -> None:
         self.selection.unsubscribe(self._on_selection)
-        try:
-            self.scene.unsubscribe(self._on_scene)
-        except ValueError:
-            pass
+        self.scene.unsubscribe(self._on_scene)
 
     def _warm(self) -> None:
         try:

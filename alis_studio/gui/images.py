@@ -85,10 +85,7 @@ class PatchBridge(QObject):
 def detach(bridge: PatchBridge, scene, on_scene) -> None:
     """A view's close: ignore the renderer's late callbacks, stop following the scene (twice is harmless)."""
     bridge.close()
-    try:
-        scene.unsubscribe(on_scene)
-    except ValueError:  # already detached
-        pass
+    scene.unsubscribe(on_scene)  # (Observable: unsubscribing twice is harmless)
 
 
 def mip_level(scale: float, coarsest: int) -> int:
