@@ -177,12 +177,17 @@ def test_ctrl_c_cancels_cleanly(tiny_model_path, tmp_path):
     # A shell's background job inherits SIGINT ignored (Python then installs no handler): restore it.
     p = _run_cli(["export", "--model", tiny_model_path, "--width", 3_000_000, "--out", out],
                  preexec=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    _interrupt_when_under_way(p, tmp_path, ".p.tif.*.part", signal.SIGINT)
+
+
+def _interrupt_when_under_way(p, tmp_path, pattern: str, sig) -> None:
+    """Once the export's temporary files exist, send `sig`: it must end as cancelled, leaving nothing."""
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".p.tif.*.part")) and time.monotonic() < deadline:  # the export is under way
+    while not list(tmp_path.glob(pattern)) and time.monotonic() < deadline:  # the export is under way
         time.sleep(0.05)
     time.sleep(0.5)
     assert p.poll() is None, p.communicate()
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sig)
     stdout, stderr = p.communicate(timeout=60)
     assert p.returncode == 130, stderr
     assert stderr.rstrip().endswith("alis-studio: cancelled") and "Traceback" not in stderr
@@ -197,16 +202,7 @@ def test_ctrl_c_cancels_cleanly(tiny_model_path, tmp_path):
 def test_sigterm_cleans_up_like_ctrl_c(tiny_model_path, tmp_path, out, args):
     """`kill PID` (a service manager, a timeout) stops an export as Ctrl-C does: no hidden .part/.tmp left."""
     p = _run_cli(["export", "--model", tiny_model_path, *args, "--out", tmp_path / out])
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(f".{Path(out).stem}*")) and time.monotonic() < deadline:  # under way
-        time.sleep(0.05)
-    time.sleep(0.5)
-    assert p.poll() is None, p.communicate()
-    p.send_signal(signal.SIGTERM)
-    stdout, stderr = p.communicate(timeout=60)
-    assert p.returncode == 130, stderr
-    assert stderr.rstrip().endswith("alis-studio: cancelled") and "Traceback" not in stderr
-    assert not list(tmp_path.iterdir())
+    _interrupt_when_under_way(p, tmp_path, f".{Path(out).stem}*", signal.SIGTERM)
 
 
 class _Tty:

@@ -21,6 +21,7 @@ import cachetools
 import numpy as np
 
 from alis_studio.engine.bundle import ModelBundle
+from alis_studio.engine.caches import ByteLRU
 from alis_studio.engine.directions import LazyDirections
 from alis_studio.engine.scene import AnchorSpec, Scene, z_from_seed
 from alis_studio.errors import Cancelled
@@ -62,17 +63,17 @@ class PatchCache:
     bound is not kept: `cache_bytes=0` (the command line's renderers) caches nothing."""
 
     def __init__(self, max_bytes: int):
-        self._items = cachetools.LRUCache(maxsize=max(0, int(max_bytes)), getsizeof=_nbytes)
+        self._items = ByteLRU(max_bytes, _nbytes)
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
     @property
     def max_bytes(self) -> int:
-        return int(self._items.maxsize)
+        return self._items.max_bytes
 
     @property
     def bytes(self) -> int:
-        return int(self._items.currsize)
+        return self._items.bytes
 
     def get(self, key: PatchKey, level: int = 0) -> np.ndarray | None:
         with self._lock:
@@ -89,8 +90,7 @@ class PatchCache:
 
     def put(self, key: PatchKey, levels: list[np.ndarray]) -> None:
         with self._lock:
-            if key not in self._items and _nbytes(levels) <= self._items.maxsize:
-                self._items[key] = levels  # evicts the least recently used until it fits
+            self._items.put(key, levels)
 
     def clear(self) -> None:
         with self._lock:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import sys
 
-import cachetools
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
+
+from alis_studio.engine.caches import ByteLRU
 
 
 def to_qimage(pixels: np.ndarray) -> QImage:
@@ -27,27 +28,12 @@ def to_numpy(image: QImage) -> np.ndarray:
     return buf[:, :3 * w].reshape(h, w, 3).copy()
 
 
-class ImageCache:
+class ImageCache(ByteLRU):
     """LRU of converted QImages, bounded in bytes, so a repaint never converts a patch twice (GUI
     thread only: no lock). An image larger than the whole bound is not kept."""
 
     def __init__(self, max_bytes: int = 96 * 2 ** 20):
-        self._items = cachetools.LRUCache(maxsize=max(0, int(max_bytes)), getsizeof=QImage.sizeInBytes)
-
-    @property
-    def max_bytes(self) -> int:
-        return int(self._items.maxsize)
-
-    @property
-    def bytes(self) -> int:
-        return int(self._items.currsize)
-
-    def get(self, key) -> QImage | None:
-        return self._items.get(key)  # a hit moves the key to the young end
-
-    def put(self, key, img: QImage) -> None:
-        if key not in self._items and img.sizeInBytes() <= self._items.maxsize:
-            self._items[key] = img
+        super().__init__(max_bytes, QImage.sizeInBytes)
 
 
 class PatchBridge(QObject):
