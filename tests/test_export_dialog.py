@@ -212,13 +212,18 @@ def test_video_fields_and_a_seamless_loop_video(qtbot, dialog, tmp_path):
         assert sum(1 for _ in box.decode(video=0)) == 48
 
 
-def test_video_cancel_leaves_nothing(qtbot, dialog, tmp_path):
+def mp4_dialog(dialog, intervals: int, width: int, height: int):
+    """The dialog set to an MP4 fly-through over `intervals` anchor intervals, frames width x height."""
     dlg = dialog()
     dlg.format.setCurrentText("MP4 video (fly-through)")
     dlg.r_intervals.setChecked(True)
-    dlg.intervals.setValue(20_000)
-    dlg.frame_w.setValue(64)
-    dlg.frame_h.setValue(32)
+    dlg.intervals.setValue(intervals)
+    dlg.frame_w.setValue(width)
+    dlg.frame_h.setValue(height)
+    return dlg
+
+def test_video_cancel_leaves_nothing(qtbot, dialog, tmp_path):
+    dlg = mp4_dialog(dialog, 20_000, 64, 32)
     dlg.speed.setValue(10)
     run = dlg.start()
     with qtbot.waitSignal(run.worker.progress, timeout=20_000):
@@ -256,12 +261,7 @@ def test_the_video_estimate_holds_within_a_quarter(qtbot, dialog):
     with other work vary (the same video took 3.9 to 6.7 s): up to three tries, each a new probe."""
     tries = []
     for _ in range(3):
-        dlg = dialog()
-        dlg.format.setCurrentText("MP4 video (fly-through)")
-        dlg.r_intervals.setChecked(True)
-        dlg.intervals.setValue(30)
-        dlg.frame_w.setValue(320)
-        dlg.frame_h.setValue(180)
+        dlg = mp4_dialog(dialog, 30, 320, 180)
         qtbot.waitUntil(lambda: dlg.video_estimate() is not None, timeout=60_000)
         estimate, frames = dlg.video_estimate(), dlg.job().count
         assert frames > 1000 and "to render and encode" in dlg.estimate.text()
