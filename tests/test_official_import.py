@@ -293,3 +293,14 @@ def test_reading_reports_progress(tmp_path):
     assert load_pickle(src, lambda done, size: seen.append((done, size)))["payload"][11][:1] == b"\x0b"
     assert len(seen) >= 2 and all(size == src.stat().st_size for _, size in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_numeric_numpy_arrays_are_data_object_arrays_are_refused(tmp_path):
+    """A snapshot's training_set_kwargs may hold numpy numbers; an object array could hold anything."""
+    src = tmp_path / "np.pkl"
+    src.write_bytes(pickle.dumps({"a": np.arange(5, dtype=np.int64), "f": np.float32(0.5)}))
+    data = load_pickle(src)
+    assert data["a"].tolist() == [0, 1, 2, 3, 4] and data["f"] == np.float32(0.5)
+    src.write_bytes(pickle.dumps({"o": np.array([1, "x"], dtype=object)}))
+    with pytest.raises(ModelError, match="numpy dtype object is not numeric"):
+        load_pickle(src)

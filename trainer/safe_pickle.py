@@ -3,7 +3,7 @@
 Those pickles store each network as a `torch_utils.persistence` record holding the *source code* of
 its module, which the official loader `exec`s. Here every global a pickle names is looked up in an
 allowlist: tensor rebuilding (storages are read by torch's own weights-only loader), plain
-containers, numeric numpy scalars, the persistence record (kept as a `Record`: class name and state,
+containers, numeric numpy scalars and arrays, the persistence record (kept as a `Record`: class name and state,
 the source is never run) and EasyDict / omegaconf containers (kept as plain data). Anything else
 (`os.system`, `builtins.eval`, a class of the official code...) is refused by name before it is
 looked up, so nothing from the file runs.
@@ -125,11 +125,19 @@ def _numpy_scalar(dtype, data=None):
     return np.frombuffer(data, dtype=dtype, count=1)[0]
 
 
+def _numpy_array(cls, shape, typecode):
+    """numpy's _reconstruct of a plain ndarray; its dtype (read through _numpy_dtype) must be numeric,
+    so the state that fills it holds raw numbers only."""
+    if cls is not np.ndarray:
+        raise Refused("a numpy array of a subclass")
+    return np.ndarray.__new__(np.ndarray, shape, typecode)
+
+
 def _empty_dict(*args):  # collections.defaultdict(dict) in omegaconf's metadata
     return {}
 
 
-_NUMPY = {"dtype": _numpy_dtype, "scalar": _numpy_scalar}
+_NUMPY = {"dtype": _numpy_dtype, "scalar": _numpy_scalar, "ndarray": np.ndarray}
 ALLOWED = {
     ("torch._utils", "_rebuild_tensor_v2"): _tensor,
     ("torch._utils", "_rebuild_parameter"): _parameter,
@@ -142,7 +150,8 @@ ALLOWED = {
     **{("builtins", name): getattr(builtins, name)
        for name in ("dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool", "bytes")},
     **{("numpy", k): v for k, v in _NUMPY.items()},
-    **{("numpy.core.multiarray", "scalar"): _numpy_scalar, ("numpy._core.multiarray", "scalar"): _numpy_scalar},
+    **{(f"numpy.{core}.multiarray", name): fn for core in ("core", "_core")
+       for name, fn in (("scalar", _numpy_scalar), ("_reconstruct", _numpy_array))},
     ("omegaconf.dictconfig", "DictConfig"): _ConfigDict,
     ("omegaconf.listconfig", "ListConfig"): _ConfigList,
     ("omegaconf.base", "Metadata"): _Ignored,
