@@ -28,9 +28,10 @@ def run_info(args: argparse.Namespace) -> int:
         ("config", str(arch.get("name", "?"))),
         ("image", f"{b.height} px tall, tiles {b.tile_width} px, "
                   f"{b.tiles_per_interval} tiles per anchor interval ({b.interval_width} px), "
-                  f"format {b.version} ({b.anchor_window} anchors per tile)"),
+                  f"format {b.tiling} ({b.anchor_window} anchors per tile), bundle version {b.version}"),
+        ("levels", ", ".join("full size" if lv == 0 else f"1/{2 ** lv}" for lv in reversed(b.levels))),
         ("latents", f"z {b.z_dim}, w {b.w_dim}"),
-        ("trained on", f"{tr.get('dataset') or '-'}" + (f" ({tr['kimg']} kimg)" if isinstance(tr.get("kimg"), int) else "")),
+        ("trained on", f"{tr.get('dataset') or '-'}" + (f" ({tr['kimg']:g} kimg)" if _number(tr.get("kimg")) else "")),
         ("metrics", ", ".join(f"{k} {v:.4g}" for k, v in (tr.get("metrics") or {}).items()) or "none recorded"),
         ("created", f"{m.get('created', '?')} by {m.get('producer', '?')}"),
         ("providers", ", ".join(available_providers())),
@@ -39,3 +40,7 @@ def run_info(args: argparse.Namespace) -> int:
     for k, v in rows:
         print(f"{k:>11}: {v}")
     return 0
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
