@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from alis_studio.engine.bundle import available_providers, load_bundle, resolve_model
+    from alis_studio.engine.bundle import available_providers, kimg_note, load_bundle, resolve_model
 
     b = load_bundle(resolve_model(args.model), device=args.device)
     if args.json:
@@ -31,7 +31,7 @@ def run_info(args: argparse.Namespace) -> int:
                   f"format {b.tiling} ({b.anchor_window} anchors per tile), bundle version {b.version}"),
         ("levels", ", ".join("full size" if lv == 0 else f"1/{2 ** lv}" for lv in reversed(b.levels))),
         ("latents", f"z {b.z_dim}, w {b.w_dim}"),
-        ("trained on", f"{tr.get('dataset') or '-'}" + (f" ({tr['kimg']:g} kimg)" if _number(tr.get("kimg")) else "")),
+        ("trained on", f"{tr.get('dataset') or '-'}{kimg_note(tr)}"),
         ("metrics", ", ".join(f"{k} {v:.4g}" for k, v in (tr.get("metrics") or {}).items()) or "none recorded"),
         ("created", f"{m.get('created', '?')} by {m.get('producer', '?')}"),
         ("providers", ", ".join(available_providers())),
@@ -40,7 +40,3 @@ def run_info(args: argparse.Namespace) -> int:
     for k, v in rows:
         print(f"{k:>11}: {v}")
     return 0
-
-
-def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)

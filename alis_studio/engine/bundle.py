@@ -121,6 +121,12 @@ class ModelBundle:
         return "CUDA" if self.provider.startswith("CUDA") else "CPU"
 
 
+def kimg_note(training: dict) -> str:
+    """" (N kimg)" when model.json's training says how long it trained (imports may not know)."""
+    kimg = (training or {}).get("kimg")
+    return f" ({kimg:g} kimg)" if isinstance(kimg, (int, float)) and not isinstance(kimg, bool) else ""
+
+
 def load_bundle(path: str | os.PathLike, *, device: str = "auto", threads: int = 0) -> ModelBundle:
     """Open `path`, check every part of the contract, and create the ORT sessions.
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QSpinBox, QWidget
 
+from alis_studio.engine.bundle import kimg_note
 from alis_studio.engine.session_schema import MAX_LOOP, PSI_MAX, PSI_MIN, SEED_LIMIT
 
 
@@ -25,7 +26,7 @@ def model_details(bundle) -> str:
         f"Config: {bundle.meta.get('arch', {}).get('name', '?')}, {bundle.height} px tall, tiles "
         f"{bundle.tile_width} px, {bundle.tiles_per_interval} per anchor interval ({bundle.interval_width} px)",
         f"Latents: z {bundle.z_dim}, w {bundle.w_dim}",
-        f"Trained on: {dataset_name(tr.get('dataset'))} ({tr.get('kimg', 0)} kimg)",
+        f"Trained on: {dataset_name(tr.get('dataset'))}{kimg_note(tr)}",
         f"Created: {bundle.meta.get('created', '?')} by {bundle.meta.get('producer', '?')}",
         f"Running on: {bundle.provider} ({bundle.device_name})",
     ])
