@@ -26,21 +26,10 @@ import numpy as np
 
 
 def build(out: Path, rounding: bool) -> float:
-    from alis_studio.trainer import official_import as oi
+    from alis_studio.trainer.official_import import export_random_official, lhq1024_kwargs
 
-    kwargs = oi.lhq1024_kwargs()
     t0 = time.perf_counter()
-    if rounding:
-        oi.export_random_official(kwargs, out, seed=0)
-    else:  # the same weights, plain fp32 in the fp16 blocks
-        import dataclasses
-
-        real = oi.parse_config
-        oi.parse_config = lambda k: dataclasses.replace(real(k), fp16_rounding=False)
-        try:
-            oi.export_random_official(kwargs, out, seed=0)
-        finally:
-            oi.parse_config = real
+    export_random_official(lhq1024_kwargs(), out, seed=0, fp16_rounding=rounding)  # the same weights either way
     return time.perf_counter() - t0
 
 

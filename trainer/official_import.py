@@ -8,6 +8,7 @@ reason), and the result is exported like our own models (trainer/export.py), so 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -62,6 +63,7 @@ def load_generator(tensors: dict[str, torch.Tensor], cfg: OfficialConfig) -> Off
     the names that do not match (in either direction) or the shapes that differ."""
     G = OfficialGenerator(cfg).eval()
     want = G.state_dict()
+    bases = {k: v.clone() for k, v in want.items() if k.endswith("basis")}  # derived from the config
     used = {k: v for k, v in tensors.items() if not _check_unused(k, v)}
     extra, missing = sorted(set(used) - set(want)), sorted(set(want) - set(used))
     if extra or missing:
@@ -72,10 +74,10 @@ def load_generator(tensors: dict[str, torch.Tensor], cfg: OfficialConfig) -> Off
         k = shapes[0]
         raise UnsupportedConfig(f"{len(shapes)} tensors differ in shape, e.g. {k}: {tuple(used[k].shape)} "
                                 f"in the checkpoint, {tuple(want[k].shape)} expected")
-    G.load_state_dict({k: v.float() for k, v in used.items()})
-    for name, buf in G.named_buffers():  # the coordinate bases are derived from the config: check
-        if name.endswith("basis") and not torch.allclose(buf, OfficialGenerator(cfg).state_dict()[name]):
+    for name, basis in bases.items():
+        if not torch.allclose(used[name].float(), basis):
             raise UnsupportedConfig(f"{name} differs from the logarithmic basis of the config")
+    G.load_state_dict({k: v.float() for k, v in used.items()})
     return G
 
 
@@ -83,10 +85,10 @@ def _names(names: list[str]) -> str:
     return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
-def read_checkpoint(path: Path, progress=None) -> tuple[OfficialGenerator, dict, dict]:
+def read_checkpoint(path: Path, progress=None, hasher=None) -> tuple[OfficialGenerator, dict, dict]:
     """(generator, constructor kwargs, snapshot info) from an official pickle; ModelError on one
-    line; progress(bytes, size) while it reads."""
-    data = load_pickle(path, progress)
+    line; progress(bytes, size) while it reads, `hasher` (a hashlib object) fed every byte."""
+    data = load_pickle(path, progress, hasher)
     G_rec = data.get("G_ema") if isinstance(data, dict) else None
     if not isinstance(G_rec, Record) or G_rec.class_name != "Generator":
         raise ModelError(f"{path}: not an official ALIS snapshot (no G_ema Generator in it)")
@@ -145,14 +147,6 @@ def export_official(G: OfficialGenerator, out: Path, meta: dict, progress=None) 
     return write_bundle(out, meta, mapping, synthesis)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def import_official(src: str | Path, out: str | Path, progress=None) -> Path:
     """The whole conversion, with progress(done, 100); the bundle is checked by the app's own loader
     (and a test inference) before this returns. UserError/ModelError on one line; nothing is left
@@ -164,10 +158,10 @@ def import_official(src: str | Path, out: str | Path, progress=None) -> Path:
         raise UserError(f"{out.parent}: no such folder")
     tell = progress or (lambda done, total: None)
     tell(0, 100)
-    data_sha = file_sha256(src) if src.is_file() else None
-    G, kwargs, info = read_checkpoint(src, lambda done, size: tell(_READ * done // max(size, 1), 100))
+    digest = hashlib.sha256()  # fed while the pickle is read: the file is read once, not twice
+    G, kwargs, info = read_checkpoint(src, lambda done, size: tell(_READ * done // max(size, 1), 100), digest)
     tell(_BUILD, 100)
-    meta = bundle_meta(G, kwargs, {"name": src.name, "sha256": data_sha},
+    meta = bundle_meta(G, kwargs, {"name": src.name, "sha256": digest.hexdigest()},
                        {"dataset": info["dataset"], "kimg": None, "metrics": {}, "imported": True})
     try:
         path = export_official(G, out, meta, tell)
@@ -214,10 +208,11 @@ def lhq1024_kwargs() -> dict:
             "synthesis_cfg": alis_yml_cfg()}
 
 
-def export_random_official(kwargs: dict, out: str | Path, seed: int = 0) -> Path:
+def export_random_official(kwargs: dict, out: str | Path, seed: int = 0, fp16_rounding: bool = True) -> Path:
     """A random-weight bundle of the official architecture (benchmarks, the app's big-model checks):
-    weights N(0, 1) like the official init, w_avg from 1,000 samples."""
-    cfg = parse_config(kwargs)
+    weights N(0, 1) like the official init, w_avg from 1,000 samples; `fp16_rounding` False: the
+    fp16 blocks in plain fp32 (what the rounding costs)."""
+    cfg = dataclasses.replace(parse_config(kwargs), fp16_rounding=fp16_rounding)
     torch.manual_seed(seed)
     G = OfficialGenerator(cfg).eval()
     with torch.no_grad():

@@ -174,32 +174,42 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise Refused("refused a persistent id (not a StyleGAN2-ADA-style pickle)")
 
 
-class _Counting(io.RawIOBase):
-    """A file whose reads report progress(bytes read, size), at most every 4 MB."""
+class _Watched(io.RawIOBase):
+    """A file whose reads report progress(bytes read, size) at most every 4 MB and feed `hasher`."""
 
-    def __init__(self, f, size: int, progress):
-        self.f, self.size, self.progress, self.done, self._told = f, size, progress, 0, 0
+    def __init__(self, f, size: int, progress, hasher):
+        self.f, self.size, self.progress, self.hasher = f, size, progress, hasher
+        self.done = self._told = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:
         n = self.f.readinto(b)
-        self.done += n or 0
-        if self.done - self._told >= 1 << 22:
+        if n:
+            self.done += n
+            if self.hasher is not None:
+                self.hasher.update(memoryview(b)[:n])
+        if self.progress and self.done - self._told >= 1 << 22:
             self._told = self.done
             self.progress(self.done, self.size)
         return n
 
 
-def load_pickle(path: str | Path, progress=None) -> Any:
+def load_pickle(path: str | Path, progress=None, hasher=None) -> Any:
     """The checkpoint at `path` as data (Records, dicts, tensors); progress(bytes, size) while it
-    reads. ModelError naming the file and, for a refused global, the global."""
+    reads; `hasher` (hashlib) is fed the whole file. ModelError naming the file and, for a refused
+    global, the global."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            src = io.BufferedReader(_Counting(f, path.stat().st_size, progress), 1 << 20) if progress else f
-            return plain(_RestrictedUnpickler(src).load())
+            raw = _Watched(f, path.stat().st_size, progress, hasher)
+            src = io.BufferedReader(raw, 1 << 20)
+            data = plain(_RestrictedUnpickler(src).load())
+            if hasher is not None:  # bytes after the pickle's STOP belong to the file too
+                while src.read(1 << 22):
+                    pass
+            return data
     except FileNotFoundError:
         raise ModelError(f"{path}: no such file") from None
     except IsADirectoryError:
