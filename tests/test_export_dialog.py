@@ -288,3 +288,37 @@ def test_the_dialog_shrinks_back_after_mp4(qtbot, dialog):
     qtbot.waitUntil(lambda: dlg.height() == height)
     assert dlg.width() == width
     dlg.reject()
+
+
+def test_a_dialog_dropped_while_its_probes_run_does_not_abort(tiny_model_path):
+    """Qt aborts the process when a QThread is destroyed while it runs. A dialog that is deleted
+    without done() (its parent closed, or the garbage collector, which may run on any thread) must
+    leave its speed and video probes alive until they end (CI died of this once: exit 134)."""
+    import subprocess
+    import sys
+
+    code = f"""
+import gc
+from PySide6.QtWidgets import QApplication
+from alis_studio.engine.bundle import load_bundle
+from alis_studio.engine.renderer import Renderer
+from alis_studio.engine.scene import Scene
+from alis_studio.gui import export_dialog
+from alis_studio.gui.export_dialog import ExportDialog
+app = QApplication([])
+renderer = Renderer(load_bundle({str(tiny_model_path)!r}, device="cpu"), workers=1, batch_size=4)
+for i in range(3):
+    dlg = ExportDialog(None, renderer, Scene(seed=i), 0, 600)
+    dlg.format.setCurrentText("MP4 video (fly-through)")
+    dlg._probe_video()
+    del dlg
+    gc.collect()
+print(sorted({{type(p).__name__ for p in export_dialog._PROBES}}))
+app.processEvents()
+renderer.close()
+print("survived")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0 and "survived" in proc.stdout, proc.stderr[-2000:]
+    assert "['_Probe', '_VideoProbe']" in proc.stdout  # both kinds were in flight when their dialogs went

@@ -10,6 +10,7 @@ snapshotted when the export starts, so editing on while it runs changes nothing 
 """
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from pathlib import Path
@@ -34,6 +35,26 @@ COMPRESSIONS = {"deflate (opens everywhere)": "deflate", "zstd (faster; some vie
                 "JPEG (lossy, smallest)": "jpeg", "none": "none"}
 VIDEO_PROBE_DELAY_MS = 300  # the video's time is probed once its settings rest this long
 _RUNNING: set = set()  # exports in flight, kept alive until they end (the dialog is gone by then)
+# Probes in flight. Qt aborts the process when a running QThread is destroyed, and a dialog may go
+# without done() (its parent closed, the garbage collector): so the module, not the dialog, holds them.
+_PROBES: set = set()
+
+
+def _start_probe(probe: QThread) -> None:
+    """Start `probe`, held in _PROBES until it has ended (finished ones are dropped at the next start)."""
+    _PROBES.difference_update([p for p in _PROBES if p.isFinished()])
+    _PROBES.add(probe)
+    probe.start()
+
+
+@atexit.register
+def _stop_probes() -> None:
+    """At exit, before the module's objects go: video probes stop at their next frame, all are waited for."""
+    for probe in list(_PROBES):
+        if isinstance(probe, _VideoProbe):
+            probe.cancel_event.set()
+        probe.wait()
+    _PROBES.clear()
 
 
 def show_export_dialog(parent: QWidget | None, renderer: Renderer, scene: Scene, view_x0: int,
@@ -110,7 +131,7 @@ class ExportDialog(QDialog):
         self._update()
         self._probe = _Probe(renderer, scene, self.view_x0)
         self._probe.measured.connect(self._on_measured)
-        self._probe.start()
+        _start_probe(self._probe)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -314,7 +335,7 @@ class ExportDialog(QDialog):
         self._video_probe = _VideoProbe(job, _video_key(job))
         self._video_probe.measured.connect(self._on_video_measured)
         self._video_probe.finished.connect(self._update)
-        self._video_probe.start()
+        _start_probe(self._video_probe)
 
     @Slot(object, object)
     def _on_video_measured(self, key, probe) -> None:
