@@ -322,3 +322,33 @@ print("survived")
                           env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert proc.returncode == 0 and "survived" in proc.stdout, proc.stderr[-2000:]
     assert "['_Probe', '_VideoProbe']" in proc.stdout  # both kinds were in flight when their dialogs went
+
+
+def test_closing_the_dialog_never_waits_for_its_speed_probe(qtbot, tiny_bundle):
+    """With a big model the probe's batch takes many seconds: Cancel must close the dialog at once
+    (the GUI thread never waits on the generator) and the probe stops at its next patch."""
+    import threading
+
+    from alis_studio.engine.renderer import Renderer
+
+    entered, gate = threading.Event(), threading.Event()
+
+    class SlowBundle:  # the tiny model, whose synthesis holds until the test lets it go
+        def __getattr__(self, name):
+            return getattr(tiny_bundle, name)
+
+        def synthesize(self, *args, **kw):
+            entered.set()
+            gate.wait(30)
+            return tiny_bundle.synthesize(*args, **kw)
+
+    renderer = Renderer(SlowBundle(), workers=0, batch_size=4, cache_bytes=0)
+    dlg = ExportDialog(None, renderer, Scene(seed=2), 0, 600)
+    qtbot.addWidget(dlg)
+    probe = dlg._probe
+    assert entered.wait(20)  # the probe is inside the generator
+    dlg.reject()  # returns although the generator has not
+    assert probe.isRunning() and probe in export_dialog._PROBES
+    gate.set()
+    qtbot.waitUntil(probe.isFinished, timeout=20_000)
+    assert dlg.rate is None  # cancelled after its first patch: no estimate from a closed dialog

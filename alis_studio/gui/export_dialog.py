@@ -49,10 +49,9 @@ def _start_probe(probe: QThread) -> None:
 
 @atexit.register
 def _stop_probes() -> None:
-    """At exit, before the module's objects go: video probes stop at their next frame, all are waited for."""
+    """At exit, before the module's objects go: each probe stops at its next patch or frame."""
     for probe in list(_PROBES):
-        if isinstance(probe, _VideoProbe):
-            probe.cancel_event.set()
+        probe.cancel_event.set()
         probe.wait()
     _PROBES.clear()
 
@@ -82,11 +81,12 @@ class _Probe(QThread):
         super().__init__()
         self._renderer = Renderer(renderer.bundle, workers=0, batch_size=renderer.batch_size, cache_bytes=0)
         self._scene, self._x0 = Scene.from_dict(scene.to_dict()), x0
+        self.cancel_event = threading.Event()
 
     def run(self) -> None:
         try:
-            rate, sample = probe_speed(self._renderer, self._scene, self._x0)
-        except Exception:  # an estimate is a nicety: without one the dialog says "unknown"
+            rate, sample = probe_speed(self._renderer, self._scene, self._x0, cancel=self.cancel_event.is_set)
+        except Exception:  # cancelled, or an estimate failed (a nicety): the dialog says "unknown"
             return
         self.measured.emit(rate, sample)
 
@@ -434,11 +434,10 @@ class ExportDialog(QDialog):
             button.setChecked(True)
 
     def done(self, result: int) -> None:
-        self._probe.wait()  # at most one batch; never leave a running QThread behind
         self._video_later.stop()
-        if self._video_probe is not None:
-            self._video_probe.cancel_event.set()  # stops at its next frame
-            self._video_probe.wait()
+        for probe in (self._probe, self._video_probe):  # stop at their next patch or frame; never waited
+            if probe is not None:  # for here (a big model's patch takes seconds): _PROBES holds them
+                probe.cancel_event.set()
         super().done(result)
 
 

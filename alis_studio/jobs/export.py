@@ -190,13 +190,15 @@ def _names_with(option: str) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
-def probe_speed(renderer: Renderer, scene: Scene, x0: int = 0, patches: int | None = None) -> tuple[float, np.ndarray]:
-    """Render one batch of patches at x0; returns (model Mpx/s, the (H, w, 3) pixels as a sample)."""
+def probe_speed(renderer: Renderer, scene: Scene, x0: int = 0, patches: int | None = None,
+                cancel: Callable[[], bool] | None = None) -> tuple[float, np.ndarray]:
+    """Render one batch of patches at x0; returns (model Mpx/s, the (H, w, 3) pixels as a sample).
+    cancel() -> True raises Cancelled between patches (a big model's batch takes many seconds)."""
     n = patches or renderer.batch_size
     P = renderer.bundle.tile_width
     p0 = x0 // P
     t = time.perf_counter()
-    imgs = renderer.render(renderer.keys(scene, p0, p0 + n), use_cache=False)
+    imgs = renderer.render(renderer.keys(scene, p0, p0 + n), use_cache=False, cancel=cancel)
     dt = time.perf_counter() - t
     sample = np.concatenate(imgs, axis=1)
     return sample.shape[0] * sample.shape[1] / 1e6 / max(dt, 1e-9), sample
