@@ -56,11 +56,11 @@ def paint_ms(app, view, repeats: int, mode: str) -> float:
     "edit": psi changes to a value seen before (keys recomputed, request, rebuild)."""
     times, scene = [], view.scene
     psis = (scene.psi, round(scene.psi + 0.01, 2))
-    xs = (view.x0, view.x0 + 0.3 * view.width() / view.scale)
+    xs = (view.camera.x0, view.camera.x0 + 0.3 * view.width() / view.camera.scale)
     for i in range(repeats):
         t0 = time.perf_counter()
         if mode == "pan":
-            view.set_view(x0=xs[(i + 1) % 2])
+            view.camera.set(x0=xs[(i + 1) % 2])
             if i < 2:
                 wait(app, lambda: view.is_complete() and view.pending() == 0)
         elif mode == "rebuild":
@@ -98,11 +98,11 @@ def bench_model(app, path: Path, repeats: int) -> dict:
            "viewport": f"{v.width()}x{v.height()}", "paint_ms": {}}
     for label, scale, cap in (("crisp (first)", None, 2.0), ("fit", None, None), ("1:1", 1.0, None),
                               ("overview 1/8", 1 / 8, None)):
-        v.set_view(x0=0, scale=scale, fit=scale is None, fit_cap=cap)
+        v.camera.set(x0=0, scale=scale, fit=scale is None, fit_cap=cap)
         wait(app, lambda: v.is_complete() and v.pending() == 0 and not w.renderer.busy())  # the strip's too
         v.repaint()
         p0, p1 = v.patch_range()
-        out["paint_ms"][label] = {"patches": p1 - p0, "scale": round(v.scale, 3),
+        out["paint_ms"][label] = {"patches": p1 - p0, "scale": round(v.camera.scale, 3),
                                   **{m: round(paint_ms(app, v, repeats, m), 2) for m in ("reuse", "pan", "rebuild", "edit")}}
     out["pan"] = bench_pan(app, w)
     out["browser"] = bench_browser(app, w)
@@ -113,9 +113,9 @@ def bench_model(app, path: Path, repeats: int) -> dict:
 def bench_pan(app, w) -> dict:
     """Pan at 1:1 into columns never rendered; compare with rendering the same patches directly."""
     v, r = w.viewport, w.renderer
-    v.set_view(x0=0, scale=1.0, fit=False)
+    v.camera.set(x0=0, scale=1.0, fit=False)
     wait(app, lambda: v.is_complete() and not r.busy())
-    v.set_view(x0=10 ** 6)
+    v.camera.set(x0=10 ** 6)
     t_view = wait(app, lambda: v.is_complete() and v.pending() == 0)
     v.repaint()
     p0, p1 = v.patch_range()
@@ -145,7 +145,7 @@ def bench_browser(app, w, seconds: float = 4.0) -> dict:
     paging on whenever the renderer runs dry; time each repaint and each turn of the event loop
     (where the thumbnails are composed as tiles arrive)."""
     v, r = w.viewport, w.renderer
-    v.crisp_view()
+    v.camera.crisp_view()
     wait(app, lambda: v.is_complete() and not r.busy())
     w.docks.docks["seeds"].show()
     browser = w.docks.seeds

@@ -54,7 +54,7 @@ def refill(app, bundle, width: int, use_levels: bool) -> tuple[float, int, int]:
     view = PanoramaView(Scene(seed=4, psi=0.7), r)
     view.resize(width, 200)
     view.show()
-    view.set_view(x0=0, scale=1 / 8, fit=False)
+    view.camera.set(x0=0, scale=1 / 8, fit=False)
     try:
         wait(app, view)  # the first picture (and the time per patch measured)
         view.scene.set_psi(0.71)

@@ -7,7 +7,9 @@ Prints: parameters, FLOPs per 1024x512 patch, bundle size and export time; the b
 time (what opening the model costs: ONNX Runtime sessions plus one test patch); seconds per patch
 at batch 1 and 2; the time from a renderer request to its first patch (what the app waits for) and
 to the whole first view of a 1280 x 720 window (a 1280 x 450 px view fitted to the model's height:
-6 patches); peak memory of the process that renders. `--no-rounding`
+6 patches); in the real window, when its first view is covered (every patch shows at least its
+coarse level: the preview) and when it is complete, preview on and off; peak memory of the
+process that renders. `--no-rounding`
 also measures the same weights without the fp16 blocks' rounding emulation, as a ratio.
 The measuring half runs in a child process, so the exporter's memory is not counted.
 """
@@ -45,7 +47,7 @@ def measure(model: str, patches: int, device: str) -> dict:
            "patch_width": b.tile_width, "tile_gflop": b.meta["tile_flops"] / 1e9}
     w = b.mapping.run(["w"], {"z": np.random.default_rng(0).standard_normal((2, b.z_dim), np.float32)})[0]
     for batch in (1, 2):
-        pair = np.repeat(w[None], batch, axis=0)
+        pair = np.repeat(w[None, np.arange(b.anchor_window) % 2], batch, axis=0)  # (batch, A, w_dim)
         times = []
         for _ in range(patches):
             t0 = time.perf_counter()
@@ -91,7 +93,7 @@ def gui_fluidity(model: str, seconds: float) -> dict:
     paints, turns, t0, first, next_pan = [], [], time.perf_counter(), None, 2.0
     while (now := time.perf_counter() - t0) < seconds:
         if now > next_pan:
-            v.pan_pixels(-1.5 * v.width())  # into columns never rendered: the old patches go stale
+            v.camera.pan_pixels(-1.5 * v.width())  # into columns never rendered: the old patches go stale
             next_pan += 2.0
         paint, turn = timed_frame(app, v)
         paints.append(paint)
@@ -101,7 +103,44 @@ def gui_fluidity(model: str, seconds: float) -> dict:
     out = {"frames": len(paints), "paint_ms_median": statistics.median(paints), "paint_ms_max": max(paints),
            "event_ms_median": statistics.median(turns), "event_ms_p99": sorted(turns)[int(0.99 * len(turns))],
            "event_ms_max": max(turns), "patches": r.stats["patches"], "stopped": r.stats["stopped"],
-           "first_patch_s": first, "viewport": f"{v.width()}x{v.height()}", "scale": v.scale}
+           "first_patch_s": first, "viewport": f"{v.width()}x{v.height()}", "scale": v.camera.scale}
+    w.close()
+    return out
+
+
+def first_view(model: str, preview: bool) -> dict:
+    """The real main window (offscreen, 1280 x 720) opening the model: seconds from the bundle being
+    installed until every visible patch shows something (covered) and until all are full (complete)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
+    from alis_studio.engine import renderer as renderer_module
+    from alis_studio.engine.bundle import load_bundle
+    from alis_studio.gui.app import make_app
+    from alis_studio.gui.main_window import MainWindow
+
+    if not preview:
+        renderer_module.PREVIEW_SECONDS = float("inf")
+    app = make_app(theme=True)
+    w = MainWindow(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
+    w.resize(1280, 720)
+    w.show()
+    bundle = load_bundle(model)
+    t0 = time.perf_counter()
+    w.install_bundle(bundle)
+    v, covered = w.viewport, None
+    while time.perf_counter() - t0 < 600:
+        app.processEvents()
+        v.repaint()
+        p0, p1 = v.patch_range()
+        if covered is None and (v.is_complete() or v._strip is not None and not v._strip.blank(p0, p1)):
+            covered = time.perf_counter() - t0
+        if v.is_complete():
+            break
+        time.sleep(0.01)
+    out = {"covered_s": covered, "complete_s": time.perf_counter() - t0, "patches": p1 - p0, "lod": v.lod}
     w.close()
     return out
 
@@ -115,7 +154,12 @@ def main() -> None:
     ap.add_argument("--gui-seconds", type=float, default=30.0, help="how long the window is panned (0: skip)")
     ap.add_argument("--measure", help=argparse.SUPPRESS)  # the child processes
     ap.add_argument("--gui", help=argparse.SUPPRESS)
+    ap.add_argument("--first-view", help=argparse.SUPPRESS)
+    ap.add_argument("--preview", choices=("on", "off"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.first_view:
+        print(json.dumps(first_view(args.first_view, args.preview == "on")))
+        return
     if args.measure:
         print(json.dumps(measure(args.measure, args.patches, args.device)))
         return
@@ -146,6 +190,17 @@ def main() -> None:
                   f"{m['tile_gflop'] / m['s_per_patch_batch1']:.0f} GFLOP/s")
             print(f"[{name}] renderer: first patch after {m['first_patch_s']:.1f} s, the first view of a 1280 x 720 "
                   f"window ({m['view_patches']} patches) after {m['view_s']:.1f} s; peak memory {m['peak_rss_mib']:.0f} MiB")
+            if rounding:
+                views = {}
+                for mode in ("off", "on"):
+                    child = subprocess.run([sys.executable, __file__, "--first-view", str(path), "--preview", mode],
+                                           capture_output=True, text=True, check=True)
+                    views[mode] = json.loads(child.stdout.strip().splitlines()[-1])
+                off, on = views["off"], views["on"]
+                print(f"[{name}] the app's first view ({on['patches']} patches at level {on['lod']}): preview off: covered "
+                      f"{off['covered_s']:.1f} s, complete {off['complete_s']:.1f} s; preview on: covered "
+                      f"{on['covered_s']:.1f} s ({off['covered_s'] / on['covered_s']:.1f}x sooner), complete "
+                      f"{on['complete_s']:.1f} s ({on['complete_s'] / off['complete_s']:.2f}x)")
             if args.gui_seconds and rounding:
                 child = subprocess.run([sys.executable, __file__, "--gui", str(path), "--gui-seconds",
                                         str(args.gui_seconds)], capture_output=True, text=True, check=True)

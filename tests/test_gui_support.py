@@ -47,22 +47,30 @@ class SlowSession:
     """A test double for the synthesis session: sleeps inside each call (on the renderer's worker)
     and records which thread called it; like ORT, a call whose RunOptions.terminate is set stops."""
 
-    def __init__(self, inner, delay: float):
-        self.inner, self.delay = inner, delay
+    def __init__(self, inner, delay: float, levels=None):
+        self.inner, self.delay, self.slow_levels = inner, delay, levels  # levels: the slow ones (None: all)
         self.threads: list[str] = []
 
-    def run(self, names, feeds, run_options=None, **level):
+    def _wait(self, level: int, run_options) -> None:
         self.threads.append(threading.current_thread().name)
-        end = time.monotonic() + self.delay
+        slow = self.slow_levels is None or level in self.slow_levels
+        end = time.monotonic() + (self.delay if slow else 0.0)
         while time.monotonic() < end:
             if run_options is not None and run_options.terminate:
                 raise RuntimeError("Exiting due to terminate flag being set to true.")
             time.sleep(min(0.01, max(0.0, end - time.monotonic())))
+
+    def run(self, names, feeds, run_options=None, **level):
+        self._wait(level.get("level", 0), run_options)
         return self.inner.run(names, feeds, run_options, **level)
+
+    def run_from(self, feeds, level, start=None, run_options=None, carry=False):
+        self._wait(level, run_options)
+        return self.inner.run_from(feeds, level, start, run_options, carry)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
 
-def slow_bundle(bundle, delay: float):
-    return dataclasses.replace(bundle, synthesis=SlowSession(bundle.synthesis, delay))
+def slow_bundle(bundle, delay: float, levels=None):
+    return dataclasses.replace(bundle, synthesis=SlowSession(bundle.synthesis, delay, levels))

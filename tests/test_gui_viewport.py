@@ -238,7 +238,8 @@ def test_gui_thread_keeps_ticking_while_a_slow_model_renders(qtbot, tiny_bundle,
     timer.start()
     qtbot.wait(1000)
     timer.stop()
-    assert 0 < v.pending() < first  # patches arrived, more to come: rendering went on all along
+    assert v.pending() > 0 and w.renderer.stats["patches"] > 0  # more to come: rendering went on all along
+    assert v.pending() <= first  # (the first of them may be the coarse previews: not counted as done)
     gaps = np.diff(ticks)
     assert len(ticks) >= 30 and gaps.max() < 0.15, (len(ticks), gaps.max())
     main = threading.main_thread().name
@@ -305,3 +306,44 @@ def test_an_overview_renders_the_coarse_level_and_zooming_in_keeps_it_until_the_
         assert view._strip.fresh[p0 - view._strip.p0:p1 - view._strip.p0].all()
     finally:
         renderer.close()
+
+
+def test_a_slow_view_shows_its_coarse_level_first_then_sharpens(qtbot, tiny_bundle):
+    """The paper's model takes seconds a patch: the whole window shows the coarsest level (cheap)
+    upscaled before the first full patch could, and each full patch, rendered on from its
+    preview's stage outputs, replaces its stand-in."""
+    from alis_studio.engine.renderer import Renderer
+
+    bundle = slow_bundle(tiny_bundle, 0.2, levels={0})  # full patches slow, the coarse level not
+    renderer = Renderer(bundle, workers=1, batch_size=1)
+    renderer.seconds_per_patch[0] = 0.2  # as measured after a first batch
+    try:
+        scene = Scene(seed=3)
+        view = shown_view(qtbot, renderer, scene, (160, 120), x0=0, scale=2.0, fit=False)
+        p0, p1 = view.patch_range()
+        assert view.lod == 0 and p1 - p0 >= 5  # a second or more of full patches
+        qtbot.waitUntil(lambda: view._strip is not None and view._strip.blank(p0, p1) == [], timeout=10000)
+        assert not view.is_complete()  # covered before complete: the stand-ins are the coarse level
+        coarse = renderer.bundle.levels[0]
+        assert all(renderer.key(scene, p, coarse) in renderer.cache for p in range(p0, p1))
+        assert view._strip.waiting(p0, p1)  # still to come, and their progress is painted
+        wait_complete(qtbot, view, timeout=30000)
+        assert view._strip.fresh[p0 - view._strip.p0:p1 - view._strip.p0].all()
+        want = render_strip(Renderer(tiny_bundle, workers=0), scene, p0 * bundle.tile_width,
+                            (p1 - p0) * bundle.tile_width)
+        got = np.concatenate([renderer.get(renderer.key(scene, p), 0) for p in range(p0, p1)], axis=1)
+        assert np.array_equal(got, want)  # the full patches, exactly, in the end
+        assert renderer.stats["continued"] >= p1 - p0 - 1  # gone on from their previews (the first may not)
+    finally:
+        renderer.close()
+
+
+def test_a_fast_view_is_rendered_once_without_a_preview(qtbot, tiny_renderer):
+    """The bundled model's views take well under PREVIEW_SECONDS: no coarse level is rendered."""
+    scene = Scene(seed=4)
+    tiny_renderer.seconds_per_patch[0] = 0.001
+    view = shown_view(qtbot, tiny_renderer, scene, x0=0, scale=1.0, fit=False)
+    wait_complete(qtbot, view)
+    p0, p1 = view.patch_range()
+    coarse = tiny_renderer.bundle.levels[0]
+    assert not any(tiny_renderer.key(scene, p, coarse) in tiny_renderer.cache for p in range(p0, p1))

@@ -164,7 +164,11 @@ def test_batches_shrink_for_slow_patches_and_start_with_one(tiny_bundle):
     assert r.batch_limit == 1  # the first batch measures the model
     r.patch_seconds = 0.01
     assert r.batch_limit == 8
+    r.patch_seconds = 0.066  # the bundled model on 2 cores: a full-HD view's 8 tiles in one call,
+    assert r.batch_limit == 8  # not 7 + 1 (two calls: the pan took 1.7x its raw render)
     r.patch_seconds = 3.0  # the paper's LHQ 1024 on 2 CPU cores: one patch a batch
+    assert r.batch_limit == 1
+    r.patch_seconds = 0.9
     assert r.batch_limit == 1
     r.patch_seconds = None
     r.render(r.keys(Scene(seed=1), 0, 12))
@@ -201,3 +205,66 @@ def test_levels_of_detail_are_keys_of_their_own(tiny_bundle):
     r.render([full])
     rgb, exact = r.best(coarse, 2)  # the full-size patch's mip: better than the level itself
     assert exact and np.array_equal(rgb, r.get(full, 2)) and r.has(coarse)
+
+
+def test_a_view_that_would_wait_long_gets_the_coarsest_level_first(tiny_bundle):
+    """preview_lod: the coarsest level while the missing patches would take over PREVIEW_SECONDS;
+    before any batch the load's probe tile (scaled by FLOPs to other levels) is the estimate."""
+    import dataclasses
+
+    from alis_studio.engine.renderer import PREVIEW_SECONDS
+
+    assert tiny_bundle.probe_seconds is not None and tiny_bundle.probe_seconds > 0  # measured at load
+    slow = dataclasses.replace(tiny_bundle, probe_seconds=2.0)  # the paper's model on a CPU
+    r = Renderer(slow, workers=0)
+    coarse = slow.levels[0]
+    assert r.preview_lod(0, 6) == coarse  # 12 s of full patches: the coarse ones first
+    assert r.preview_lod(coarse, 6) is None  # already the coarsest
+    assert r.preview_lod(0, 0) is None  # nothing missing
+    r.seconds_per_patch[0] = PREVIEW_SECONDS / 10  # measured: the whole view in under PREVIEW_SECONDS
+    assert r.preview_lod(0, 6) is None
+    r.seconds_per_patch[0] = 2.0
+    assert r.preview_lod(0, 6) == coarse
+    r.use_levels = False  # the performance panel's switch: full size only
+    assert r.preview_lod(0, 6) is None
+    fast = Renderer(tiny_bundle, workers=0)  # the tiny model's probe: far under a second
+    assert fast.preview_lod(0, 6) is None
+    # a level never rendered yet (the 1/2 view of a big model) is estimated by the stages' FLOPs
+    half = Renderer(slow, workers=0)
+    flops = slow.level_flops
+    assert set(flops) == set(slow.levels) and flops[0] > flops[1] > flops[coarse]
+    assert half.estimated_seconds(1) == pytest.approx(2.0 * flops[1] / flops[0])
+    assert half.preview_lod(1, 6) == coarse
+    half.seconds_per_patch[2] = 0.5  # a measured level goes before the probe
+    assert half.estimated_seconds(1) == pytest.approx(0.5 * flops[1] / flops[2])
+
+
+def test_a_full_render_goes_on_from_its_previews_stage_outputs_to_the_same_pixels(tiny_bundle):
+    """A preview (the coarsest level, carry=True) keeps its stage outputs; the full render of those
+    patches continues from them (the coarse stage is not run again) and gives the very pixels of a
+    render from scratch; each continuation is used once. Mixed batches work too."""
+    r = Renderer(tiny_bundle, workers=0, batch_size=8)
+    scene, coarse = Scene(seed=8), tiny_bundle.levels[0]
+    fulls = [r.key(scene, p) for p in range(6)]
+    previews = [r.key(scene, p, coarse) for p in range(4)]  # patches 4 and 5 have none
+    r.render_batch(previews, carry=True)
+    assert len(r.continuations) == 4
+    got = r.render_batch(fulls)  # 4 continued, 2 from scratch, in one batch
+    assert r.stats["continued"] == 4 and len(r.continuations) == 0
+    fresh = Renderer(tiny_bundle, workers=0, batch_size=8).render_batch(fulls)
+    assert all(np.array_equal(a, b) for a, b in zip(got, fresh))
+    r.render_batch(previews[:2], carry=True)  # to a middle level as well
+    half = [r.key(scene, p, 1) for p in range(2)]
+    assert all(np.array_equal(a, b) for a, b in zip(r.render_batch(half),
+                                                     Renderer(tiny_bundle, workers=0).render_batch(half)))
+    with pytest.raises(ValueError, match="cannot continue"):
+        tiny_bundle.synthesis.run_from({}, coarse, start=(1, None, None))
+
+
+def test_continuations_are_bounded_in_bytes(tiny_bundle):
+    from alis_studio.engine.levels import Continuations
+
+    c = Continuations(max_bytes=3 * 800)
+    for i in range(5):
+        c.put(i, 3, np.zeros(100, np.float32), np.zeros(100, np.float32))  # 800 bytes each
+    assert len(c) == 3 and c.take(0) is None and c.take(4)[0] == 3 and c.take(4) is None

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class ModelBundle:
     mapping: object  # onnxruntime.InferenceSession
     synthesis: object  # onnxruntime.InferenceSession
     provider: str  # "CUDAExecutionProvider" or "CPUExecutionProvider": what the sessions really use
+    probe_seconds: float | None = None  # the load's test tile at full size (a first call: an upper bound)
 
     @property
     def z_dim(self) -> int:
@@ -73,6 +75,11 @@ class ModelBundle:
     def levels(self) -> list[int]:
         """Levels of detail the synthesis can stop at (L: 1/2^L of the full size), coarsest first."""
         return list(self.synthesis.levels) if hasattr(self.synthesis, "levels") else [0]
+
+    @property
+    def level_flops(self) -> dict[int, float]:
+        """FLOPs of one tile rendered to each level of detail (what model.json's stages record)."""
+        return {int(st["level"]): float(st["flops"]) for st in self.meta.get("stages") or () if "flops" in st}
 
     @property
     def tile_width(self) -> int:
@@ -111,6 +118,13 @@ class ModelBundle:
         if level:
             return self.synthesis.run(["image"], feeds, run_options, level=level)[0]
         return self.synthesis.run(["image"], feeds, run_options)[0]
+
+    def synthesize_from(self, w_window: np.ndarray, tile: np.ndarray, level: int, start: tuple | None = None,
+                        run_options=None, carry: bool = False) -> tuple[np.ndarray, tuple | None]:
+        """`synthesize` for levels of detail (StagedSession.run_from): going on from `start`, the
+        (level, x, rgb) a coarser render of the same tiles carried out; returns (image, carried)."""
+        names = self.synthesis_inputs
+        return self.synthesis.run_from({names[0]: w_window, names[1]: tile}, level, start, run_options, carry)
 
     @property
     def w_avg(self) -> np.ndarray:
@@ -279,7 +293,9 @@ def _probe(bundle: ModelBundle):
     try:
         w = bundle.mapping.run(["w"], {"z": np.zeros((1, bundle.z_dim), np.float32)})[0]
         window = np.repeat(w[:, None], bundle.anchor_window, axis=1)
+        t0 = time.perf_counter()
         img = bundle.synthesize(window, np.zeros(1, np.int64))
+        bundle.probe_seconds = time.perf_counter() - t0  # what a tile costs before any batch has run
         coarse = bundle.levels[0]  # the coarsest level's stage alone (cheap; the full render ran them all)
         small = bundle.synthesize(window, np.zeros(1, np.int64), level=coarse) if coarse else img
     except Exception as e:

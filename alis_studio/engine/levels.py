@@ -10,9 +10,11 @@ the tile. The full render runs all of them, no weight is stored twice; a level-L
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
 
+from alis_studio.engine.caches import ByteLRU
 from alis_studio.errors import ModelError
 
 MEMBER = re.compile(r"synthesis_\d+\.onnx")
@@ -48,13 +50,28 @@ class StagedSession:
 
     def run(self, output_names, feeds: dict, run_options=None, level: int = 0):
         """feeds: {window, tile}. Runs the stages from the coarsest down to `level`; returns [image]."""
+        return [self.run_from(feeds, level, run_options=run_options)[0]]
+
+    def run_from(self, feeds: dict, level: int, start: tuple | None = None, run_options=None,
+                 carry: bool = False) -> tuple[np.ndarray, tuple | None]:
+        """The stages down to `level`, from the beginning or from `start`, the (level, x, rgb) an
+        earlier call carried out for the same feeds (its stages are not run again: the result is
+        the same image). Returns (image, carried): with `carry`, the last stage's (level, x, rgb) to
+        continue from later (None at level 0)."""
         if level not in self.levels:
             raise ValueError(f"no level {level} (the model has {self.levels})")
-        inputs = dict(feeds)
-        for lvl, sess in self.stages:
-            if lvl == level:
-                return sess.run(["image"], inputs, run_options)
+        stages, inputs = self.stages, dict(feeds)
+        if start is not None:
+            if start[0] not in self.levels or start[0] <= level:
+                raise ValueError(f"cannot continue from level {start[0]} to level {level} ({self.levels})")
+            stages = stages[self.levels.index(start[0]) + 1:]
+            inputs = {**feeds, "x": start[1], "rgb": start[2]}
+        for lvl, sess in stages:
+            if lvl == level and not (carry and lvl):
+                return sess.run(["image"], inputs, run_options)[0], None
             image, x, rgb = sess.run(["image", "x_out", "rgb_out"], inputs, run_options)
+            if lvl == level:
+                return image, (lvl, x, rgb)
             inputs = {**feeds, "x": x, "rgb": rgb}
         raise AssertionError("unreachable: the last stage is level 0")
 
@@ -70,3 +87,26 @@ def check_stage_shapes(bundle, image: np.ndarray, level: int) -> None:
     want = (1, 3, bundle.height >> level, bundle.tile_width >> level)
     if image.shape != want:
         raise ModelError(f"{bundle.path}: level {level} produced {image.shape}, expected {want}")
+
+
+class Continuations:
+    """Stage outputs kept from coarse renders (the view's previews, DESIGN.md 3.3) so that the full
+    render of the same patch goes on from them instead of running those stages again. Thread-safe,
+    bounded in bytes; an entry is taken (removed) by its use."""
+
+    def __init__(self, max_bytes: int):
+        self._items = ByteLRU(max_bytes, lambda v: v[1].nbytes + v[2].nbytes)
+        self._lock = threading.Lock()
+
+    def put(self, patch, level: int, x: np.ndarray, rgb: np.ndarray) -> None:
+        with self._lock:
+            self._items.put(patch, (level, x, rgb))
+
+    def take(self, patch) -> tuple | None:
+        """The (level, x, rgb) kept for `patch`, removed; None if there is none."""
+        with self._lock:
+            return self._items.pop(patch, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)

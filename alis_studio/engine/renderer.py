@@ -21,16 +21,24 @@ import cachetools
 import numpy as np
 
 from alis_studio.engine.bundle import ModelBundle
-from alis_studio.engine.caches import ByteLRU
+from alis_studio.engine.caches import PatchCache  # noqa: F401 (re-exported: the renderer's cache)
 from alis_studio.engine.directions import LazyDirections
+from alis_studio.engine.levels import Continuations
 from alis_studio.engine.scene import AnchorSpec, Scene, z_from_seed
 from alis_studio.errors import Cancelled
 from alis_studio.imaging import downsample2
 
-# The longest a batch should take: a longer one only delays its first patch. The bundled model's
-# tiles take ~40 ms on 2 CPU cores (batches of 8 stay), the paper's LHQ 1024 patches seconds each,
-# so it renders one at a time and the first picture comes after one patch, not eight.
-BATCH_SECONDS = 0.5
+# The longest a batch should take: a longer one only delays its first patch. The paper's LHQ 1024
+# patches take a second or more on 2 CPU cores, so it renders one at a time and the first picture
+# comes after one patch, not eight; the bundled model's tiles (~55 ms) keep batches of 8: a limit of
+# 0.5 s split a full-HD view's 8 tiles into 7 + 1, two calls (the pan took 1.7x its raw render).
+BATCH_SECONDS = 1.0
+# A view whose missing patches would take longer than this shows their coarsest level first
+# (preview_lod): the paper's model fills a window blurred in about a second, then sharpens patch
+# by patch, each full render going on from its preview's stage outputs (levels.Continuations), so
+# nothing is computed twice; the bundled model's views come in well under it.
+PREVIEW_SECONDS = 1.0
+CONTINUATION_BYTES = 256 * 2 ** 20  # previews' stage outputs kept for their full renders (LHQ 1024: 16 MiB each)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,53 +65,6 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
 
 
-class PatchCache:
-    """Thread-safe LRU of rendered patches (with their mip levels), bounded in bytes (a
-    cachetools.LRUCache weighing each entry by its arrays' bytes). A patch larger than the whole
-    bound is not kept: `cache_bytes=0` (the command line's renderers) caches nothing."""
-
-    def __init__(self, max_bytes: int):
-        self._items = ByteLRU(max_bytes, _nbytes)
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    @property
-    def max_bytes(self) -> int:
-        return self._items.max_bytes
-
-    @property
-    def bytes(self) -> int:
-        return self._items.bytes
-
-    def get(self, key: PatchKey, level: int = 0) -> np.ndarray | None:
-        with self._lock:
-            levels = self._items.get(key)  # a hit moves the key to the young end
-            if levels is None:
-                self.misses += 1
-                return None
-            self.hits += 1
-            return levels[min(level, len(levels) - 1)]
-
-    def __contains__(self, key: PatchKey) -> bool:
-        with self._lock:
-            return key in self._items
-
-    def put(self, key: PatchKey, levels: list[np.ndarray]) -> None:
-        with self._lock:
-            self._items.put(key, levels)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-def _nbytes(levels: list[np.ndarray]) -> int:
-    return sum(a.nbytes for a in levels)
-
-
 VIEW, THUMBNAILS, BACKGROUND = 0, 1, 2  # request priorities: lower is served first
 
 
@@ -112,10 +73,11 @@ class Request:
 
     _ids = itertools.count()
 
-    def __init__(self, keys: list[PatchKey], on_patch, on_done, tag, priority: int = VIEW):
+    def __init__(self, keys: list[PatchKey], on_patch, on_done, tag, priority: int = VIEW, carry: bool = False):
         self.id = next(self._ids)
         self.pending = list(dict.fromkeys(keys))  # ordered, unique
         self.on_patch, self.on_done, self.tag, self.priority = on_patch, on_done, tag, priority
+        self.carry = carry  # keep the stage outputs, for the same patches' finer renders to go on from
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -135,13 +97,15 @@ class Renderer:
         self._latents = cachetools.LRUCache(maxsize=4096)  # (spec, psi) -> w
         self.directions = LazyDirections(bundle, directions_dir)  # computed when an edit first needs it
         self._latent_lock = threading.Lock()
+        self.continuations = Continuations(CONTINUATION_BYTES)
         self._requests: list[Request] = []
         self._inflight: set[PatchKey] = set()
         self._running: dict[int, tuple] = {}  # worker -> (request, keys, RunOptions, start time)
         self._cv = threading.Condition()
         self._closed = False
         self.stats = {"batches": 0, "patches": 0, "seconds": 0.0, "last_batch_ms": 0.0, "last_batch_size": 0,
-                      "stopped": 0}  # ORT calls stopped because nobody wanted their patches any more
+                      "stopped": 0,  # ORT calls stopped because nobody wanted their patches any more
+                      "continued": 0}  # patches rendered on from a preview's stage outputs
         self.seconds_per_patch: dict[int, float] = {}  # level of detail -> a running estimate (batches, ETAs)
         self.use_levels = True  # False: every view renders full size (to compare, the performance panel)
         self.last_error: str | None = None  # why the workers' last batch failed (for the status bar)
@@ -169,6 +133,31 @@ class Renderer:
         if not self.use_levels:
             return 0
         return max((lv for lv in self.bundle.levels if lv <= mip), default=0)
+
+    def estimated_seconds(self, lod: int) -> float | None:
+        """One patch's time at level `lod`: as measured, else scaled by the stages' FLOPs from a
+        measured level or from the load's probe tile (full size), else None."""
+        if lod in self.seconds_per_patch:
+            return self.seconds_per_patch[lod]
+        flops = self.bundle.level_flops
+        known = list(self.seconds_per_patch.items())
+        if self.bundle.probe_seconds:
+            known.append((0, self.bundle.probe_seconds))
+        for lv, seconds in known:
+            if flops.get(lv) and lod in flops:
+                return seconds * flops[lod] / flops[lv]
+        return None
+
+    def preview_lod(self, lod: int, patches: int) -> int | None:
+        """The level to render first (with carry=True) while `patches` patches of level `lod` are
+        missing from a view: the coarsest, when they would take over PREVIEW_SECONDS; else None."""
+        coarse = self.bundle.levels[0]
+        if not self.use_levels or coarse <= lod or patches <= 0:
+            return None
+        fine = self.estimated_seconds(lod)
+        if fine is None or fine * patches / max(1, len(self._threads)) < PREVIEW_SECONDS:
+            return None
+        return coarse
 
     def best(self, key: PatchKey, mip: int) -> tuple[np.ndarray | None, bool]:
         """What the cache can show for `key`'s patch at mip level `mip` (full-size pixels / 2^mip):
@@ -237,16 +226,29 @@ class Renderer:
             return 1
         return max(1, min(self.batch_size * 2 ** lod, int(BATCH_SECONDS / seconds)))
 
-    def render_batch(self, keys: list[PatchKey], run_options=None) -> list[np.ndarray]:
-        """Run the generator on `keys` (no cache lookup); returns (H, T, 3) uint8 patches."""
+    def render_batch(self, keys: list[PatchKey], run_options=None, carry: bool = False) -> list[np.ndarray]:
+        """Run the generator on `keys` (no cache lookup); returns (H, T, 3) uint8 patches. Patches
+        with continuations (a preview's stage outputs) go on from them; `carry` keeps this batch's."""
         if not keys:
             return []
         t0 = time.perf_counter()
         lod = keys[0].lod
         assert all(k.lod == lod for k in keys), "one level of detail per batch"
         windows = np.stack([np.stack([self.latent(a, k.psi) for a in k.anchors]) for k in keys])  # (B, A, w_dim)
-        images = self.bundle.synthesize(windows, np.array([k.k for k in keys], np.int64), run_options, level=lod)
-        out = list(to_uint8(images))
+        tiles = np.array([k.k for k in keys], np.int64)
+        starts = [self.continuations.take(_patch(k)) for k in keys] if lod < self.bundle.levels[0] else [None] * len(keys)
+        if not carry and not any(starts):
+            out = list(to_uint8(self.bundle.synthesize(windows, tiles, run_options, level=lod)))
+        else:
+            out = [None] * len(keys)
+            for level in dict.fromkeys(s and s[0] for s in starts):  # one call per level gone on from
+                ix = [i for i, s in enumerate(starts) if (s and s[0]) == level]
+                start = None if level is None else (level, *(np.stack([starts[i][j] for i in ix]) for j in (1, 2)))
+                images, carried = self.bundle.synthesize_from(windows[ix], tiles[ix], lod, start, run_options, carry)
+                for j, (i, img) in enumerate(zip(ix, to_uint8(images))):
+                    out[i] = img
+                    if carried is not None:
+                        self.continuations.put(_patch(keys[i]), carried[0], carried[1][j], carried[2][j])
         dt = time.perf_counter() - t0
         per, old = dt / len(keys), self.seconds_per_patch.get(lod)
         self.seconds_per_patch[lod] = per if old is None else 0.7 * old + 0.3 * per
@@ -255,6 +257,7 @@ class Renderer:
             self.stats["patches"] += len(keys)
             self.stats["seconds"] += dt
             self.stats["last_batch_ms"] = dt * 1000
+            self.stats["continued"] += sum(s is not None for s in starts)
             self.stats["last_batch_size"] = len(keys)  # its own size: batch_size may change, a batch may be short
         return out
 
@@ -293,13 +296,14 @@ class Renderer:
 
     def submit(self, keys: Iterable[PatchKey], on_patch: Callable[[PatchKey], None] | None = None,
                on_done: Callable[[], None] | None = None, tag: str | None = None,
-               background: bool = False, priority: int | None = None) -> Request:
+               background: bool = False, priority: int | None = None, carry: bool = False) -> Request:
         """Queue `keys` for the workers; cached ones are reported at once. Lower `priority` first
         (VIEW: what the window shows; THUMBNAILS: the timeline; BACKGROUND, also `background=True`:
         the overview, candidate thumbnails), newest first within a priority: with a model whose
-        patches take seconds, the view must not wait behind the timeline's thumbnails."""
+        patches take seconds, the view must not wait behind the timeline's thumbnails. `carry`: keep
+        the patches' stage outputs, for their finer levels to go on from (the view's previews)."""
         prio = priority if priority is not None else (BACKGROUND if background else VIEW)
-        req = Request(list(keys), on_patch, on_done, tag, prio)
+        req = Request(list(keys), on_patch, on_done, tag, prio, carry)
         ready = [k for k in req.pending if k in self.cache]
         ready_set = set(ready)
         req.pending = [k for k in req.pending if k not in ready_set]
@@ -369,7 +373,7 @@ class Renderer:
                 options = ort.RunOptions()
                 self._running[me] = (req, todo, options, time.perf_counter())
             try:
-                for k, img in zip(todo, self.render_batch(todo, options)):
+                for k, img in zip(todo, self.render_batch(todo, options, carry=req.carry)):
                     self.cache.put(k, self._levels(img, k.lod))
                 self.last_error = None
             except Exception as e:  # a failing model must not kill the worker; drop the request, say why
@@ -459,6 +463,11 @@ def _same_lod(keys: list[PatchKey]) -> list[PatchKey]:
     """The leading keys of one level of detail (a batch renders one)."""
     n = next((i for i, k in enumerate(keys) if k.lod != keys[0].lod), len(keys))
     return keys[:n]
+
+
+def _patch(key: PatchKey) -> PatchKey:
+    """The patch a key of any level of detail shows (its continuations' key)."""
+    return dataclasses.replace(key, lod=0) if key.lod else key
 
 
 def _unpinned(spec: AnchorSpec) -> AnchorSpec:

@@ -145,3 +145,8 @@ class PatchStrip:
         """Patches in [p0, p1) with nothing to show yet."""
         j0, j1 = p0 - self.p0, p1 - self.p0
         return [self.p0 + j for j in np.flatnonzero(~(self.fresh[j0:j1] | self.stale[j0:j1])) + j0]
+
+    def waiting(self, p0: int, p1: int) -> list[int]:
+        """Patches in [p0, p1) still to come: blank ones and stand-ins."""
+        j0, j1 = p0 - self.p0, p1 - self.p0
+        return [self.p0 + j for j in np.flatnonzero(~self.fresh[j0:j1]) + j0]

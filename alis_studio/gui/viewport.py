@@ -1,5 +1,7 @@
 """The panorama viewport: pan forever (drag with inertia, keys), zoom from 1/8 to 4x or more, and
 paint whatever the renderer has ready, with placeholders for the rest. Never waits on the renderer.
+Where the missing patches would take long (a big model: seconds a patch), their coarsest level of
+detail is asked for first and shown upscaled until each full one arrives (Renderer.preview_lod).
 
 What it shows is the camera's (engine/camera.py: x0, scale, cy, fit): the view draws from it, tells
 it its size, and writes the user's input (drag, inertia, wheel, pinch, keys) into it; it redraws
@@ -11,6 +13,7 @@ for, the marker. The mouse position is reported as a panorama column
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 import time
 
@@ -28,6 +31,7 @@ HATCH = QColor(70, 84, 100)
 MARKER = QColor(38, 140, 220)  # the timeline's accent: where the selected anchor sits
 PROGRESS = QColor(38, 140, 220)  # the bar on a placeholder whose patch is being rendered
 WHEEL_STEP = 2 ** 0.25  # one notch of the wheel
+SLOW_PATCH_SECONDS = 0.5  # a patch this slow shows its progress over its stand-in as well
 
 
 def memo_key(renderer, scene, memo: dict, p: int, lod: int = 0) -> PatchKey:
@@ -231,11 +235,35 @@ class PanoramaView(QWidget):
         self.stats["requested"] += len(visible)
         self.stats["cached"] += len(visible) - len(self._missing)
         self.renderer.submit(todo, on_patch=self._bridge.on_patch, tag="view")
+        self._request_preview([k for k in keys[:p1 - p0] if k in self._missing])
         if not self._missing:
             QTimer.singleShot(0, self._check_complete)
 
+    def _request_preview(self, missing: list) -> None:
+        """Ask for the coarse level of the visible missing patches if the full ones will take long;
+        submitted after them, so served first. An empty request still drops an outdated preview."""
+        lod = self.renderer.preview_lod(self._lod, len(missing))
+        coarse = [] if lod is None else [dataclasses.replace(k, lod=lod) for k in missing]
+        self.renderer.submit([k for k in coarse if not self.renderer.has(k)], on_patch=self._bridge.on_patch,
+                             tag="view-preview", carry=True)  # the full renders go on from them
+
+    def _place_preview(self, key) -> bool:
+        """A coarse patch arrived for a patch still missing: show it upscaled as a stand-in."""
+        strip, wanted = self._strip, dataclasses.replace(key, lod=self._lod)
+        if strip is None or strip.epoch != self._epoch or wanted not in self._positions:
+            return False
+        rgb, exact = self.renderer.best(wanted, strip.level)
+        for p in self._positions[wanted]:
+            if rgb is not None and not strip.fresh[p - strip.p0]:
+                strip.put(p, rgb, stale=not exact)
+        return rgb is not None
+
     def _on_patch(self, key) -> None:
         """A patch arrived (GUI thread): write it into the strip, repaint if it is on screen."""
+        if key.lod != self._lod:  # a preview (or a level the view has left): a stand-in at most
+            if self._place_preview(key):
+                self.update()
+            return
         completes = key in self._missing and len(self._missing) == 1
         self._missing.discard(key)
         if place_patch(self.renderer, self._strip, self._epoch, self._positions, key):
@@ -292,9 +320,13 @@ class PanoramaView(QWidget):
             for p in blank:
                 qp.fillRect(QRectF(self.camera.to_screen_x(p * self._P), target.y(), self._P * self.camera.scale,
                                    target.height()), brush)
-        running = self.renderer.inflight() if blank else {}
+        # bars on stand-ins (a preview, the last scene's pixels) too where a patch takes long: a fast
+        # model's re-render after an edit would only flicker with them
+        slow = (self.renderer.estimated_seconds(self._lod) or 0.0) >= SLOW_PATCH_SECONDS
+        waiting = strip.waiting(p0, p1) if slow else blank
+        running = self.renderer.inflight() if waiting else {}
         if running:
-            self._paint_progress(qp, blank, running, target)
+            self._paint_progress(qp, waiting, running, target)
         if bool(running) != self._progress_timer.isActive():
             self._progress_timer.start() if running else self._progress_timer.stop()
         if self.marker_x is not None:
@@ -302,12 +334,12 @@ class PanoramaView(QWidget):
         qp.end()
         self.paint_ms.append((time.perf_counter() - t0) * 1000)
 
-    def _paint_progress(self, qp: QPainter, blank, running: dict, target: QRectF) -> None:
-        """A bar across each placeholder whose patch is being rendered: how far along it is (from the
-        renderer's time per patch), so a slow model shows it is working."""
+    def _paint_progress(self, qp: QPainter, waiting, running: dict, target: QRectF) -> None:
+        """A bar across each placeholder or stand-in whose patch is being rendered: how far along it
+        is (from the renderer's time per patch), so a slow model shows it is working."""
         top, bottom = max(0.0, target.top()), min(float(self.height()), target.bottom())
         y = (top + bottom) / 2
-        for p in blank:
+        for p in waiting:
             if (key := self._key(p)) not in running:
                 continue
             x, w = self.camera.to_screen_x(p * self._P), self._P * self.camera.scale
