@@ -352,3 +352,33 @@ def test_closing_the_dialog_never_waits_for_its_speed_probe(qtbot, tiny_bundle):
     gate.set()
     qtbot.waitUntil(probe.isFinished, timeout=20_000)
     assert dlg.rate is None  # cancelled after its first patch: no estimate from a closed dialog
+
+
+def test_an_export_running_when_the_interpreter_exits_is_cancelled_and_leaves_nothing(tiny_model_path, tmp_path):
+    """Without the app's aboutToQuit (a script, a test), exiting while an export runs must neither
+    abort (a running QThread destroyed) nor leave a file or a temporary behind."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    code = f"""
+from PySide6.QtWidgets import QApplication
+from alis_studio.engine.bundle import load_bundle
+from alis_studio.engine.renderer import Renderer
+from alis_studio.engine.scene import Scene
+from alis_studio.gui.export_dialog import ExportDialog
+app = QApplication([])
+renderer = Renderer(load_bundle({str(tiny_model_path)!r}, device="cpu"), workers=1, batch_size=4)
+dlg = ExportDialog(None, renderer, Scene(seed=2), 0, 600)
+dlg.path.setText({str(out / "pano.tif")!r})
+dlg.r_intervals.setChecked(True)
+dlg.intervals.setValue(200_000)  # minutes of work
+run = dlg.start()
+assert run is not None and run.worker.isRunning()
+print("started")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0 and "started" in proc.stdout, proc.stderr[-2000:]
+    assert list(out.iterdir()) == []

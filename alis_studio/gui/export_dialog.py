@@ -48,12 +48,15 @@ def _start_probe(probe: QThread) -> None:
 
 
 @atexit.register
-def _stop_probes() -> None:
-    """At exit, before the module's objects go: each probe stops at its next patch or frame."""
+def _stop_threads() -> None:
+    """At exit, before the module's objects go (an app that quits has cancelled its exports already):
+    each probe stops at its next patch or frame, each export is cancelled (its temporary removed)."""
     for probe in list(_PROBES):
         probe.cancel_event.set()
         probe.wait()
     _PROBES.clear()
+    for run in list(_RUNNING):
+        run.cancel_and_wait()
 
 
 def show_export_dialog(parent: QWidget | None, renderer: Renderer, scene: Scene, view_x0: int,
