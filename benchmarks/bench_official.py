@@ -68,26 +68,34 @@ def measure(model: str, patches: int, device: str) -> dict:
     return out
 
 
-def gui_fluidity(model: str, seconds: float) -> dict:
-    """The real main window (offscreen, 1280 x 720) on the model: a pan into unseen columns every 2 s
-    for `seconds`, repainting at ~60 Hz; each repaint and each turn of the event loop is timed (the
-    GUI thread must never wait for a patch), and the ORT calls stopped because the user panned away
-    are counted."""
+def app_window():
+    """The app and its real main window, offscreen, 1280 x 720, with private settings."""
     import os
-    import statistics
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 
-    from alis_studio.engine.bundle import load_bundle
     from alis_studio.gui.app import make_app
     from alis_studio.gui.main_window import MainWindow
-    from bench_gui import timed_frame
 
     app = make_app(theme=True)
     w = MainWindow(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
     w.resize(1280, 720)
     w.show()
+    return app, w
+
+
+def gui_fluidity(model: str, seconds: float) -> dict:
+    """The real main window (offscreen, 1280 x 720) on the model: a pan into unseen columns every 2 s
+    for `seconds`, repainting at ~60 Hz; each repaint and each turn of the event loop is timed (the
+    GUI thread must never wait for a patch), and the ORT calls stopped because the user panned away
+    are counted."""
+    import statistics
+
+    from alis_studio.engine.bundle import load_bundle
+    from bench_gui import timed_frame
+
+    app, w = app_window()
     w.install_bundle(load_bundle(model))
     v, r = w.viewport, w.renderer
     paints, turns, t0, first, next_pan = [], [], time.perf_counter(), None, 2.0
@@ -111,22 +119,12 @@ def gui_fluidity(model: str, seconds: float) -> dict:
 def first_view(model: str, preview: bool) -> dict:
     """The real main window (offscreen, 1280 x 720) opening the model: seconds from the bundle being
     installed until every visible patch shows something (covered) and until all are full (complete)."""
-    import os
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
-
     from alis_studio.engine import renderer as renderer_module
     from alis_studio.engine.bundle import load_bundle
-    from alis_studio.gui.app import make_app
-    from alis_studio.gui.main_window import MainWindow
 
     if not preview:
         renderer_module.PREVIEW_SECONDS = float("inf")
-    app = make_app(theme=True)
-    w = MainWindow(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
-    w.resize(1280, 720)
-    w.show()
+    app, w = app_window()
     bundle = load_bundle(model)
     t0 = time.perf_counter()
     w.install_bundle(bundle)

@@ -2,6 +2,9 @@
 GUI responsive, cancel, overwrite questions, loop periods."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -30,6 +33,12 @@ def dialog(qtbot, tiny_renderer, tmp_path):
     yield make
     for run in list(export_dialog._RUNNING):  # a failed test must not leave a thread running
         run.cancel_and_wait()
+
+
+def run_python(code: str):
+    """`code` in a fresh interpreter, offscreen (a Qt abort there fails the test, not the suite)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
 
 
 def finish(qtbot, run, timeout=60_000) -> str:
@@ -294,9 +303,6 @@ def test_a_dialog_dropped_while_its_probes_run_does_not_abort(tiny_model_path):
     """Qt aborts the process when a QThread is destroyed while it runs. A dialog that is deleted
     without done() (its parent closed, or the garbage collector, which may run on any thread) must
     leave its speed and video probes alive until they end (CI died of this once: exit 134)."""
-    import subprocess
-    import sys
-
     code = f"""
 import gc
 from PySide6.QtWidgets import QApplication
@@ -318,8 +324,7 @@ app.processEvents()
 renderer.close()
 print("survived")
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    proc = run_python(code)
     assert proc.returncode == 0 and "survived" in proc.stdout, proc.stderr[-2000:]
     assert "['_Probe', '_VideoProbe']" in proc.stdout  # both kinds were in flight when their dialogs went
 
@@ -357,9 +362,6 @@ def test_closing_the_dialog_never_waits_for_its_speed_probe(qtbot, tiny_bundle):
 def test_an_export_running_when_the_interpreter_exits_is_cancelled_and_leaves_nothing(tiny_model_path, tmp_path):
     """Without the app's aboutToQuit (a script, a test), exiting while an export runs must neither
     abort (a running QThread destroyed) nor leave a file or a temporary behind."""
-    import subprocess
-    import sys
-
     out = tmp_path / "out"
     out.mkdir()
     code = f"""
@@ -378,7 +380,6 @@ run = dlg.start()
 assert run is not None and run.worker.isRunning()
 print("started")
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    proc = run_python(code)
     assert proc.returncode == 0 and "started" in proc.stdout, proc.stderr[-2000:]
     assert list(out.iterdir()) == []
